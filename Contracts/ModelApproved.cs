@@ -1,0 +1,10 @@
+namespace MlOps.Contracts;
+
+/// <summary>The registry's gate let this model version through; deploy rolls it out.</summary>
+public record ModelApproved(
+    Guid RunId,
+    string Pipeline,
+    int Version,
+    string OnnxKey,
+    string ModelSha256,
+    IReadOnlyList<string> Reasons) : IRunMessage;

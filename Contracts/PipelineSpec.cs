@@ -1,0 +1,86 @@
+namespace MlOps.Contracts;
+
+/// <summary>
+/// A pipeline: one model's whole recipe, read by every service. Every run stores the exact spec it ran with
+/// (<c>runs/{runId}/spec.json</c>), so a later change never rewrites what an earlier run did.
+/// The defaults make a CSV whose last column is the label run with no configuration at all.
+/// </summary>
+public record PipelineSpec
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>The label column; null means the last column of the header.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Auto infers binary or multiclass from the number of distinct labels.</summary>
+    public ModelTask Task { get; init; } = ModelTask.Auto;
+
+    public TrainerSpec Trainer { get; init; } = new();
+    public ValidationSpec Validation { get; init; } = new();
+    public GateSpec Gate { get; init; } = new();
+    public DriftSpec Drift { get; init; } = new();
+}
+
+public enum ModelTask
+{
+    Auto,
+    Binary,
+    Multiclass,
+}
+
+/// <summary>
+/// The trainer and its hyperparameters. Known hyperparameters: numberOfTrees, numberOfLeaves, learningRate,
+/// minimumExampleCountPerLeaf (tree trainers); maximumNumberOfIterations (linear).
+/// </summary>
+public record TrainerSpec
+{
+    /// <summary>LightGbm (default), FastTree, FastForest or Linear.</summary>
+    public string Name { get; init; } = "LightGbm";
+    public int Seed { get; init; } = 42;
+    /// <summary>Share of rows held out for evaluation, chosen by the seed.</summary>
+    public double TestFraction { get; init; } = 0.2;
+    public Dictionary<string, double> Hyperparameters { get; init; } = [];
+}
+
+/// <summary>The basic expectation suite of the validate stage.</summary>
+public record ValidationSpec
+{
+    public int MinRows { get; init; } = 50;
+}
+
+/// <summary>
+/// The registry's gate: <see cref="Metric"/> on the hold-out set must be at least <see cref="Minimum"/>,
+/// and, when a champion exists, at least the champion's value minus <see cref="ChampionTolerance"/> (a tie passes).
+/// </summary>
+public record GateSpec
+{
+    public string Metric { get; init; } = "accuracy";
+    public double Minimum { get; init; } = 0.7;
+    public double ChampionTolerance { get; init; }
+}
+
+/// <summary>
+/// When live inputs count as drifted: per numeric feature a two-sample KS test against the training data
+/// (drifted when p &lt; <see cref="PValue"/>), and the dataset when the drifted share reaches <see cref="DriftedShare"/>.
+/// No verdict before <see cref="MinSamples"/> live rows; at most one retrain per <see cref="Cooldown"/>.
+/// </summary>
+public record DriftSpec
+{
+    public double PValue { get; init; } = 0.05;
+    public double DriftedShare { get; init; } = 0.5;
+    public int MinSamples { get; init; } = 200;
+    public int ReferenceSampleSize { get; init; } = 5000;
+    public TimeSpan Cooldown { get; init; } = TimeSpan.FromMinutes(10);
+    public bool RetrainOnDrift { get; init; } = true;
+}
+
+/// <summary>Pipeline names end up in object keys, queue names and URLs, so they are kept to a safe alphabet.</summary>
+public static partial class PipelineName
+{
+    public const string Rule = "1 to 63 characters: lowercase letters, digits and '-', starting with a letter or digit";
+
+    public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+}

@@ -1,0 +1,9 @@
+namespace MlOps.Contracts;
+
+/// <summary>Start a new run (<paramref name="RunId"/>, unique per trigger) of a pipeline from the newest accepted data.</summary>
+public record RetrainRequested(
+    Guid RunId,
+    string Pipeline,
+    Trigger Trigger,
+    string Reason,
+    Guid? ParentRunId) : IRunMessage;

@@ -1,0 +1,21 @@
+namespace MlOps.ServiceDefaults.Artifacts;
+
+/// <summary>The key layout of DESIGN.md: everything a run makes lives under <c>runs/{runId}/</c>.</summary>
+public static class ArtifactKeys
+{
+    public static string Run(Guid runId) => $"runs/{runId:N}/";
+    public static string Dataset(Guid runId) => Run(runId) + "dataset.csv";
+    public static string Spec(Guid runId) => Run(runId) + "spec.json";
+    public static string Manifest(Guid runId) => Run(runId) + "manifest.json";
+    public static string Validation(Guid runId) => Run(runId) + "validation.json";
+    public static string ValidationHtml(Guid runId) => Run(runId) + "validation.html";
+    public static string Profile(Guid runId) => Run(runId) + "profile.json";
+    public static string Model(Guid runId) => Run(runId) + "model.zip";
+    public static string Onnx(Guid runId) => Run(runId) + "model.onnx";
+    public static string ModelCard(Guid runId) => Run(runId) + "model.json";
+    public static string Metrics(Guid runId) => Run(runId) + "metrics.json";
+
+    /// <summary>Per-pipeline records that are not run artifacts: the registered spec and the newest accepted dataset.</summary>
+    public static string PipelineSpec(string pipeline) => $"pipelines/{pipeline}/spec.json";
+    public static string LatestAccepted(string pipeline) => $"pipelines/{pipeline}/latest-accepted.json";
+}

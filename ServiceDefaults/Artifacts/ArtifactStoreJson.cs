@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MlOps.ServiceDefaults.Artifacts;
+
+/// <summary>One JSON shape for every JSON artifact: camelCase, enums as strings, indented so people can read them.</summary>
+public static class ArtifactStoreJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static async Task PutJsonAsync<T>(this IArtifactStore store, string key, T value, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await JsonSerializer.SerializeAsync(buffer, value, Options, ct);
+        buffer.Position = 0;
+        await store.PutAsync(key, buffer, "application/json", ct);
+    }
+
+    public static async Task<T> GetJsonAsync<T>(this IArtifactStore store, string key, CancellationToken ct)
+    {
+        await using var stream = await store.OpenReadAsync(key, ct);
+        return await JsonSerializer.DeserializeAsync<T>(stream, Options, ct)
+            ?? throw new InvalidDataException($"Artifact '{key}' holds JSON null.");
+    }
+
+    public static async Task<T?> TryGetJsonAsync<T>(this IArtifactStore store, string key, CancellationToken ct) where T : class
+    {
+        try
+        {
+            return await store.GetJsonAsync<T>(key, ct);
+        }
+        catch (ArtifactNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public static async Task PutTextAsync(this IArtifactStore store, string key, string text, string contentType, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+        await store.PutAsync(key, buffer, contentType, ct);
+    }
+}

@@ -1,0 +1,32 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using MlOps.Contracts;
+
+namespace MlOps.ServiceDefaults.Messaging;
+
+/// <summary>
+/// When a consumer has used up its retries on a run's message, ends that run with <see cref="RunFailed"/> naming the
+/// stage and the error, so nothing fails silently. The message itself still goes to the endpoint's error queue.
+/// </summary>
+sealed class RunFailedRetryObserver(string stage, ILogger logger) : IRetryObserver
+{
+    public Task PostCreate<T>(RetryPolicyContext<T> context) where T : class, PipeContext => Task.CompletedTask;
+    public Task PostFault<T>(RetryContext<T> context) where T : class, PipeContext => Task.CompletedTask;
+    public Task PreRetry<T>(RetryContext<T> context) where T : class, PipeContext => Task.CompletedTask;
+    public Task RetryComplete<T>(RetryContext<T> context) where T : class, PipeContext => Task.CompletedTask;
+
+    public async Task RetryFault<T>(RetryContext<T> context) where T : class, PipeContext
+    {
+        if (context.Context is not ConsumeContext consume || RunMessageOf(consume) is not { } run) return;
+        var error = $"{context.Exception.GetType().Name}: {context.Exception.Message}";
+        logger.LogError(context.Exception, "Run {RunId} of {Pipeline} failed at {Stage} after {Attempts} attempts", run.RunId, run.Pipeline, stage, context.RetryCount + 1);
+        await consume.Publish(new RunFailed(run.RunId, run.Pipeline, stage, error));
+    }
+
+    static IRunMessage? RunMessageOf(ConsumeContext context)
+    {
+        var typed = context.GetType().GetInterfaces()
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(ConsumeContext<>));
+        return typed?.GetProperty(nameof(ConsumeContext<object>.Message))?.GetValue(context) as IRunMessage;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using MassTransit;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using MlOps.Contracts;
+using nietras.SeparatedValues;
+
+namespace MlOps.Ingest;
+
+public record UploadAccepted(Guid RunId, string Pipeline, string DatasetKey, string DatasetSha256, long Bytes, string Run);
+public record RetrainBody(string? Reason);
+public record RetrainAccepted(Guid RunId, string Pipeline, string Run);
+
+public static class IngestApi
+{
+    public static RouteGroupBuilder MapIngestApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/pipelines").WithTags("Ingest");
+        group.MapGet("/{pipeline}", GetSpec);
+        group.MapPut("/{pipeline}", PutSpec);
+        group.MapPost("/{pipeline}/datasets", Upload).DisableAntiforgery();
+        group.MapPost("/{pipeline}/retrain", Retrain);
+        return group;
+    }
+
+    static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    static ProblemHttpResult BadName(string pipeline) =>
+        Problem(400, "Invalid pipeline name", $"'{Truncate(pipeline)}' is not a pipeline name. Pipeline names are {PipelineName.Rule}.");
+
+    static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
+
+    public static async Task<Results<Ok<PipelineSpec>, ProblemHttpResult>> GetSpec(string pipeline, PipelineCatalog catalog, CancellationToken ct) =>
+        PipelineName.IsValid(pipeline) ? TypedResults.Ok(await catalog.GetAsync(pipeline, ct)) : BadName(pipeline);
+
+    public static async Task<Results<Ok<PipelineSpec>, ValidationProblem, ProblemHttpResult>> PutSpec(
+        string pipeline, PipelineSpec spec, PipelineCatalog catalog, CancellationToken ct)
+    {
+        if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
+        var errors = await catalog.SaveAsync(pipeline, spec, ct);
+        if (errors is not null) return TypedResults.ValidationProblem(errors, title: "The pipeline spec is invalid");
+        return TypedResults.Ok(await catalog.GetAsync(pipeline, ct));
+    }
+
+    public static async Task<Results<Accepted<RetrainAccepted>, ProblemHttpResult>> Retrain(
+        string pipeline, RetrainBody? body, IPublishEndpoint publish, CancellationToken ct)
+    {
+        if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
+        var runId = NewId.NextGuid();
+        await publish.Publish(new RetrainRequested(runId, pipeline, Trigger.Manual, body?.Reason ?? "requested through the API", null), ct);
+        return TypedResults.Accepted($"/runs/{runId:N}", new RetrainAccepted(runId, pipeline, $"/runs/{runId:N}"));
+    }
+
+    /// <summary>
+    /// Takes a CSV as the raw request body (or the first file of a multipart form), streams it to disk while hashing it,
+    /// checks what can be seen at once (empty, binary, no header, no target column) and starts a run.
+    /// </summary>
+    public static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult>> Upload(
+        string pipeline, HttpContext http, PipelineCatalog catalog, RunStarter runs, IPublishEndpoint publish,
+        IOptions<IngestOptions> options, CancellationToken ct)
+    {
+        if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
+        var limit = options.Value.MaxUploadBytes;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
+        if (http.Request.ContentLength > limit)
+            return Problem(413, "Upload too large", $"The upload is {http.Request.ContentLength} bytes; the limit is {limit} (Ingest:MaxUploadBytes).");
+
+        var body = await BodyOf(http.Request, ct);
+        if (body is null)
+            return Problem(400, "No file in the form", "The multipart form holds no file part: send the CSV as a file field, or as the raw request body.");
+
+        var spool = Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}.csv");
+        await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        string sha256;
+        long bytes = 0;
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+            try
+            {
+                int read;
+                while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                {
+                    bytes += read;
+                    if (bytes > limit)
+                        return Problem(413, "Upload too large", $"The upload passed the limit of {limit} bytes (Ingest:MaxUploadBytes).");
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return Problem(413, "Upload too large", $"The upload passed the limit of {limit} bytes (Ingest:MaxUploadBytes).");
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+
+        if (bytes == 0)
+            return Problem(400, "Empty upload", "The upload is empty: send the CSV bytes as the request body, e.g. curl --data-binary @data.csv.");
+
+        file.Position = 0;
+        var spec = await catalog.GetAsync(pipeline, ct);
+        if (await FirstLookProblem(file, spec) is { } problem) return problem;
+
+        file.Position = 0;
+        var runId = NewId.NextGuid();
+        var manifest = await runs.StartAsync(pipeline, runId, file, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct);
+        var location = $"/runs/{runId:N}";
+        return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location));
+    }
+
+    static async Task<Stream?> BodyOf(HttpRequest request, CancellationToken ct)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return request.Body;
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary)) return null;
+        var reader = new MultipartReader(boundary, request.Body);
+        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        {
+            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
+                return section.Body;
+        }
+        return null;
+    }
+
+    /// <summary>What is wrong at a glance: binary content, no header row, no target column. The rest is validate's job.</summary>
+    static async Task<ProblemHttpResult?> FirstLookProblem(Stream file, PipelineSpec spec)
+    {
+        var head = new byte[Math.Min(file.Length, 64 * 1024)];
+        await file.ReadExactlyAsync(head);
+        if (Array.IndexOf(head, (byte)0) >= 0)
+            return Problem(415, "Not a CSV file", "The upload contains NUL bytes, so it is binary, not CSV text. Send a comma-separated text file with a header row.");
+        file.Position = 0;
+
+        string[] columns;
+        try
+        {
+            using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, DisableColCountCheck = true, Unescape = true, Trim = SepTrim.All })
+                .From(new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true));
+            columns = reader.Header.ColNames.ToArray();
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException)
+        {
+            return Problem(422, "Unreadable header", $"The first line could not be read as a CSV header: {e.Message}");
+        }
+        if (columns.Length == 0 || columns.All(string.IsNullOrWhiteSpace))
+            return Problem(422, "No header", "The first line is empty: the CSV needs a header row naming its columns.");
+        if (columns.All(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            return Problem(422, "No header", $"The first line ({Truncate(string.Join(",", columns))}) looks like data: the CSV needs a header row naming its columns.");
+        var target = spec.Target ?? columns[^1];
+        if (!columns.Contains(target))
+            return Problem(422, "Target column missing",
+                $"The header has no target column '{target}'. Columns: {Truncate(string.Join(", ", columns))}. Set the pipeline's target with PUT /pipelines/{spec.Name}.");
+        return null;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MassTransit;
+using MlOps.Contracts;
+using MlOps.ServiceDefaults;
+using MlOps.ServiceDefaults.Artifacts;
+
+namespace MlOps.Ingest;
+
+/// <summary>
+/// Starts a run: stores the dataset bytes, the exact spec and the manifest under the run, then publishes DataArrived.
+/// The manifest is written last, so its presence means the run started completely; starting the same run ID again
+/// only publishes DataArrived again (downstream stages are idempotent on the run ID).
+/// </summary>
+public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, TimeProvider clock, ILogger<RunStarter> logger)
+{
+    public async Task<RunManifest> StartAsync(
+        string pipeline, Guid runId, Stream dataset, string sha256, long bytes,
+        Trigger trigger, string? reason, Guid? parentRunId, IPublishEndpoint publish, CancellationToken ct)
+    {
+        var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(runId), ct);
+        if (manifest is null)
+        {
+            var spec = await catalog.GetAsync(pipeline, ct);
+            await store.PutAsync(ArtifactKeys.Dataset(runId), dataset, "text/csv", ct);
+            await store.PutJsonAsync(ArtifactKeys.Spec(runId), spec, ct);
+            manifest = new RunManifest(runId, pipeline, trigger, reason, parentRunId, ArtifactKeys.Dataset(runId), sha256, bytes,
+                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow());
+            await store.PutJsonAsync(ArtifactKeys.Manifest(runId), manifest, ct);
+            logger.LogInformation("Run {RunId} of {Pipeline} started by {Trigger}: {Bytes} bytes, sha256 {Sha256}", runId, pipeline, trigger, bytes, sha256);
+        }
+        else
+        {
+            logger.LogInformation("Run {RunId} of {Pipeline} already started; announcing it again", runId, pipeline);
+        }
+
+        await publish.Publish(new DataArrived(runId, pipeline, manifest.DatasetKey, manifest.DatasetSha256, manifest.DatasetBytes, manifest.Trigger, manifest.ParentRunId), ct);
+        return manifest;
+    }
+
+    static string SpecHash(PipelineSpec spec) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(spec, ArtifactStoreJson.Options)));
+}
