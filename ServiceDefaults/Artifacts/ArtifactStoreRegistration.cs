@@ -12,6 +12,7 @@ public static class ArtifactStoreRegistration
     /// </summary>
     public static IHostApplicationBuilder AddArtifactStore(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(d => d.ServiceType == typeof(IArtifactStore))) return builder; // embedded: one store for all stages
         var connectionString = builder.Configuration.GetConnectionString("artifacts");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {

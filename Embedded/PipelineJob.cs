@@ -1,0 +1,6 @@
+namespace MlOps.Embedded;
+
+public static class PipelineJob
+{
+    public static Task<int> RunAsync(string[] args) => Task.FromResult(0);
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MlOps.Deploy;
+
+/// <summary>Bound from <c>Deploy</c>.</summary>
+public sealed class DeployOptions
+{
+    /// <summary>Largest infer request body in bytes; larger ones get 413.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxRequestBytes { get; set; } = 16 << 20;
+
+    /// <summary>Served predictions waiting to be sent to monitor; beyond this they are dropped (and counted), never blocking a request.</summary>
+    [Range(16, 10_000_000)]
+    public int PredictionLogCapacity { get; set; } = 100_000;
+
+    /// <summary>Most rows in one PredictionsServed message.</summary>
+    [Range(1, 100_000)]
+    public int PredictionLogBatch { get; set; } = 500;
+}

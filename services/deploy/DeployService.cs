@@ -1,0 +1,23 @@
+using MassTransit;
+using MlOps.Deploy.Consumers;
+using MlOps.ServiceDefaults.Artifacts;
+
+namespace MlOps.Deploy;
+
+/// <summary>The deploy stage: loads approved models with ONNX Runtime and serves them over the Open Inference Protocol V2.</summary>
+public static class DeployService
+{
+    public static IHostApplicationBuilder AddDeploy(this IHostApplicationBuilder builder)
+    {
+        builder.AddArtifactStore();
+        builder.Services.AddOptions<DeployOptions>().BindConfiguration("Deploy").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<PredictionLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PredictionLog>());
+        builder.Services.AddHostedService<DeploymentRestorer>();
+        builder.Services.AddHealthChecks().AddCheck<ExecutionProviderHealthCheck>("execution-provider");
+        return builder;
+    }
+
+    public static void Consumers(IBusRegistrationConfigurator x) => x.AddConsumer<ModelApprovedConsumer>();
+}

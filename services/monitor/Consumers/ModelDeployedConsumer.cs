@@ -1,0 +1,11 @@
+using MassTransit;
+using MlOps.Contracts;
+
+namespace MlOps.Monitor.Consumers;
+
+/// <summary>Starts watching a newly deployed version against its own training data.</summary>
+public sealed class ModelDeployedConsumer(DriftMonitor monitor) : IConsumer<ModelDeployed>
+{
+    public Task Consume(ConsumeContext<ModelDeployed> context) =>
+        monitor.WatchAsync(context.Message.Pipeline, context.Message.RunId, context.Message.Version, context.CancellationToken);
+}

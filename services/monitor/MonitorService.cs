@@ -1,0 +1,22 @@
+using MassTransit;
+using MlOps.Monitor.Consumers;
+using MlOps.ServiceDefaults.Artifacts;
+
+namespace MlOps.Monitor;
+
+/// <summary>The monitor: compares what deployed models see with what they were trained on, and starts a retrain on drift.</summary>
+public static class MonitorService
+{
+    public static IHostApplicationBuilder AddMonitor(this IHostApplicationBuilder builder)
+    {
+        builder.AddArtifactStore();
+        builder.Services.AddSingleton<DriftMonitor>();
+        return builder;
+    }
+
+    public static void Consumers(IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<ModelDeployedConsumer>();
+        x.AddConsumer<PredictionsServedConsumer>();
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MlOps.Contracts;
+using MlOps.ServiceDefaults.Artifacts;
+
+namespace MlOps.Registry;
+
+public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<string> Artifacts);
+
+public static class RegistryApi
+{
+    static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "failed"];
+
+    public static RouteGroupBuilder MapRegistryApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").WithTags("Registry");
+        group.MapGet("/runs", ListRuns);
+        group.MapGet("/runs/{runId:guid}", GetRun);
+        group.MapGet("/models/{pipeline}/versions", ListVersions);
+        group.MapGet("/models/{pipeline}/versions/{version:int}", GetVersion);
+        group.MapGet("/models/{pipeline}/aliases/{alias}", GetAlias);
+        return group;
+    }
+
+    public static Results<Ok<IReadOnlyList<RunRecord>>, ProblemHttpResult> ListRuns(RegistryStore registry, string? pipeline, string? status, int? limit)
+    {
+        if (pipeline is not null && !PipelineName.IsValid(pipeline))
+            return TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: $"pipeline must be {PipelineName.Rule}.");
+        if (status is not null && !Statuses.Contains(status))
+            return TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: $"status must be one of {string.Join(", ", Statuses)}.");
+        if (limit is < 1 or > 1000)
+            return TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: "limit must be between 1 and 1000.");
+        return TypedResults.Ok(registry.Runs(pipeline, status, limit ?? 100));
+    }
+
+    public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetRun(Guid runId, RegistryStore registry, IArtifactStore store, CancellationToken ct)
+    {
+        if (registry.Run(runId) is not { } run)
+            return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
+        return TypedResults.Ok(new RunDetail(run, registry.VersionOfRun(runId), registry.Events(runId), await store.ListAsync(ArtifactKeys.Run(runId), ct)));
+    }
+
+    public static Results<Ok<IReadOnlyList<ModelVersion>>, ProblemHttpResult> ListVersions(string pipeline, RegistryStore registry) =>
+        PipelineName.IsValid(pipeline)
+            ? TypedResults.Ok(registry.VersionsOf(pipeline))
+            : TypedResults.Problem(statusCode: 400, title: "Invalid pipeline name", detail: $"Pipeline names are {PipelineName.Rule}.");
+
+    public static Results<Ok<ModelVersion>, ProblemHttpResult> GetVersion(string pipeline, int version, RegistryStore registry) =>
+        PipelineName.IsValid(pipeline) && registry.Version(pipeline, version) is { } v
+            ? TypedResults.Ok(v)
+            : TypedResults.Problem(statusCode: 404, title: "Unknown model version", detail: $"'{pipeline}' has no version {version}.");
+
+    public static Results<Ok<ModelVersion>, ProblemHttpResult> GetAlias(string pipeline, string alias, RegistryStore registry) =>
+        alias == "champion" && PipelineName.IsValid(pipeline) && registry.Champion(pipeline) is { } v
+            ? TypedResults.Ok(v)
+            : TypedResults.Problem(statusCode: 404, title: "Unknown alias", detail: $"'{pipeline}' has no version with alias '{alias}'.");
+}
