@@ -54,6 +54,8 @@ public static class MessagingExtensions
             }
         });
 
+        // A service reports started only once its endpoints exist, so nothing published right after start is lost.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(DiagnosticHeaders.DefaultListenerName));
         return builder;
     }

@@ -30,9 +30,12 @@ public sealed class DatasetScan
     {
         var scan = new DatasetScan();
         using var text = new StreamReader(csv, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-        using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, DisableColCountCheck = true, Unescape = true }).From(text);
-
-        scan.Columns = reader.Header.ColNames.Select(c => c.Trim()).ToArray();
+        // The header is read as a plain row: Sep refuses duplicate names, which must be reported, not thrown.
+        using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).From(text);
+        if (!reader.MoveNext()) return scan;
+        var names = new string[reader.Current.ColCount];
+        for (var i = 0; i < names.Length; i++) names[i] = reader.Current[i].ToString().Trim();
+        scan.Columns = names;
         if (scan.Columns.Length == 0) return scan;
         scan.Target = spec.Target ?? scan.Columns[^1];
         scan.Features = scan.Columns.Where(c => c != scan.Target).Distinct().ToArray();

@@ -146,9 +146,14 @@ public static class IngestApi
         string[] columns;
         try
         {
-            using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, DisableColCountCheck = true, Unescape = true, Trim = SepTrim.All })
+            using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true, Trim = SepTrim.All })
                 .From(new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true));
-            columns = reader.Header.ColNames.ToArray();
+            columns = [];
+            if (reader.MoveNext())
+            {
+                columns = new string[reader.Current.ColCount];
+                for (var i = 0; i < columns.Length; i++) columns[i] = reader.Current[i].ToString();
+            }
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException)
         {

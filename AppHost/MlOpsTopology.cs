@@ -1,0 +1,112 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+
+namespace MlOps.AppHost;
+
+/// <summary>
+/// Chooses the topology from configuration (command-line <c>--MlOps:Mode=distributed</c>, environment <c>MlOps__Mode</c>, …):
+/// <list type="bullet">
+/// <item><c>MlOps:Mode=embedded</c> (default): one process, in-memory bus, filesystem store under <c>MlOps:DataPath</c>.</item>
+/// <item><c>MlOps:Mode=distributed</c>: six processes over RabbitMQ (<c>ConnectionStrings:messaging</c>, an amqp:// URI) and
+/// S3 (<c>ConnectionStrings:artifacts</c>; without it the services share a folder, which only works on one machine).</item>
+/// <item>adding <c>MlOps:Containers=true</c>: RabbitMQ and MinIO as containers (needs a container engine).</item>
+/// </list>
+/// Containers are never the default: without an engine they would keep every service waiting forever.
+/// </summary>
+public static class MlOpsTopology
+{
+    public static void Add(IDistributedApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var mode = config["MlOps:Mode"] ?? "embedded";
+        var dataPath = Path.GetFullPath(config["MlOps:DataPath"] ?? Path.Combine(builder.AppHostDirectory, "..", ".mlops"));
+        Directory.CreateDirectory(dataPath);
+
+        switch (mode)
+        {
+            case "embedded":
+                var embedded = builder.AddProject<Projects.Embedded>("mlops")
+                    .WithHttpHealthCheck("/health");
+                ShareData(embedded, dataPath, "mlops");
+                PassThrough(embedded, config);
+                break;
+            case "distributed":
+                AddDistributed(builder, config, dataPath);
+                break;
+            default:
+                throw new InvalidOperationException($"MlOps:Mode is '{mode}'; use 'embedded' (one process) or 'distributed' (six services over RabbitMQ).");
+        }
+    }
+
+    static void AddDistributed(IDistributedApplicationBuilder builder, IConfiguration config, string dataPath)
+    {
+        IResourceBuilder<IResourceWithConnectionString> messaging;
+        Action<IResourceBuilder<ProjectResource>> useArtifacts;
+        if (config.GetValue<bool>("MlOps:Containers"))
+        {
+            messaging = builder.AddRabbitMQ("messaging");
+            var user = builder.AddParameter("minio-user", "minioadmin");
+            var password = builder.AddParameter("minio-password", secret: true);
+            var minio = builder.AddContainer("minio", "minio/minio", "latest")
+                .WithArgs("server", "/data")
+                .WithEnvironment("MINIO_ROOT_USER", user)
+                .WithEnvironment("MINIO_ROOT_PASSWORD", password)
+                .WithHttpEndpoint(targetPort: 9000, name: "api")
+                .WithVolume("mlops-minio", "/data");
+            var endpoint = minio.GetEndpoint("api");
+            useArtifacts = p => p.WaitFor(minio).WithEnvironment(ctx =>
+                ctx.EnvironmentVariables["ConnectionStrings__artifacts"] =
+                    ReferenceExpression.Create($"Endpoint={endpoint};AccessKey={user};SecretKey={password};Bucket=mlops"));
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(config.GetConnectionString("messaging")))
+                throw new InvalidOperationException(
+                    "MlOps:Mode=distributed needs a RabbitMQ: set ConnectionStrings:messaging (e.g. amqp://guest:guest@localhost:5672) " +
+                    "or MlOps:Containers=true to start one in a container. Without a broker, use the embedded mode.");
+            messaging = builder.AddConnectionString("messaging");
+            if (!string.IsNullOrWhiteSpace(config.GetConnectionString("artifacts")))
+            {
+                var artifacts = builder.AddConnectionString("artifacts");
+                useArtifacts = p => p.WithReference(artifacts);
+            }
+            else
+            {
+                useArtifacts = _ => { };
+            }
+        }
+
+        void Service(IResourceBuilder<ProjectResource> project, string name)
+        {
+            project.WithReference(messaging).WithHttpHealthCheck("/health");
+            if (messaging.Resource is ContainerResource) project.WaitFor(messaging);
+            useArtifacts(project);
+            ShareData(project, dataPath, name);
+            PassThrough(project, config);
+        }
+
+        Service(builder.AddProject<Projects.Ingest>("ingest"), "ingest");
+        Service(builder.AddProject<Projects.Validate>("validate"), "validate");
+        Service(builder.AddProject<Projects.Train>("train"), "train");
+        Service(builder.AddProject<Projects.Registry>("registry"), "registry");
+        Service(builder.AddProject<Projects.Deploy>("deploy"), "deploy");
+        Service(builder.AddProject<Projects.Monitor>("monitor"), "monitor");
+    }
+
+    /// <summary>Without S3 the filesystem store is one shared folder; the registry keeps its database beside it.</summary>
+    static void ShareData(IResourceBuilder<ProjectResource> project, string dataPath, string name) => project
+        .WithEnvironment("Artifacts__Path", Path.Combine(dataPath, "artifacts"))
+        .WithEnvironment("Registry__Database", Path.Combine(dataPath, "registry.db"));
+
+    /// <summary>Service settings given to the AppHost (e.g. <c>Messaging:Retry:Attempts</c>) reach every service.</summary>
+    static void PassThrough(IResourceBuilder<ProjectResource> project, IConfiguration config)
+    {
+        foreach (var section in new[] { "Messaging", "Ingest", "Deploy", "Registry" })
+        {
+            foreach (var (key, value) in config.GetSection(section).AsEnumerable())
+            {
+                if (value is not null) project.WithEnvironment(key.Replace(":", "__"), value);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace MlOps.Tests;
+
+/// <summary>
+/// The real RabbitMQ and S3 endpoint the tests use, started by <c>scripts/infra.sh start</c> (the README's test command does it).
+/// Tests that need them fail, never skip, when they are missing: a skipped broker test proves nothing.
+/// </summary>
+public static class TestInfra
+{
+    public static string Messaging => Require("MLOPS_TEST_MESSAGING");
+    public static string Artifacts => Require("MLOPS_TEST_ARTIFACTS");
+
+    static string Require(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException($"{name} is not set: run the tests with scripts/test.sh, which starts RabbitMQ and S3 (scripts/infra.sh) first.");
+
+    public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", name);
+
+    public static string TempDirectory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "mlops-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
