@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Artifacts;
 using nietras.SeparatedValues;
 
 namespace MlOps.Ingest;
@@ -40,9 +41,19 @@ public static class IngestApi
         PipelineName.IsValid(pipeline) ? TypedResults.Ok(await catalog.GetAsync(pipeline, ct)) : BadName(pipeline);
 
     public static async Task<Results<Ok<PipelineSpec>, ValidationProblem, ProblemHttpResult>> PutSpec(
-        string pipeline, PipelineSpec spec, PipelineCatalog catalog, CancellationToken ct)
+        string pipeline, HttpRequest request, PipelineCatalog catalog, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
+        PipelineSpec? spec;
+        try
+        {
+            spec = await System.Text.Json.JsonSerializer.DeserializeAsync<PipelineSpec>(request.Body, ArtifactStoreJson.Options, ct);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return Problem(400, "The pipeline spec is not valid JSON", $"{e.Message} Send a JSON object such as {{\"target\": \"label\", \"trainer\": {{\"name\": \"LightGbm\"}}}}.");
+        }
+        if (spec is null) return Problem(400, "Empty pipeline spec", "Send the spec as a JSON object.");
         var errors = await catalog.SaveAsync(pipeline, spec, ct);
         if (errors is not null) return TypedResults.ValidationProblem(errors, title: "The pipeline spec is invalid");
         return TypedResults.Ok(await catalog.GetAsync(pipeline, ct));
