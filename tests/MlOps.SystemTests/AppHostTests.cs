@@ -1,0 +1,57 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using MlOps.ServiceDefaults.Artifacts;
+using MlOps.Tests;
+using Xunit;
+
+namespace MlOps.SystemTests;
+
+/// <summary>
+/// The real AppHost, started with Aspire.Hosting.Testing: six service processes over a real RabbitMQ and a real S3 endpoint,
+/// and the embedded single process, each put through the same end-to-end flow.
+/// </summary>
+public class AppHostTests
+{
+    static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task DistributedModeRunsTheLoopAcrossSixServicesOverRabbitMqAndS3()
+    {
+        var data = TestInfra.TempDirectory();
+        await using var app = await StartAsync(data, "distributed",
+            $"--ConnectionStrings:messaging={TestInfra.Messaging}", $"--ConnectionStrings:artifacts={TestInfra.Artifacts}");
+        await SystemFlow.RunAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
+            new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
+    }
+
+    [Fact]
+    public async Task EmbeddedModeRunsTheLoopInOneProcess()
+    {
+        var data = TestInfra.TempDirectory();
+        await using var app = await StartAsync(data, "embedded");
+        var client = app.CreateHttpClient("mlops");
+        await SystemFlow.RunAsync(client, client, client, new FileSystemArtifactStore(Path.Combine(data, "artifacts")), "embedded-walkthrough");
+    }
+
+    [Fact]
+    public async Task DistributedModeWithoutABrokerFailsAtOnceSayingWhatToSet()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(TestInfra.TempDirectory(), "distributed"));
+        Assert.Contains("ConnectionStrings:messaging", error.ToString());
+    }
+
+    static async Task<DistributedApplication> StartAsync(string data, string mode, params string[] extra)
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [$"--MlOps:Mode={mode}", $"--MlOps:DataPath={data}", "--Messaging:Retry:FirstDelay=00:00:00.100", .. extra],
+            (options, _) => options.DisableDashboard = true, cts.Token);
+        var app = await builder.BuildAsync(cts.Token);
+        await app.StartAsync(cts.Token);
+        var names = builder.Resources.OfType<ProjectResource>().Select(r => r.Name).ToList();
+        foreach (var name in names)
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
+        return app;
+    }
+}
