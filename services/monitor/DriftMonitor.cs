@@ -57,7 +57,8 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         }
         if (watch.RunId != served.RunId) return null; // rows a replaced model served before the swap
 
-        var columns = watch.Profile.Features.Select(f => served.Features.ToList().IndexOf(f.Name)).ToArray();
+        var position = served.Features.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+        var columns = watch.Profile.Features.Select(f => position.GetValueOrDefault(f.Name, -1)).ToArray();
         if (columns.Any(c => c < 0))
         {
             logger.LogWarning("Served rows of {Pipeline} lack features of the training profile; skipped", served.Pipeline);

@@ -72,13 +72,16 @@ public static class ModelTrainer
             ["trainRows"] = rows.Count - result.TestFeatures.Length / width,
             ["testRows"] = result.TestFeatures.Length / width,
         };
-        var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, features, result.Classes, ContentHash(zip.ToArray()),
-            "Features", "PredictedLabel.output", result.HasProbability ? "Probability.output" : null, metrics,
+        // Multiclass graphs give class probabilities as Score; binary ones as a calibrated Probability, when the trainer has one.
+        var probabilityOutput = task == ModelTask.Multiclass ? "Score.output" : result.HasProbability ? "Probability.output" : null;
+        var zipBytes = zip.ToArray();
+        var onnxBytes = onnx.ToArray();
+        var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, features, result.Classes, ContentHash(zipBytes),
+            "Features", "PredictedLabel.output", probabilityOutput, metrics,
             (long)metrics["trainRows"], (long)metrics["testRows"], 0, codeVersion);
-        if (task == ModelTask.Multiclass) card = card with { OnnxProbabilityOutput = "Score.output" };
 
-        var difference = CheckOnnx(onnx.ToArray(), card, result);
-        return new TrainedModel(zip.ToArray(), onnx.ToArray(), card with { OnnxMaxDifference = difference });
+        var difference = CheckOnnx(onnxBytes, card, result);
+        return new TrainedModel(zipBytes, onnxBytes, card with { OnnxMaxDifference = difference });
     }
 
     sealed record Fitted(ITransformer Model, DataViewSchema InputSchema, string[] Classes, IReadOnlyDictionary<string, double> Metrics,

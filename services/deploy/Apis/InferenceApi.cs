@@ -31,9 +31,7 @@ public static class InferenceApi
 
     static IResult Error(int status, string message) => TypedResults.Json(new { error = message }, statusCode: status);
 
-    static IResult ServerMetadata() => TypedResults.Ok(new { name = "mlops-deploy", version = CodeVersionInfo(), extensions = Array.Empty<string>() });
-
-    static string CodeVersionInfo() => MlOps.ServiceDefaults.CodeVersion.Current;
+    static IResult ServerMetadata() => TypedResults.Ok(new { name = "mlops-deploy", version = MlOps.ServiceDefaults.CodeVersion.Current, extensions = Array.Empty<string>() });
 
     static IResult ModelReady(string name, ModelCatalog catalog) =>
         catalog.Get(name) is { } m ? TypedResults.Ok(new { name, version = m.Version.ToString(), ready = true }) : Error(404, UnknownModel(name));
