@@ -42,10 +42,23 @@ public record TrainerSpec
     public Dictionary<string, double> Hyperparameters { get; init; } = [];
 }
 
-/// <summary>The basic expectation suite of the validate stage.</summary>
+/// <summary>
+/// The validate stage's suite: the built-in checks every dataset gets (header, width, nulls, declared types, row count,
+/// a learnable target), the pipeline's own <see cref="Expectations"/> (Great Expectations' names), and the comparison
+/// with the last accepted dataset's schema (TFDV's anomalies).
+/// </summary>
 public record ValidationSpec
 {
     public int MinRows { get; init; } = 50;
+
+    /// <summary>
+    /// Declared column types. A feature not named here must be a finite number; a <see cref="ColumnType.String"/>
+    /// feature is categorical. The target is a label whatever its type.
+    /// </summary>
+    public Dictionary<string, ColumnType> ColumnTypes { get; init; } = [];
+
+    public List<ExpectationSpec> Expectations { get; init; } = [];
+    public SchemaPolicy Schema { get; init; } = new();
 }
 
 /// <summary>

@@ -10,6 +10,7 @@ public static class ArtifactKeys
     public static string Validation(Guid runId) => Run(runId) + "validation.json";
     public static string ValidationHtml(Guid runId) => Run(runId) + "validation.html";
     public static string Profile(Guid runId) => Run(runId) + "profile.json";
+    public static string Schema(Guid runId) => Run(runId) + "schema.json";
     public static string Model(Guid runId) => Run(runId) + "model.zip";
     public static string Onnx(Guid runId) => Run(runId) + "model.onnx";
     public static string ModelCard(Guid runId) => Run(runId) + "model.json";
@@ -18,4 +19,7 @@ public static class ArtifactKeys
     /// <summary>Per-pipeline records that are not run artifacts: the registered spec and the newest accepted dataset.</summary>
     public static string PipelineSpec(string pipeline) => $"pipelines/{pipeline}/spec.json";
     public static string LatestAccepted(string pipeline) => $"pipelines/{pipeline}/latest-accepted.json";
+
+    /// <summary>The schema of the pipeline's last accepted dataset, which validate compares the next dataset with.</summary>
+    public static string PipelineSchema(string pipeline) => $"pipelines/{pipeline}/schema.json";
 }

@@ -43,6 +43,11 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleForEach(s => s.Trainer.Hyperparameters).Must(kv => double.IsFinite(kv.Value) && kv.Value > 0)
             .WithMessage((_, kv) => $"Hyperparameter '{kv.Key}' must be a positive number, not {kv.Value}.");
         RuleFor(s => s.Validation.MinRows).GreaterThanOrEqualTo(10);
+        RuleForEach(s => s.Validation.ColumnTypes).Must(kv => kv.Key.Trim().Length > 0 && Enum.IsDefined(kv.Value))
+            .WithMessage((_, kv) => $"validation.columnTypes: '{kv.Key}' needs a column name and one of number, integer, string, boolean.");
+        RuleFor(s => s.Validation.Expectations.Count).LessThanOrEqualTo(1000).WithMessage("A suite has at most 1000 expectations.");
+        RuleForEach(s => s.Validation.Expectations).SetValidator(new ExpectationSpecValidator());
+        RuleFor(s => s.Validation.Schema.NullRateShiftThreshold).ExclusiveBetween(0.0, 1.0);
         RuleFor(s => s.Gate.Metric).Must(m => Metrics.Contains(m)).WithMessage(s => $"Unknown gate metric '{s.Gate.Metric}'. Use one of: {string.Join(", ", Metrics)}.");
         RuleFor(s => s.Gate.Minimum).InclusiveBetween(0.0, 1.0);
         RuleFor(s => s.Gate.ChampionTolerance).InclusiveBetween(0.0, 1.0);
@@ -51,5 +56,57 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleFor(s => s.Drift.MinSamples).GreaterThanOrEqualTo(20);
         RuleFor(s => s.Drift.ReferenceSampleSize).InclusiveBetween(100, 1_000_000);
         RuleFor(s => s.Drift.Cooldown).GreaterThanOrEqualTo(TimeSpan.Zero);
+    }
+}
+
+/// <summary>
+/// Checks each expectation of a suite when the pipeline is registered: a known name, the arguments it needs, sane values,
+/// a regex that compiles. A suite that is wrong is refused here with every reason, never discovered when data arrives.
+/// </summary>
+public sealed class ExpectationSpecValidator : AbstractValidator<ExpectationSpec>
+{
+    public ExpectationSpecValidator()
+    {
+        RuleFor(e => e.Expectation).Must(ExpectationCatalog.Known.ContainsKey)
+            .WithMessage(e => $"Unknown expectation '{e.Expectation}'. Known: {string.Join(", ", ExpectationCatalog.Known.Keys)}.");
+        When(e => ExpectationCatalog.Known.ContainsKey(e.Expectation), () =>
+        {
+            RuleFor(e => e.Column).Must(c => !string.IsNullOrWhiteSpace(c)).When(e => Needs(e, ExpectationCatalog.Needs.Column))
+                .WithMessage(e => $"{e.Expectation} needs 'column'.");
+            RuleFor(e => e.Columns).Must(c => c is { Count: > 0 } && c.All(n => !string.IsNullOrWhiteSpace(n))).When(e => Needs(e, ExpectationCatalog.Needs.Columns))
+                .WithMessage(e => $"{e.Expectation} needs 'columns', a non-empty list of names.");
+            RuleFor(e => e).Must(e => e.Min is not null || e.Max is not null).When(e => Needs(e, ExpectationCatalog.Needs.Range))
+                .WithName("min").WithMessage(e => $"{e.Expectation} needs 'min', 'max' or both.");
+            RuleFor(e => e).Must(e => e.Min is null || e.Max is null || e.Min <= e.Max)
+                .WithName("min").WithMessage(e => $"{e.Expectation}: min {e.Min} is greater than max {e.Max}; no value could pass.");
+            RuleFor(e => e).Must(e => (e.Min is null || double.IsFinite(e.Min.Value)) && (e.Max is null || double.IsFinite(e.Max.Value)))
+                .WithName("min").WithMessage(e => $"{e.Expectation}: min and max must be finite numbers.");
+            RuleFor(e => e.Values).Must(v => v is { Count: > 0 }).When(e => Needs(e, ExpectationCatalog.Needs.Values))
+                .WithMessage(e => $"{e.Expectation} needs 'values', a non-empty list.");
+            RuleFor(e => e.Regex).Must(Compiles).When(e => Needs(e, ExpectationCatalog.Needs.Regex))
+                .WithMessage(e => $"{e.Expectation}: 'regex' is missing or does not compile as a .NET regular expression without backtracking constructs: {e.Regex}");
+            RuleFor(e => e.Type).NotNull().IsInEnum().When(e => Needs(e, ExpectationCatalog.Needs.Type))
+                .WithMessage(e => $"{e.Expectation} needs 'type': number, integer, string or boolean.");
+            RuleFor(e => e.Mostly).Must(m => m > 0 && m <= 1).WithMessage(e => $"{e.Expectation}: 'mostly' must be in (0, 1], not {e.Mostly}.");
+            RuleFor(e => e.Mostly).Equal(1.0).When(e => !ExpectationCatalog.Known[e.Expectation].PerValue)
+                .WithMessage(e => $"{e.Expectation} is judged on the whole column, so 'mostly' does not apply.");
+            RuleFor(e => e.Severity).IsInEnum();
+        });
+    }
+
+    static bool Needs(ExpectationSpec e, ExpectationCatalog.Needs what) => ExpectationCatalog.Known[e.Expectation].Needs.HasFlag(what);
+
+    static bool Compiles(string? pattern)
+    {
+        if (string.IsNullOrEmpty(pattern) || pattern.Length > 1000) return false;
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

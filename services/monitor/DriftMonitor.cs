@@ -90,8 +90,10 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
     DriftReport Check(string pipeline, Watch watch)
     {
         var drift = watch.Spec.Drift;
-        var results = watch.Profile.Features.Select((feature, i) =>
+        // Categorical features (no sample) get their own test with issue 7; the index keeps each numeric feature with its served column.
+        var results = watch.Profile.Features.Select((feature, i) => (feature, i)).Where(x => x.feature.Sample.Length > 0).Select(x =>
         {
+            var (feature, i) = x;
             var current = watch.Window.Select(r => (double)r[i]).ToArray();
             var (statistic, p) = KolmogorovSmirnov.Test(feature.Sample, current);
             return new FeatureDrift(feature.Name, "ks", Math.Round(statistic, 6), p, drift.PValue, p < drift.PValue);

@@ -1,118 +1,245 @@
+using System.Globalization;
 using FluentValidation;
 using FluentValidation.Results;
 using MlOps.Contracts;
+using Severity = MlOps.Contracts.Severity;
 
 namespace MlOps.Validate;
 
+/// <summary>One expectation of the suite: its name, column, arguments and how it is judged from a finished <see cref="DatasetScan"/>.</summary>
+public sealed record Expectation(string Name, string? Column, Severity Severity, IReadOnlyDictionary<string, object?> Kwargs, Func<DatasetScan, Outcome> Judge);
+
+/// <summary>What an expectation observed; element and unexpected counts only for value-by-value expectations.</summary>
+public sealed record Outcome(bool Success, object? Observed, string Message, IReadOnlyList<string> Examples, long? Elements = null, long? Unexpected = null)
+{
+    public static Outcome Of(bool success, object? observed, string message, IReadOnlyList<string> examples) =>
+        new(success, observed, success ? "" : message, examples.Take(DatasetScan.MaxExamples).ToList());
+}
+
 /// <summary>
-/// The basic expectation suite, written as FluentValidation rules over one <see cref="DatasetScan"/>. Each rule's
-/// error code is the expectation's name (Great Expectations' vocabulary), its custom state the observed value and examples.
+/// The validate stage's suite as FluentValidation rules over one <see cref="DatasetScan"/>: the built-in checks every dataset
+/// gets, the pipeline's Great Expectations suite, and the anomalies against the last accepted schema. A failed rule carries
+/// its expectation name as error code and its severity; the outcome of every rule, passed or failed, goes into the report.
 /// </summary>
 public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
 {
-    public ExpectationSuite(ValidationSpec spec)
+    const string OutcomesKey = "outcomes";
+    readonly List<Expectation> _expectations = [];
+
+    public IReadOnlyList<Expectation> Expectations => _expectations;
+
+    public ExpectationSuite(PipelineSpec spec, DatasetSchema? previous = null)
     {
-        RuleFor(s => s.Columns)
-            .Must(c => c.Length > 0 && c.All(n => n.Length > 0))
-            .WithErrorCode("expect_table_header_present")
-            .WithMessage(s => s.Columns.Length == 0 ? "The file is empty: no header row." : "The header has empty column names.")
-            .WithState(s => new Observed(string.Join(",", s.Columns), []));
+        var v = spec.Validation;
+        Add(new("expect_file_to_be_utf8", null, Severity.Error, Args(), s => Outcome.Of(s.InvalidUtf8Sequences == 0, s.InvalidUtf8Sequences,
+            $"{s.InvalidUtf8Sequences} byte sequences are not UTF-8 (e.g. {string.Join(", ", s.InvalidUtf8Examples)}). Save the file as UTF-8 and upload it again.", s.InvalidUtf8Examples)));
+        Add(new("expect_table_header_present", null, Severity.Error, Args(), s => Outcome.Of(HeaderOk(s), string.Join(",", s.Columns),
+            s.Columns.Length == 0 ? "The file is empty: no header row."
+            : s.HeaderLooksLikeData ? $"The first row ({Clip(string.Join(",", s.Columns))}) is all numbers: the file has no header. Add a header row naming the columns."
+            : "The header has empty column names.", [])));
 
-        When(s => s.Columns.Length > 0, () =>
+        Add(new("expect_column_names_to_be_unique", null, Severity.Error, Args(), s => Outcome.Of(s.DuplicateColumns.Length == 0, string.Join(", ", s.DuplicateColumns),
+            $"Duplicate column names: {string.Join(", ", s.DuplicateColumns)}.", s.DuplicateColumns)));
+        Add(new("expect_column_to_exist", spec.Target, Severity.Error, Args(("role", "target")), s => Outcome.Of(s.TargetPresent, s.Target,
+            $"The target column '{s.Target}' is not in the header ({Clip(string.Join(", ", s.Columns))}).", [])));
+        Add(new("expect_table_row_count_to_be_at_least", null, Severity.Error, Args(("min", v.MinRows)), s => Outcome.Of(s.Rows >= v.MinRows, s.Rows,
+            s.Rows == 0 ? "The file has a header but no data rows." : $"{s.Rows} data rows; at least {v.MinRows} are needed (validation.minRows).", [])));
+        Add(new("expect_table_rows_to_match_header_width", null, Severity.Error, Args(), s => Outcome.Of(s.RaggedRows == 0, s.RaggedRows,
+            $"{s.RaggedRows} rows do not have {s.Columns.Length} fields like the header. Quote fields that contain commas or line breaks.", s.RaggedExamples)));
+
+        for (var i = 0; i < v.Expectations.Count; i++) Add(FromSpec(v.Expectations[i], i));
+        if (previous is not null && v.Schema.Compare)
+            foreach (var anomaly in SchemaComparison.Anomalies(previous, v.Schema)) Add(anomaly);
+    }
+
+    void Add(Expectation e)
+    {
+        _expectations.Add(e);
+        RuleFor(s => s).Custom((scan, ctx) =>
         {
-            RuleFor(s => s.DuplicateColumns).Empty()
-                .WithErrorCode("expect_column_names_to_be_unique")
-                .WithMessage(s => $"Duplicate column names: {string.Join(", ", s.DuplicateColumns)}.")
-                .WithState(s => new Observed(string.Join(", ", s.DuplicateColumns), []));
-
-            RuleFor(s => s.TargetPresent).Equal(true)
-                .WithErrorCode("expect_column_to_exist")
-                .WithMessage(s => $"The target column '{s.Target}' is not in the header ({string.Join(", ", s.Columns)}).")
-                .WithState(s => new Observed(s.Target, []));
-
-            RuleFor(s => s.Rows).GreaterThanOrEqualTo(spec.MinRows)
-                .WithErrorCode("expect_table_row_count_to_be_at_least")
-                .WithMessage(s => $"{s.Rows} data rows; at least {spec.MinRows} are needed (validation.minRows).")
-                .WithState(s => new Observed(s.Rows, []));
-
-            RuleFor(s => s.RaggedRows).Equal(0)
-                .WithErrorCode("expect_table_rows_to_match_header_width")
-                .WithMessage(s => $"{s.RaggedRows} rows do not have {s.Columns.Length} fields like the header.")
-                .WithState(s => new Observed(s.RaggedRows, s.RaggedExamples));
-
-            RuleForEach(s => s.ByColumn.Values).Must(c => c.Empty == 0)
-                .OverridePropertyName("columns")
-                .WithErrorCode("expect_column_values_to_not_be_null")
-                .WithMessage((_, c) => $"Column '{c.Name}' has {c.Empty} empty cells.")
-                .WithState((_, c) => new Observed(c.Empty, c.EmptyExamples, c.Name));
-
-            RuleForEach(s => s.ByColumn.Values.Where(c => c.Numeric)).Must(c => c.NotNumbers == 0)
-                .OverridePropertyName("features")
-                .WithErrorCode("expect_column_values_to_be_finite_numbers")
-                .WithMessage((_, c) => $"Feature '{c.Name}' has {c.NotNumbers} values that are not finite numbers.")
-                .WithState((_, c) => new Observed(c.NotNumbers, c.NotNumberExamples, c.Name));
-
-            RuleFor(s => s.TargetCounts.Count).GreaterThanOrEqualTo(2).When(s => s.TargetPresent)
-                .WithErrorCode("expect_column_unique_value_count_to_be_at_least")
-                .WithMessage(s => $"The target '{s.Target}' has {s.TargetCounts.Count} distinct value(s); a classifier needs at least 2.")
-                .WithState(s => new Observed(s.TargetCounts.Count, s.TargetCounts.Keys.Take(DatasetScan.MaxExamples).ToList(), s.Target));
+            var outcome = e.Judge(scan);
+            ((List<(Expectation, Outcome)>)ctx.RootContextData[OutcomesKey]).Add((e, outcome));
+            if (!outcome.Success)
+                ctx.AddFailure(new ValidationFailure(e.Column ?? "table", outcome.Message)
+                {
+                    ErrorCode = e.Name,
+                    Severity = e.Severity == Severity.Warning ? FluentValidation.Severity.Warning : FluentValidation.Severity.Error,
+                    CustomState = outcome,
+                });
         });
     }
 
     /// <summary>Runs the suite and lays the outcome out as a Great-Expectations-style result.</summary>
-    public ValidationReport Evaluate(Guid runId, string pipeline, DatasetScan scan)
+    public ValidationReport Evaluate(Guid runId, string pipeline, DatasetScan scan, Guid? baselineRunId = null)
     {
-        var failures = Validate(scan).Errors;
-        var results = new List<ExpectationResult>();
-        foreach (var code in ExpectationNames(scan))
-        {
-            var failed = failures.Where(f => f.ErrorCode == code.Name && (code.Column is null || (f.CustomState as Observed)?.Column == code.Column)).ToList();
-            results.Add(failed.Count == 0
-                ? new ExpectationResult(code.Name, code.Column, true, null, null, [])
-                : ToResult(code.Name, code.Column, failed[0]));
-        }
+        var outcomes = new List<(Expectation, Outcome)>();
+        var context = new ValidationContext<DatasetScan>(scan);
+        context.RootContextData[OutcomesKey] = outcomes;
+        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes);
+        var failures = Validate(context).Errors;
+        // The table expectations after the header are meaningless without one (they would only repeat "no header").
+        var results = outcomes
+            .Where(o => HeaderOk(scan) || o.Item1.Name is "expect_file_to_be_utf8" or "expect_table_header_present")
+            .Select(o => ToResult(o.Item1, o.Item2)).ToList();
+        var errors = results.Where(r => !r.Success && r.Severity == Severity.Error).ToList();
         var ok = results.Count(r => r.Success);
-        return new ValidationReport(runId, pipeline, results.All(r => r.Success), scan.Rows, scan.Columns, scan.Target,
+        return new ValidationReport(runId, pipeline, errors.Count == 0 && failures.All(f => f.Severity != FluentValidation.Severity.Error),
+            scan.Rows, scan.Bytes, scan.Columns, scan.Target, baselineRunId,
             new ValidationStatistics(results.Count, ok, results.Count - ok, results.Count == 0 ? 100 : Math.Round(100.0 * ok / results.Count, 2)),
-            results);
+            results, ColumnSummary.From(scan));
     }
 
-    static ExpectationResult ToResult(string name, string? column, ValidationFailure f)
+    /// <summary>Every column's built-in checks (not null; the declared type), judged directly from the column's tallies.</summary>
+    static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes)
     {
-        var observed = f.CustomState as Observed;
-        return new ExpectationResult(name, column, false, f.ErrorMessage, observed?.Value?.ToString(), observed?.Examples ?? []);
+        foreach (var c in scan.ByColumn.Values)
+        {
+            if (c.Name.Length == 0) continue;
+            var notNull = new Expectation("expect_column_values_to_not_be_null", c.Name, Severity.Error, Args(), _ => new Outcome(c.Empty.Count == 0, c.Empty.Count,
+                c.Empty.Count == 0 ? "" : $"Column '{c.Name}' has {c.Empty.Count} empty cells. Fill them or drop the rows.", c.Empty.Examples, scan.Rows, c.Empty.Count));
+            outcomes.Add((notNull, notNull.Judge(scan)));
+            if (c.Declared is not { } type || type == ColumnType.String) continue;
+            var bad = type switch
+            {
+                ColumnType.Boolean => [c.NonBoolean],
+                ColumnType.Integer => new[] { c.Texts, c.NonFinite, c.NonIntegral },
+                _ => [c.Texts, c.NonFinite],
+            };
+            var count = bad.Sum(t => t.Count);
+            var what = type == ColumnType.Number ? "finite numbers" : type == ColumnType.Integer ? "whole numbers" : "true or false";
+            var ofType = new Expectation("expect_column_values_to_be_of_type", c.Name, Severity.Error, Args(("type", type.ToString().ToLowerInvariant())),
+                _ => new Outcome(count == 0, count, count == 0 ? "" : $"Column '{c.Name}' has {count} values that are not {what}" +
+                    (c.IsTarget || type != ColumnType.Number ? "." : $" (declare it as \"string\" in validation.columnTypes if it is categorical)."),
+                    bad.SelectMany(t => t.Examples).Take(DatasetScan.MaxExamples).ToList(), c.NonNull, count));
+            outcomes.Add((ofType, ofType.Judge(scan)));
+        }
+        if (scan.TargetColumn is { } target)
+        {
+            var classes = target.Categories?.Count;
+            var learnable = new Expectation("expect_column_unique_value_count_to_be_at_least", target.Name, Severity.Error, Args(("min", 2), ("role", "target")),
+                _ => Outcome.Of(classes is null or >= 2, classes?.ToString(CultureInfo.InvariantCulture) ?? $"> {ColumnScan.MaxCategories}",
+                    $"The target '{target.Name}' has {classes} distinct value(s); a model needs at least 2 to learn anything.",
+                    target.Categories?.Keys.ToList() ?? []));
+            outcomes.Add((learnable, learnable.Judge(scan)));
+        }
     }
 
-    /// <summary>The expectations this suite evaluates for this dataset, in report order (column expectations once per column).</summary>
-    static IEnumerable<(string Name, string? Column)> ExpectationNames(DatasetScan scan)
+    static Expectation FromSpec(ExpectationSpec e, int index)
     {
-        yield return ("expect_table_header_present", null);
-        if (scan.Columns.Length == 0) yield break;
-        yield return ("expect_column_names_to_be_unique", null);
-        yield return ("expect_column_to_exist", null);
-        yield return ("expect_table_row_count_to_be_at_least", null);
-        yield return ("expect_table_rows_to_match_header_width", null);
-        foreach (var c in scan.ByColumn.Values) yield return ("expect_column_values_to_not_be_null", c.Name);
-        foreach (var c in scan.ByColumn.Values.Where(c => c.Numeric)) yield return ("expect_column_values_to_be_finite_numbers", c.Name);
-        if (scan.TargetPresent) yield return ("expect_column_unique_value_count_to_be_at_least", scan.Target);
+        var kwargs = Args(("column", e.Column), ("columns", e.Columns), ("min", e.Min), ("max", e.Max), ("values", e.Values), ("regex", e.Regex),
+            ("type", e.Type?.ToString().ToLowerInvariant()), ("mostly", e.Mostly == 1 ? null : e.Mostly));
+        var column = e.Column;
+        var range = $"[{e.Min?.ToString(CultureInfo.InvariantCulture) ?? "-∞"}, {e.Max?.ToString(CultureInfo.InvariantCulture) ?? "∞"}]";
+        bool InRange(double x) => (e.Min is null || x >= e.Min) && (e.Max is null || x <= e.Max);
+
+        Outcome Column(DatasetScan s, Func<ColumnScan, Outcome> judge) =>
+            column is not null && s.ByColumn.TryGetValue(column, out var c) ? judge(c)
+            : Outcome.Of(false, null, $"The suite names column '{column}', which is not in the dataset ({Clip(string.Join(", ", s.Columns))}).", []);
+
+        Outcome Statistic(DatasetScan s, string what, Func<ColumnScan, double?> statistic) => Column(s, c => statistic(c) is double x
+            ? Outcome.Of(InRange(x), Math.Round(x, 6), $"Column '{column}': {what} is {x:G6}, expected in {range}.", [])
+            : Outcome.Of(false, null, $"Column '{column}' has no numbers, so its {what} is undefined.", c.Texts.Examples));
+
+        Func<DatasetScan, Outcome> judge = e.Expectation switch
+        {
+            "expect_table_row_count_to_be_between" => s => Outcome.Of(InRange(s.Rows), s.Rows, $"{s.Rows} rows, expected in {range}.", []),
+            "expect_column_to_exist" => s => Column(s, _ => Outcome.Of(true, column, "", [])),
+            "expect_table_columns_to_match_set" => s =>
+            {
+                var expected = e.Columns ?? [];
+                var missing = expected.Except(s.Columns).ToList();
+                var extra = s.Columns.Except(expected).ToList();
+                return Outcome.Of(missing.Count + extra.Count == 0, string.Join(",", s.Columns),
+                    $"Columns differ from the expected set: missing {List(missing)}; unexpected {List(extra)}.", [.. missing.Select(m => "missing " + m), .. extra.Select(x => "unexpected " + x)]);
+            },
+            "expect_table_columns_to_match_ordered_list" => s =>
+            {
+                var expected = e.Columns ?? [];
+                var first = Enumerable.Range(0, Math.Max(expected.Count, s.Columns.Length))
+                    .FirstOrDefault(i => i >= expected.Count || i >= s.Columns.Length || expected[i] != s.Columns[i], -1);
+                return Outcome.Of(first < 0, string.Join(",", s.Columns),
+                    $"Columns are not in the expected order: position {first + 1} is '{s.Columns.ElementAtOrDefault(first)}', expected '{expected.ElementAtOrDefault(first)}'.", []);
+            },
+            "expect_column_min_to_be_between" => s => Statistic(s, "minimum", c => c.Numbers > 0 ? c.Min : null),
+            "expect_column_max_to_be_between" => s => Statistic(s, "maximum", c => c.Numbers > 0 ? c.Max : null),
+            "expect_column_mean_to_be_between" => s => Statistic(s, "mean", c => c.Numbers > 0 ? c.Mean : null),
+            "expect_column_stdev_to_be_between" => s => Statistic(s, "standard deviation", c => c.Numbers > 1 ? c.StdDev : null),
+            "expect_column_median_to_be_between" => s => Statistic(s, "median", c => c.Median()),
+            "expect_column_distinct_values_to_equal_set" => s => Column(s, c =>
+            {
+                if (c.Categories is not { } seen) return Outcome.Of(false, $"> {ColumnScan.MaxCategories}", $"Column '{column}' has more than {ColumnScan.MaxCategories} distinct values, expected exactly {List(e.Values ?? [])}.", []);
+                var expected = e.Values ?? [];
+                var missing = expected.Where(x => !seen.ContainsKey(x)).ToList();
+                var extra = seen.Keys.Where(x => !expected.Contains(x)).ToList();
+                return Outcome.Of(missing.Count + extra.Count == 0, List(seen.Keys.Order(StringComparer.Ordinal)),
+                    $"Column '{column}': distinct values differ from {List(expected)}: missing {List(missing)}; unexpected {List(extra)}.", [.. extra.Take(DatasetScan.MaxExamples)]);
+            }),
+            "expect_column_unique_value_count_to_be_between" => s => Column(s, c =>
+            {
+                var count = c.Categories?.Count;
+                var ok = count is int n ? InRange(n) : e.Max is null;
+                return Outcome.Of(ok, count?.ToString(CultureInfo.InvariantCulture) ?? $"> {ColumnScan.MaxCategories}",
+                    $"Column '{column}' has {count?.ToString(CultureInfo.InvariantCulture) ?? $"more than {ColumnScan.MaxCategories}"} distinct values, expected in {range}.", []);
+            }),
+            _ when ExpectationCatalog.Known.TryGetValue(e.Expectation, out var info) && info.PerValue => s => Column(s, c =>
+            {
+                var check = s.Checks[index];
+                var ok = check.Success(e.Mostly);
+                var percent = check.Elements == 0 ? 0 : 100.0 * check.Unexpected.Count / check.Elements;
+                return new Outcome(ok, Math.Round(percent, 4), ok ? "" :
+                    $"Column '{column}': {check.Unexpected.Count} of {check.Elements} values ({percent:0.##}%) fail {e.Expectation}{Describe(e)}; mostly {e.Mostly} allows {100 * (1 - e.Mostly):0.##}%.",
+                    check.Unexpected.Examples, check.Elements, check.Unexpected.Count);
+            }),
+            _ => s => Outcome.Of(false, null, $"Unknown expectation '{e.Expectation}'.", []),
+        };
+        return new Expectation(e.Expectation, column, e.Severity, kwargs, judge);
     }
 
-    sealed record Observed(object? Value, IReadOnlyList<string> Examples, string? Column = null);
+    static string Describe(ExpectationSpec e) => e.Expectation switch
+    {
+        "expect_column_values_to_be_between" => $" [{e.Min?.ToString(CultureInfo.InvariantCulture) ?? "-∞"}, {e.Max?.ToString(CultureInfo.InvariantCulture) ?? "∞"}]",
+        "expect_column_values_to_be_in_set" => $" {List(e.Values ?? [])}",
+        "expect_column_values_to_match_regex" => $" /{e.Regex}/",
+        "expect_column_values_to_be_of_type" => $" {e.Type?.ToString().ToLowerInvariant()}",
+        _ => "",
+    };
+
+    static bool HeaderOk(DatasetScan s) => s.Columns.Length > 0 && s.Columns.All(n => n.Length > 0) && !s.HeaderLooksLikeData;
+
+    static string List(IEnumerable<string> items) => "{" + string.Join(", ", items) + "}";
+
+    static string Clip(string s) => s.Length <= 120 ? s : s[..120] + "…";
+
+    static IReadOnlyDictionary<string, object?> Args(params (string Key, object? Value)[] args) =>
+        args.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value);
+
+    static ExpectationResult ToResult(Expectation e, Outcome o) => new(e.Name, e.Column, e.Kwargs, o.Success, e.Severity,
+        o.Success ? null : o.Message,
+        new ExpectationOutcome(o.Observed, o.Elements, o.Unexpected, o.Elements is > 0 && o.Unexpected is long u ? Math.Round(100.0 * u / o.Elements.Value, 4) : null, o.Examples));
 }
 
+/// <summary>Great Expectations' validation result: success, statistics, per-expectation results, plus TFDV-style column statistics.</summary>
 public record ValidationReport(
     Guid RunId,
     string Pipeline,
     bool Success,
     long Rows,
+    long Bytes,
     IReadOnlyList<string> Columns,
     string Target,
+    Guid? BaselineRunId,
     ValidationStatistics Statistics,
-    IReadOnlyList<ExpectationResult> Results)
+    IReadOnlyList<ExpectationResult> Results,
+    IReadOnlyList<ColumnSummary> ColumnStatistics)
 {
-    public IReadOnlyList<string> Reasons => Results.Where(r => !r.Success).Select(r => r.Message!).ToList();
+    /// <summary>Why the dataset was rejected: one sentence per failed expectation of severity error.</summary>
+    public IReadOnlyList<string> Reasons => Results.Where(r => !r.Success && r.Severity == Severity.Error).Select(r => r.Message!).ToList();
+    public IReadOnlyList<string> Warnings => Results.Where(r => !r.Success && r.Severity == Severity.Warning).Select(r => r.Message!).ToList();
 }
 
 public record ValidationStatistics(int EvaluatedExpectations, int SuccessfulExpectations, int UnsuccessfulExpectations, double SuccessPercent);
 
-public record ExpectationResult(string Expectation, string? Column, bool Success, string? Message, string? Observed, IReadOnlyList<string> Examples);
+public record ExpectationResult(string ExpectationType, string? Column, IReadOnlyDictionary<string, object?> Kwargs, bool Success, Severity Severity,
+    string? Message, ExpectationOutcome Result);
+
+public record ExpectationOutcome(object? ObservedValue, long? ElementCount, long? UnexpectedCount, double? UnexpectedPercent, IReadOnlyList<string> PartialUnexpectedList);

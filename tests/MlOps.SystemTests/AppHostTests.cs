@@ -23,6 +23,8 @@ public class AppHostTests
             $"--ConnectionStrings:messaging={TestInfra.Messaging}", $"--ConnectionStrings:artifacts={TestInfra.Artifacts}");
         await SystemFlow.RunAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
             new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
+        await SystemFlow.ValidationAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("validate"),
+            $"suite-{Guid.NewGuid():N}"[..20], data);
     }
 
     [Fact]

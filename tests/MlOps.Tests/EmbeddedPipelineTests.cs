@@ -20,6 +20,39 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task ValidationStopsDataThatBreaksTheSuiteOrTheSchemaWithAReadableReport()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        await SystemFlow.ValidationAsync(mlops.Client, mlops.Client, mlops.Client, "suite", mlops.DataPath);
+    }
+
+    [Fact]
+    public async Task AnInvalidSuiteIsRefusedAtSubmissionNotWhenDataArrives()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var spec = """
+            {"validation":{"expectations":[
+              {"expectation":"expect_column_values_to_be_purple","column":"a"},
+              {"expectation":"expect_column_values_to_be_between","column":"a"},
+              {"expectation":"expect_column_values_to_be_between","column":"a","min":5,"max":1},
+              {"expectation":"expect_column_values_to_match_regex","column":"a","regex":"(unclosed"},
+              {"expectation":"expect_column_values_to_be_in_set","values":["x"]},
+              {"expectation":"expect_column_mean_to_be_between","column":"a","min":0,"mostly":0.5},
+              {"expectation":"expect_column_values_to_not_be_null","column":"a","mostly":1.5}]}}
+            """;
+        var response = await mlops.Client.PutAsync("/pipelines/bad-suite", new StringContent(spec, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        foreach (var reason in new[] { "Unknown expectation 'expect_column_values_to_be_purple'", "needs 'min', 'max' or both", "min 5 is greater than max 1",
+            "does not compile", "needs 'column'", "'mostly' does not apply", "'mostly' must be in (0, 1]" })
+            Assert.Contains(reason, body);
+        Assert.Equal(HttpStatusCode.BadRequest, (await mlops.Client.PutAsync("/pipelines/bad-suite",
+            new StringContent("""{"validation":{"expectations":[{"expectation":"expect_column_values_to_be_of_type","column":"a","type":"colour"}]}}""", Encoding.UTF8, "application/json"))).StatusCode);
+        var stored = await mlops.Client.GetFromJsonAsync<JsonElement>("/pipelines/bad-suite"); // still the defaults: nothing was saved
+        Assert.Equal(0, stored.GetProperty("validation").GetProperty("expectations").GetArrayLength());
+    }
+
+    [Fact]
     public async Task ARejectedUploadLeavesAReportUnderItsRunAndNoModelVersion()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

@@ -65,6 +65,49 @@ public static class SystemFlow
         Assert.Equal("2", now.GetProperty("versions")[0].GetString());
     }
 
+    /// <summary>
+    /// Issue 3 through the running pipeline: the walk-through suite accepts the sample; a file that breaks three expectations is
+    /// rejected and its report (JSON and page, via the validate API) names all three with examples; a file missing a column of
+    /// the last accepted schema is rejected as a schema anomaly. No model version comes of either.
+    /// </summary>
+    public static async Task ValidationAsync(HttpClient ingest, HttpClient registry, HttpClient validate, string pipeline, string scratch)
+    {
+        await PipelineCalls.PutWalkthroughSpecAsync(ingest, pipeline);
+        var good = await PipelineCalls.WaitForRunAsync(registry, await PipelineCalls.UploadAsync(ingest, pipeline, TestInfra.Sample("classification.csv")), RunTimeout);
+        Assert.Equal("deployed", good.GetProperty("run").GetProperty("status").GetString());
+
+        var lines = File.ReadAllLines(TestInfra.Sample("classification.csv"));
+        string Set(string line, int column, string value) { var f = line.Split(','); f[column] = value; return string.Join(',', f); }
+        lines[10] = Set(lines[10], 0, "999");      // feature_0 outside [-50, 50]
+        lines[20] = Set(lines[20], 10, "2");       // a target class outside {0, 1}
+        lines[30] = Set(lines[30], 3, "n/a");      // text in a numeric feature
+        var broken = Path.Combine(scratch, "three-broken.csv");
+        await File.WriteAllLinesAsync(broken, lines);
+        var runId = await PipelineCalls.UploadAsync(ingest, pipeline, broken);
+        var run = await PipelineCalls.WaitForRunAsync(registry, runId, RunTimeout);
+        Assert.Equal("rejected", run.GetProperty("run").GetProperty("status").GetString());
+        Assert.True(!run.TryGetProperty("version", out var made) || made.ValueKind == JsonValueKind.Null, "a rejected dataset made a model version");
+
+        var report = await validate.GetFromJsonAsync<JsonElement>($"/validation/{runId:N}");
+        Assert.False(report.GetProperty("success").GetBoolean());
+        var failed = report.GetProperty("results").EnumerateArray().Where(r => !r.GetProperty("success").GetBoolean()).ToList();
+        string Examples(string expectation, string column) => string.Join(" | ", failed
+            .Single(r => r.GetProperty("expectationType").GetString() == expectation && r.GetProperty("column").GetString() == column)
+            .GetProperty("result").GetProperty("partialUnexpectedList").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("line 11: '999'", Examples("expect_column_values_to_be_between", "feature_0"));
+        Assert.Contains("line 21: '2'", Examples("expect_column_values_to_be_in_set", "target"));
+        Assert.Contains("line 31: 'n/a'", Examples("expect_column_values_to_be_of_type", "feature_3"));
+        var page = await validate.GetStringAsync($"/validation/{runId:N}/html");
+        foreach (var expected in new[] { "REJECTED", "expect_column_values_to_be_between", "expect_column_values_to_be_in_set", "expect_column_values_to_be_of_type", "line 31: &#39;n/a&#39;", "<svg" })
+            Assert.Contains(expected, page);
+
+        var narrower = Path.Combine(scratch, "no-feature-9.csv");
+        await File.WriteAllLinesAsync(narrower, File.ReadAllLines(TestInfra.Sample("classification.csv")).Select(l => { var f = l.Split(','); return string.Join(',', f[..9].Append(f[10])); }));
+        var schemaRun = await PipelineCalls.WaitForRunAsync(registry, await PipelineCalls.UploadAsync(ingest, pipeline, narrower), RunTimeout);
+        Assert.Equal("rejected", schemaRun.GetProperty("run").GetProperty("status").GetString());
+        Assert.Contains("missing: feature_9", schemaRun.GetProperty("run").GetProperty("error").GetString());
+    }
+
     static async Task AssertInferRefusesBadInputAsync(HttpClient deploy, string pipeline)
     {
         async Task Refused(string body, HttpStatusCode status, string says, string model = "")

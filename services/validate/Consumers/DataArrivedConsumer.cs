@@ -4,7 +4,11 @@ using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Validate.Consumers;
 
-/// <summary>Validates a run's dataset in one pass and stores the report (JSON and HTML) and the reference profile under the run.</summary>
+/// <summary>
+/// Validates a run's dataset in one pass against the pipeline's suite and its last accepted schema, and stores the report
+/// (JSON and page), and for an accepted dataset its schema and reference profile, under the run. The verdict is published last,
+/// so whoever reads it finds every artifact it names.
+/// </summary>
 public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrivedConsumer> logger) : IConsumer<DataArrived>
 {
     public async Task Consume(ConsumeContext<DataArrived> context)
@@ -12,29 +16,34 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
         var m = context.Message;
         var ct = context.CancellationToken;
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        var previous = await store.TryGetJsonAsync<DatasetSchema>(ArtifactKeys.PipelineSchema(m.Pipeline), ct);
+        if (previous?.RunId == m.RunId) previous = null; // a redelivery of the run that made the schema
 
         DatasetScan scan;
         await using (var csv = await store.OpenReadAsync(m.DatasetKey, ct))
         {
-            scan = DatasetScan.Run(csv, spec);
+            scan = DatasetScan.Run(csv, spec, rows => logger.LogInformation("Run {RunId}: {Rows} rows read", m.RunId, rows));
         }
-        var report = new ExpectationSuite(spec.Validation).Evaluate(m.RunId, m.Pipeline, scan);
-        var profile = report.Success ? scan.ToProfile(m.RunId) : null;
+        var report = new ExpectationSuite(spec, previous).Evaluate(m.RunId, m.Pipeline, scan, previous?.RunId);
 
-        if (profile is not null) await store.PutJsonAsync(ArtifactKeys.Profile(m.RunId), profile, ct);
-        await store.PutTextAsync(ArtifactKeys.ValidationHtml(m.RunId), ReportPage.Render(report, profile), "text/html", ct);
+        await store.PutTextAsync(ArtifactKeys.ValidationHtml(m.RunId), ReportPage.Render(report), "text/html", ct);
         await store.PutJsonAsync(ArtifactKeys.Validation(m.RunId), report, ct);
 
         if (report.Success)
         {
-            logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations", m.RunId, scan.Rows, report.Statistics.EvaluatedExpectations);
-            await context.Publish(new DataValidated(m.RunId, m.Pipeline, m.DatasetKey, ArtifactKeys.Validation(m.RunId), ArtifactKeys.Profile(m.RunId),
-                scan.Rows, scan.Features, scan.Target), ct);
+            var schema = DatasetSchema.From(m.RunId, scan);
+            await store.PutJsonAsync(ArtifactKeys.Profile(m.RunId), scan.ToProfile(m.RunId), ct);
+            await store.PutJsonAsync(ArtifactKeys.Schema(m.RunId), schema, ct);
+            await store.PutJsonAsync(ArtifactKeys.PipelineSchema(m.Pipeline), schema, ct);
+            logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations ({Warnings} warnings)",
+                m.RunId, scan.Rows, report.Statistics.EvaluatedExpectations, report.Warnings.Count);
+            await context.Publish(new DataValidated(m.RunId, m.Pipeline, m.DatasetKey, ArtifactKeys.Validation(m.RunId), ArtifactKeys.ValidationHtml(m.RunId),
+                ArtifactKeys.Profile(m.RunId), scan.Rows, scan.Features, scan.Target, report.Warnings), ct);
         }
         else
         {
             logger.LogWarning("Run {RunId}: dataset rejected: {Reasons}", m.RunId, string.Join(" ", report.Reasons));
-            await context.Publish(new DataRejected(m.RunId, m.Pipeline, ArtifactKeys.Validation(m.RunId), report.Reasons), ct);
+            await context.Publish(new DataRejected(m.RunId, m.Pipeline, ArtifactKeys.Validation(m.RunId), ArtifactKeys.ValidationHtml(m.RunId), report.Reasons), ct);
         }
     }
 }
