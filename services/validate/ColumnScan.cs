@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MlOps.Contracts;
 
@@ -5,10 +6,11 @@ namespace MlOps.Validate;
 
 /// <summary>
 /// One column's observations in the single pass: nulls, what its values parse as (with examples of the odd ones),
-/// Welford moments, exact min and max, a seeded reservoir sample (median, histograms, the drift reference) and,
-/// up to <see cref="MaxCategories"/> distinct values, the count of each value.
+/// moments, exact min and max, a bottom-k uniform sample (median, histograms, the drift reference) and, up to
+/// <see cref="MaxCategories"/> distinct values, the count of each value. Each block of the file is observed by a
+/// <see cref="Fork"/> and merged back in file order, so the result does not depend on how many cores did the work.
 /// </summary>
-public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget, int sampleSize, Random random)
+public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget, int sampleSize)
 {
     public const int MaxCategories = 1000;
 
@@ -21,9 +23,11 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     public Tally Empty { get; } = new();
     public long NonNull { get; private set; }
     public long Numbers { get; private set; }
+    public long Booleans { get; private set; }
     public Tally NonFinite { get; } = new();
     public Tally Texts { get; } = new();
     public Tally NonIntegral { get; } = new();
+    /// <summary>Values that are not true/false, counted only for a column declared boolean (whose type check needs the examples).</summary>
     public Tally NonBoolean { get; } = new();
 
     public double Min { get; private set; } = double.PositiveInfinity;
@@ -33,8 +37,14 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     public double StdDev => Numbers > 1 ? Math.Sqrt(_m2 / (Numbers - 1)) : 0;
     public double NullRate => Empty.Count + NonNull == 0 ? 0 : (double)Empty.Count / (Empty.Count + NonNull);
 
-    readonly List<double> _reservoir = [];
+    // A block sums (x - shift), shift being its first number: no division per value, and stable for data far from zero.
+    double _shift = double.NaN, _sum, _sumSquares;
+
+    /// <summary>The sample: the values with the smallest row keys, kept in a heap on the inverted key (largest key on top).</summary>
+    readonly PriorityQueue<double, ulong> _sample = new();
+    ulong _threshold = ulong.MaxValue;
     Dictionary<string, long>? _categories = new(StringComparer.Ordinal);
+    Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _categoryLookup;
 
     /// <summary>Value → count, or null when the column has more than <see cref="MaxCategories"/> distinct values.</summary>
     public IReadOnlyDictionary<string, long>? Categories => _categories;
@@ -43,10 +53,11 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     public ColumnType InferredType =>
         NonNull == 0 ? Declared ?? ColumnType.String
         : Texts.Count == 0 ? (NonIntegral.Count == 0 && NonFinite.Count == 0 ? ColumnType.Integer : ColumnType.Number)
-        : NonBoolean.Count == 0 ? ColumnType.Boolean
+        : Booleans == NonNull ? ColumnType.Boolean
         : ColumnType.String;
 
-    public void Observe(ReadOnlySpan<char> value, double? number, int line)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Observe(ReadOnlySpan<char> value, double? number, int line, ulong key)
     {
         if (value.IsEmpty)
         {
@@ -57,52 +68,102 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
         NonNull++;
         if (number is double x)
         {
-            if (double.IsFinite(x)) ObserveNumber(x, value, line);
+            if (double.IsFinite(x)) ObserveNumber(x, value, line, key);
             else NonFinite.Add(value, line);
-            NonBoolean.Add(value, line);
+            if (Declared == ColumnType.Boolean) NonBoolean.Add(value, line);
         }
         else
         {
             Texts.Add(value, line);
-            if (!IsBoolean(value)) NonBoolean.Add(value, line);
+            if (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase)) Booleans++;
+            else if (Declared == ColumnType.Boolean) NonBoolean.Add(value, line);
         }
         if (_categories is not null) CountCategory(value);
         foreach (var check in Checks) check.Observe(value, number, line);
     }
 
-    void ObserveNumber(double x, ReadOnlySpan<char> value, int line)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void ObserveNumber(double x, ReadOnlySpan<char> value, int line, ulong key)
     {
-        var n = ++Numbers;
+        if (Numbers++ == 0) _shift = x;
         if (x < Min) Min = x;
         if (x > Max) Max = x;
-        var delta = x - Mean;
-        Mean += delta / n;
-        _m2 += delta * (x - Mean);
+        var d = x - _shift;
+        _sum += d;
+        _sumSquares += d * d;
         if (x != Math.Floor(x)) NonIntegral.Add(value, line);
-        if (_reservoir.Count < sampleSize) _reservoir.Add(x);
-        else
-        {
-            var j = random.NextInt64(n);
-            if (j < sampleSize) _reservoir[(int)j] = x;
-        }
+        if (key < _threshold) Keep(x, key);
+    }
+
+    void Keep(double x, ulong key)
+    {
+        if (_sample.Count < sampleSize) _sample.Enqueue(x, ~key);
+        else _sample.DequeueEnqueue(x, ~key);
+        if (_sample.Count == sampleSize && _sample.TryPeek(out _, out var top)) _threshold = ~top;
     }
 
     void CountCategory(ReadOnlySpan<char> value)
     {
-        ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_categories!.GetAlternateLookup<ReadOnlySpan<char>>(), value, out var exists);
-        if (!exists && _categories.Count > MaxCategories) { _categories = null; return; }
+        ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_categoryLookup, value, out var exists);
+        if (!exists && _categories!.Count > MaxCategories) { _categories = null; return; }
         count++;
     }
 
-    static bool IsBoolean(ReadOnlySpan<char> v) => v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase);
+    /// <summary>An empty state for one block: same settings and checks, and what the merged state already knows.</summary>
+    public ColumnScan Fork()
+    {
+        var part = new ColumnScan(Name, Declared, IsTarget, sampleSize) { _threshold = _threshold };
+        if (_categories is null) part._categories = null;
+        else part._categoryLookup = part._categories!.GetAlternateLookup<ReadOnlySpan<char>>();
+        part.Checks.AddRange(Checks.Select(c => c.Fork()));
+        return part;
+    }
 
-    /// <summary>The seeded uniform sample of the numeric values (all of them when there are fewer than the sample size).</summary>
-    public double[] Sample() => [.. _reservoir];
+    /// <summary>Adds a block's observations: Chan's parallel update for the moments, examples in file order.</summary>
+    public void Merge(ColumnScan part)
+    {
+        Empty.Merge(part.Empty);
+        NonNull += part.NonNull;
+        Booleans += part.Booleans;
+        NonFinite.Merge(part.NonFinite);
+        Texts.Merge(part.Texts);
+        NonIntegral.Merge(part.NonIntegral);
+        NonBoolean.Merge(part.NonBoolean);
+        if (part.Numbers > 0)
+        {
+            var m = part.Numbers;
+            var partMean = part._shift + part._sum / m;
+            var partM2 = Math.Max(0, part._sumSquares - part._sum * part._sum / m);
+            var n = Numbers + m;
+            var delta = partMean - Mean;
+            Mean += delta * m / n;
+            _m2 += partM2 + delta * delta * Numbers * m / n;
+            Numbers = n;
+            Min = Math.Min(Min, part.Min);
+            Max = Math.Max(Max, part.Max);
+        }
+        foreach (var (x, inverted) in part._sample.UnorderedItems)
+            if (~inverted < _threshold) Keep(x, ~inverted);
+        if (_categories is not null)
+        {
+            if (part._categories is null) _categories = null;
+            else
+            {
+                foreach (var (value, count) in part._categories)
+                    CollectionsMarshal.GetValueRefOrAddDefault(_categories, value, out _) += count;
+                if (_categories.Count > MaxCategories) _categories = null;
+            }
+        }
+        for (var i = 0; i < Checks.Count; i++) Checks[i].Merge(part.Checks[i]);
+    }
+
+    /// <summary>The uniform sample of the numeric values (all of them when there are fewer than the sample size), in key order.</summary>
+    public double[] Sample() => _sample.UnorderedItems.OrderByDescending(e => e.Priority).Select(e => e.Element).ToArray();
 
     /// <summary>The median of the sample: exact up to the sample size, an estimate with a known error beyond.</summary>
     public double? Median()
     {
-        if (_reservoir.Count == 0) return null;
+        if (_sample.Count == 0) return null;
         var sorted = Sample();
         Array.Sort(sorted);
         var mid = sorted.Length / 2;
@@ -126,9 +187,22 @@ public sealed class Tally
         if (Examples.Count < DatasetScan.MaxExamples) Examples.Add(ColumnScan.Example(value, line));
     }
 
+    public void Add(string example)
+    {
+        Count++;
+        if (Examples.Count < DatasetScan.MaxExamples) Examples.Add(example);
+    }
+
     public void Add(int line)
     {
         Count++;
         if (Examples.Count < DatasetScan.MaxExamples) Examples.Add($"line {line}");
+    }
+
+    public void Merge(Tally part)
+    {
+        Count += part.Count;
+        foreach (var e in part.Examples)
+            if (Examples.Count < DatasetScan.MaxExamples) Examples.Add(e);
     }
 }

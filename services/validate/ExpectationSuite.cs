@@ -31,8 +31,10 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
     public ExpectationSuite(PipelineSpec spec, DatasetSchema? previous = null)
     {
         var v = spec.Validation;
-        Add(new("expect_file_to_be_utf8", null, Severity.Error, Args(), s => Outcome.Of(s.InvalidUtf8Sequences == 0, s.InvalidUtf8Sequences,
-            $"{s.InvalidUtf8Sequences} byte sequences are not UTF-8 (e.g. {string.Join(", ", s.InvalidUtf8Examples)}). Save the file as UTF-8 and upload it again.", s.InvalidUtf8Examples)));
+        Add(new("expect_file_to_be_utf8", null, Severity.Error, Args(), s => Outcome.Of(s.InvalidUtf8.Count == 0, s.InvalidUtf8.Count,
+            $"{s.InvalidUtf8.Count} lines hold bytes that are not UTF-8 (e.g. {string.Join(", ", s.InvalidUtf8.Examples)}). Save the file as UTF-8 and upload it again.", s.InvalidUtf8.Examples)));
+        Add(new("expect_file_quotes_to_be_closed", null, Severity.Error, Args(), s => Outcome.Of(s.UnclosedQuotes.Count == 0, s.UnclosedQuotes.Count,
+            $"A quoted field opened at or after {string.Join(", ", s.UnclosedQuotes.Examples)} never closes (no line break outside quotes for 8 MB), or the file ends lines with a bare CR. Fix the quoting and upload it again.", s.UnclosedQuotes.Examples)));
         Add(new("expect_table_header_present", null, Severity.Error, Args(), s => Outcome.Of(HeaderOk(s), string.Join(",", s.Columns),
             s.Columns.Length == 0 ? "The file is empty: no header row."
             : s.HeaderLooksLikeData ? $"The first row ({Clip(string.Join(",", s.Columns))}) is all numbers: the file has no header. Add a header row naming the columns."
@@ -44,8 +46,8 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
             $"The target column '{s.Target}' is not in the header ({Clip(string.Join(", ", s.Columns))}).", [])));
         Add(new("expect_table_row_count_to_be_at_least", null, Severity.Error, Args(("min", v.MinRows)), s => Outcome.Of(s.Rows >= v.MinRows, s.Rows,
             s.Rows == 0 ? "The file has a header but no data rows." : $"{s.Rows} data rows; at least {v.MinRows} are needed (validation.minRows).", [])));
-        Add(new("expect_table_rows_to_match_header_width", null, Severity.Error, Args(), s => Outcome.Of(s.RaggedRows == 0, s.RaggedRows,
-            $"{s.RaggedRows} rows do not have {s.Columns.Length} fields like the header. Quote fields that contain commas or line breaks.", s.RaggedExamples)));
+        Add(new("expect_table_rows_to_match_header_width", null, Severity.Error, Args(), s => Outcome.Of(s.Ragged.Count == 0, s.Ragged.Count,
+            $"{s.Ragged.Count} rows do not have {s.Columns.Length} fields like the header. Quote fields that contain commas or line breaks.", s.Ragged.Examples)));
 
         for (var i = 0; i < v.Expectations.Count; i++) Add(FromSpec(v.Expectations[i], i));
         if (previous is not null && v.Schema.Compare)
@@ -79,7 +81,7 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
         var failures = Validate(context).Errors;
         // The table expectations after the header are meaningless without one (they would only repeat "no header").
         var results = outcomes
-            .Where(o => HeaderOk(scan) || o.Item1.Name is "expect_file_to_be_utf8" or "expect_table_header_present")
+            .Where(o => HeaderOk(scan) || o.Item1.Name is "expect_file_to_be_utf8" or "expect_file_quotes_to_be_closed" or "expect_table_header_present")
             .Select(o => ToResult(o.Item1, o.Item2)).ToList();
         var errors = results.Where(r => !r.Success && r.Severity == Severity.Error).ToList();
         var ok = results.Count(r => r.Success);

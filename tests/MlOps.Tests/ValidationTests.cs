@@ -7,7 +7,14 @@ using Xunit;
 
 namespace MlOps.Tests;
 
-/// <summary>The validate stage's suite on real bytes: every bad input of issue 3 is rejected with a reason that names what and where.</summary>
+/// <summary>
+/// The validate stage's suite on real bytes: every bad input of issue 3 is rejected with a reason that names what and where.
+/// Not run beside other tests, so the flat-memory test measures this scan's heap and nobody else's.
+/// </summary>
+[CollectionDefinition(nameof(ValidationTests), DisableParallelization = true)]
+public class ValidationTestsCollection;
+
+[Collection(nameof(ValidationTests))]
 public class ValidationTests
 {
     static PipelineSpec Spec(int minRows = 3, params ExpectationSpec[] expectations) =>
@@ -61,7 +68,7 @@ public class ValidationTests
         var report = Validate("1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
         Assert.False(report.Success);
         Assert.Contains("no header", Failed(report, "expect_table_header_present").Message);
-        Assert.Equal(2, report.Results.Count); // no noise about a target called "0"
+        Assert.Equal(3, report.Results.Count); // encoding, quotes, header: no noise about a target called "0"
     }
 
     [Fact]
@@ -271,6 +278,51 @@ public class ValidationTests
         var page = ReportPage.Render(Validate("a,<script>alert(1)</script>,label\n1,2,x\n"));
         Assert.DoesNotContain("<script>", page);
         Assert.Contains("&lt;script&gt;", page);
+    }
+
+    [Fact]
+    public void AFileOfManyBlocksMergesToExactStatisticsAndFindsRepeatsAcrossBlocks()
+    {
+        // About 4 MB: several 1 MB blocks scanned in parallel. Row 5 and the last row share an id.
+        const int rows = 150_000;
+        var random = new Random(7);
+        var values = Enumerable.Range(0, rows).Select(_ => Math.Round(1e6 + random.NextDouble() * 10, 4)).ToArray();
+        var csv = Csv(rows, i => $"{(i == rows - 1 ? 5 : i)},{values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)},{"xy"[i % 2]}", "id,b,label");
+        var spec = Spec(3, new ExpectationSpec { Expectation = "expect_column_values_to_be_unique", Column = "id" },
+            new ExpectationSpec { Expectation = "expect_column_values_to_be_between", Column = "b", Max = 1e6 + 5 });
+        var scan = DatasetScan.Run(new MemoryStream(Encoding.UTF8.GetBytes(csv)), spec);
+        Assert.Equal(rows, scan.Rows);
+        var b = scan.ByColumn["b"];
+        var mean = values.Average();
+        var std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (rows - 1));
+        Assert.Equal(mean, b.Mean, 1e-6);
+        Assert.Equal(std, b.StdDev, 1e-9 * std + 1e-9);
+        Assert.Equal(spec.Drift.ReferenceSampleSize, b.Sample().Length);
+        Assert.Equal(b.Sample(), DatasetScan.Run(new MemoryStream(Encoding.UTF8.GetBytes(csv)), spec).ByColumn["b"].Sample()); // same sample every time
+
+        var report = new ExpectationSuite(spec).Evaluate(Guid.NewGuid(), "p", scan);
+        var unique = Failed(report, "expect_column_values_to_be_unique");
+        Assert.Equal(1L, unique.Result.UnexpectedCount);
+        Assert.Contains($"line {rows + 1}", unique.Result.PartialUnexpectedList.Single());
+        var between = Failed(report, "expect_column_values_to_be_between").Result;
+        var firstLines = values.Select((v, i) => (v, line: i + 2)).Where(x => x.v > 1e6 + 5).Take(5).Select(x => $"line {x.line}:").ToList();
+        Assert.Equal(firstLines, between.PartialUnexpectedList.Select(e => e[..(e.IndexOf(':') + 1)])); // the first examples, in file order
+        Assert.Equal(values.Count(v => v > 1e6 + 5), between.UnexpectedCount);
+    }
+
+    [Fact]
+    public void AQuoteThatNeverClosesIsReportedNotBufferedForever()
+    {
+        // 20 MB with one stray quote near the top: no row boundary outside quotes for more than the 8 MB block limit.
+        using var data = new MemoryStream();
+        data.Write("a,b,label\n1,\"2,x\n"u8);
+        var filler = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("3,4,y\n", 100_000)));
+        while (data.Length < 20L << 20) data.Write(filler);
+        data.Position = 0;
+        var scan = DatasetScan.Run(data, Spec());
+        var report = new ExpectationSuite(Spec()).Evaluate(Guid.NewGuid(), "p", scan);
+        Assert.Contains("never closes", Failed(report, "expect_file_quotes_to_be_closed").Message);
+        Assert.False(report.Success);
     }
 
     [Fact]

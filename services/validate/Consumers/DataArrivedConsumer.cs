@@ -22,7 +22,10 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
         DatasetScan scan;
         await using (var csv = await store.OpenReadAsync(m.DatasetKey, ct))
         {
-            scan = DatasetScan.Run(csv, spec, rows => logger.LogInformation("Run {RunId}: {Rows} rows read", m.RunId, rows));
+            scan = await DatasetScan.RunAsync(csv, spec, rows =>
+            {
+                if (rows % 1_000_000 < 100_000) logger.LogInformation("Run {RunId}: {Rows:N0} rows validated so far", m.RunId, rows);
+            }, ct);
         }
         var report = new ExpectationSuite(spec, previous).Evaluate(m.RunId, m.Pipeline, scan, previous?.RunId);
 
