@@ -2,7 +2,10 @@ namespace MlOps.Contracts;
 
 /// <summary>
 /// What a trained model is and how to call it (<c>runs/{runId}/model.json</c>): written by train, read by registry and deploy.
-/// The ONNX graph takes one float tensor <see cref="OnnxInput"/> of shape [N, Features.Count], in the order of <see cref="Features"/>.
+/// The ONNX graph takes the float tensor <see cref="OnnxInput"/> of shape [N, Features.Count] (the numeric features, in the
+/// order of <see cref="Features"/>; NaN for an empty cell of an imputed column) and, when the model has text features, the
+/// string tensors "Categorical" [N, CategoricalFeatures.Count] and "Hashed" [N, HashedFeatures.Count]. Every transform
+/// (imputation, scaling, encoding) is inside the graph. A regression model has no classes and answers a value.
 /// </summary>
 public record ModelCard(
     Guid RunId,
@@ -20,4 +23,19 @@ public record ModelCard(
     long TrainRows,
     long TestRows,
     double OnnxMaxDifference,
-    string CodeVersion);
+    string CodeVersion,
+    IReadOnlyList<string>? CategoricalFeatures = null,
+    IReadOnlyList<string>? HashedFeatures = null,
+    string? HoldoutKey = null,
+    IReadOnlyList<string>? ImputedFeatures = null)
+{
+    public const string CategoricalInput = "Categorical";
+    public const string HashedInput = "Hashed";
+
+    public IReadOnlyList<string> Categorical => CategoricalFeatures ?? [];
+    public IReadOnlyList<string> HashedText => HashedFeatures ?? [];
+    public IReadOnlyList<string> Imputed => ImputedFeatures ?? [];
+
+    /// <summary>Every input column the model reads, numeric first, as named in the dataset.</summary>
+    public IEnumerable<string> AllFeatures => [.. Features, .. Categorical, .. HashedText];
+}

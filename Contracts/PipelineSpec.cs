@@ -12,9 +12,10 @@ public record PipelineSpec
     /// <summary>The label column; null means the last column of the header.</summary>
     public string? Target { get; init; }
 
-    /// <summary>Auto infers binary or multiclass from the number of distinct labels.</summary>
+    /// <summary>Auto infers binary or multiclass from the number of distinct labels; regression must be asked for.</summary>
     public ModelTask Task { get; init; } = ModelTask.Auto;
 
+    public FeatureSpec Features { get; init; } = new();
     public TrainerSpec Trainer { get; init; } = new();
     public ValidationSpec Validation { get; init; } = new();
     public GateSpec Gate { get; init; } = new();
@@ -26,11 +27,32 @@ public enum ModelTask
     Auto,
     Binary,
     Multiclass,
+    Regression,
 }
 
 /// <summary>
-/// The trainer and its hyperparameters. Known hyperparameters: numberOfTrees, numberOfLeaves, learningRate,
-/// minimumExampleCountPerLeaf (tree trainers); maximumNumberOfIterations (linear).
+/// Feature engineering that becomes part of the model (the ML.NET pipeline and its ONNX graph), so serving applies exactly
+/// what training did. Every feature not named in <see cref="Categorical"/> or <see cref="Hashed"/> is numeric.
+/// </summary>
+public record FeatureSpec
+{
+    /// <summary>Text columns one-hot encoded over the values seen in training (an unseen value encodes as all zeros).</summary>
+    public List<string> Categorical { get; init; } = [];
+
+    /// <summary>Text columns one-hot encoded over 2^<see cref="HashBits"/> hash buckets (for many or open-ended values).</summary>
+    public List<string> Hashed { get; init; } = [];
+    public int HashBits { get; init; } = 10;
+
+    /// <summary>Numeric columns whose empty cells are filled: <c>mean</c>, <c>minimum</c>, <c>maximum</c> or <c>zero</c> (of the training rows).</summary>
+    public Dictionary<string, string> Impute { get; init; } = [];
+
+    /// <summary>Scaling of the numeric features: <c>none</c>, <c>minMax</c> or <c>meanVariance</c> (fitted on the training rows).</summary>
+    public string Normalize { get; init; } = "none";
+}
+
+/// <summary>
+/// The trainer and its hyperparameters. Known hyperparameters: numberOfTrees, numberOfLeaves, maxDepth (mapped to
+/// 2^maxDepth leaves), learningRate, minimumExampleCountPerLeaf (tree trainers); maximumNumberOfIterations (linear).
 /// </summary>
 public record TrainerSpec
 {
@@ -62,14 +84,23 @@ public record ValidationSpec
 }
 
 /// <summary>
-/// The registry's gate: <see cref="Metric"/> on the hold-out set must be at least <see cref="Minimum"/>,
-/// and, when a champion exists, at least the champion's value minus <see cref="ChampionTolerance"/> (a tie passes).
+/// The registry's gate. Value thresholds: <see cref="Metric"/> must reach <see cref="Minimum"/>, and each entry of
+/// <see cref="Thresholds"/> its bound (a minimum for scores, a maximum for errors: rmse, mae, logLoss). Change threshold:
+/// when a champion exists, both models are scored on the candidate's hold-out rows and the candidate's <see cref="Metric"/>
+/// must be no worse than the champion's by more than <see cref="ChampionTolerance"/> (a tie passes).
+/// <see cref="Metric"/> <c>auto</c> is accuracy for classification and r2 for regression.
 /// </summary>
 public record GateSpec
 {
-    public string Metric { get; init; } = "accuracy";
-    public double Minimum { get; init; } = 0.7;
+    public string Metric { get; init; } = "auto";
+    public double? Minimum { get; init; } = 0.7;
+    public Dictionary<string, double> Thresholds { get; init; } = [];
     public double ChampionTolerance { get; init; }
+
+    /// <summary>Metrics where lower is better: a threshold on them is a maximum, and "no worse" means "not higher".</summary>
+    public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "rmse", "mae", "logLoss" };
+
+    public string MetricFor(ModelTask task) => Metric != "auto" ? Metric : task == ModelTask.Regression ? "r2" : "accuracy";
 }
 
 /// <summary>

@@ -26,9 +26,14 @@ public sealed class PipelineCatalog(IArtifactStore store)
 public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
 {
     static readonly string[] Trainers = ["LightGbm", "FastTree", "FastForest", "Linear"];
-    static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "learningRate", "minimumExampleCountPerLeaf"];
+    static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf"];
     static readonly string[] LinearHyperparameters = ["maximumNumberOfIterations"];
-    static readonly string[] Metrics = ["accuracy", "f1", "auc", "macroAccuracy", "microAccuracy"];
+    static readonly string[] ClassificationMetrics = ["accuracy", "f1", "auc", "logLoss", "macroAccuracy", "microAccuracy"];
+    static readonly string[] RegressionMetrics = ["r2", "rmse", "mae"];
+    static readonly string[] ImputeModes = ["mean", "minimum", "maximum", "zero"];
+    static readonly string[] Normalizers = ["none", "minMax", "meanVariance"];
+
+    static string[] MetricsFor(ModelTask task) => task == ModelTask.Regression ? RegressionMetrics : ClassificationMetrics;
 
     public PipelineSpecValidator()
     {
@@ -42,15 +47,45 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
             .WithMessage((s, kv) => $"'{kv.Key}' is not a hyperparameter of {s.Trainer.Name}. Known: {string.Join(", ", s.Trainer.Name == "Linear" ? LinearHyperparameters : TreeHyperparameters)}.");
         RuleForEach(s => s.Trainer.Hyperparameters).Must(kv => double.IsFinite(kv.Value) && kv.Value > 0)
             .WithMessage((_, kv) => $"Hyperparameter '{kv.Key}' must be a positive number, not {kv.Value}.");
+        RuleForEach(s => s.Trainer.Hyperparameters).Must(kv => kv.Key is "learningRate" || kv.Value == Math.Round(kv.Value) && kv.Value <= 1_000_000)
+            .WithMessage((_, kv) => $"Hyperparameter '{kv.Key}' must be a whole number up to 1,000,000, not {kv.Value}.");
+        RuleFor(s => s.Trainer.Hyperparameters).Must(h => !(h.ContainsKey("maxDepth") && h.ContainsKey("numberOfLeaves")))
+            .WithMessage("Give maxDepth or numberOfLeaves, not both: maxDepth d means at most 2^d leaves.");
+        RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("maxDepth", out var d) || d <= 16)
+            .WithMessage("maxDepth is at most 16 (65,536 leaves).");
+        RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("learningRate", out var r) || r <= 1)
+            .WithMessage("learningRate must be in (0, 1].");
+
+        RuleForEach(s => s.Features.Categorical.Concat(s.Features.Hashed)).Must(c => !string.IsNullOrWhiteSpace(c))
+            .OverridePropertyName("features").WithMessage("features.categorical and features.hashed name columns; an empty name is not one.");
+        RuleFor(s => s.Features).Must(f => !f.Categorical.Intersect(f.Hashed).Any())
+            .WithMessage(s => $"Columns both categorical and hashed: {string.Join(", ", s.Features.Categorical.Intersect(s.Features.Hashed))}. Pick one encoding per column.");
+        RuleFor(s => s.Features).Must(f => !f.Impute.Keys.Intersect(f.Categorical.Concat(f.Hashed)).Any())
+            .WithMessage("features.impute is for numeric columns; a categorical column's empty value is a category of its own.");
+        RuleFor(s => s).Must(s => s.Target is null || !s.Features.Categorical.Concat(s.Features.Hashed).Concat(s.Features.Impute.Keys).Contains(s.Target))
+            .WithName("features").WithMessage(s => $"The target '{s.Target}' cannot also be a feature.");
+        RuleFor(s => s.Features.HashBits).InclusiveBetween(1, 20);
+        RuleForEach(s => s.Features.Impute).Must(kv => ImputeModes.Contains(kv.Value))
+            .WithMessage((_, kv) => $"features.impute['{kv.Key}'] is '{kv.Value}'; use one of {string.Join(", ", ImputeModes)}.");
+        RuleFor(s => s.Features.Impute).Must(i => i.Values.Distinct().Count() <= 1)
+            .WithMessage("All imputed columns take the same mode (they are filled by one transform over the numeric features).");
+        RuleFor(s => s.Features.Normalize).Must(n => Normalizers.Contains(n))
+            .WithMessage(s => $"features.normalize is '{s.Features.Normalize}'; use one of {string.Join(", ", Normalizers)}.");
+
         RuleFor(s => s.Validation.MinRows).GreaterThanOrEqualTo(10);
         RuleForEach(s => s.Validation.ColumnTypes).Must(kv => kv.Key.Trim().Length > 0 && Enum.IsDefined(kv.Value))
             .WithMessage((_, kv) => $"validation.columnTypes: '{kv.Key}' needs a column name and one of number, integer, string, boolean.");
         RuleFor(s => s.Validation.Expectations.Count).LessThanOrEqualTo(1000).WithMessage("A suite has at most 1000 expectations.");
         RuleForEach(s => s.Validation.Expectations).SetValidator(new ExpectationSpecValidator());
         RuleFor(s => s.Validation.Schema.NullRateShiftThreshold).ExclusiveBetween(0.0, 1.0);
-        RuleFor(s => s.Gate.Metric).Must(m => Metrics.Contains(m)).WithMessage(s => $"Unknown gate metric '{s.Gate.Metric}'. Use one of: {string.Join(", ", Metrics)}.");
-        RuleFor(s => s.Gate.Minimum).InclusiveBetween(0.0, 1.0);
-        RuleFor(s => s.Gate.ChampionTolerance).InclusiveBetween(0.0, 1.0);
+
+        RuleFor(s => s.Gate.Metric).Must((s, m) => m == "auto" || MetricsFor(s.Task).Contains(m))
+            .WithMessage(s => $"Unknown gate metric '{s.Gate.Metric}' for task {s.Task}. Use auto or one of: {string.Join(", ", MetricsFor(s.Task))}.");
+        RuleForEach(s => s.Gate.Thresholds).Must((s, kv) => MetricsFor(s.Task).Contains(kv.Key) && double.IsFinite(kv.Value))
+            .WithMessage((s, kv) => $"gate.thresholds: '{kv.Key}' = {kv.Value} is not a finite bound on a metric of task {s.Task} ({string.Join(", ", MetricsFor(s.Task))}).");
+        RuleFor(s => s.Gate.Minimum).Must(m => m is null || double.IsFinite(m.Value) && m >= -1e9 && m <= 1e9)
+            .WithMessage("gate.minimum must be a finite number, or null for no minimum.");
+        RuleFor(s => s.Gate.ChampionTolerance).GreaterThanOrEqualTo(0.0).Must(double.IsFinite);
         RuleFor(s => s.Drift.PValue).ExclusiveBetween(0.0, 1.0);
         RuleFor(s => s.Drift.DriftedShare).ExclusiveBetween(0.0, 1.0).Unless(s => s.Drift.DriftedShare == 1.0);
         RuleFor(s => s.Drift.MinSamples).GreaterThanOrEqualTo(20);

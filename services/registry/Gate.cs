@@ -4,32 +4,67 @@ namespace MlOps.Registry;
 
 public record GateVerdict(bool Approved, IReadOnlyList<string> Reasons);
 
+/// <summary>The champion as the gate sees it: its version, and its metrics on the candidate's hold-out rows (or, when it cannot be scored on them, its own).</summary>
+public record ChampionEvidence(int Version, IReadOnlyDictionary<string, double> Metrics, bool SameRows);
+
 /// <summary>
-/// The promotion gate. A model passes when its gate metric is at least the spec's minimum and, if the pipeline has a
-/// champion, at least the champion's value minus the tolerance. So: the first model (no champion) faces the minimum only;
-/// a tie with the champion passes (a retrain on the same data must be able to replace its parent); a missing metric fails.
+/// The promotion gate, with these semantics:
+/// <list type="bullet">
+/// <item>Value thresholds: the gate metric (accuracy for classification, r2 for regression, unless the spec names one) must
+/// reach <c>minimum</c>, and every <c>thresholds</c> entry its bound: a minimum for scores, a maximum for errors (rmse, mae, logLoss).
+/// A metric the model does not report fails. With no minimum and no thresholds, there is no value check (said in the reasons).</item>
+/// <item>Change threshold: when the pipeline has a champion, both models are scored on the candidate's hold-out rows, and the
+/// candidate's gate metric may be worse than the champion's by at most <c>championTolerance</c>. A tie passes, so a retrain
+/// on unchanged data can replace its parent. The first model of a pipeline (no champion) faces the value thresholds only.</item>
+/// </list>
 /// </summary>
 public static class Gate
 {
-    public static GateVerdict Evaluate(GateSpec gate, IReadOnlyDictionary<string, double> metrics, ModelVersion? champion)
+    public static GateVerdict Evaluate(GateSpec gate, ModelTask task, IReadOnlyDictionary<string, double> metrics, ChampionEvidence? champion)
     {
         var reasons = new List<string>();
-        if (!metrics.TryGetValue(gate.Metric, out var value))
-            return new GateVerdict(false, [$"The model reports no '{gate.Metric}' metric, which the gate needs."]);
-
         var approved = true;
-        if (value >= gate.Minimum) reasons.Add($"{gate.Metric} {value:0.####} meets the minimum {gate.Minimum:0.####}.");
-        else { approved = false; reasons.Add($"{gate.Metric} {value:0.####} is below the minimum {gate.Minimum:0.####}."); }
+        var metric = gate.MetricFor(task);
+        var bounds = new List<(string Metric, double Bound)>();
+        if (gate.Minimum is { } minimum) bounds.Add((metric, minimum));
+        bounds.AddRange(gate.Thresholds.Select(kv => (kv.Key, kv.Value)));
+        if (bounds.Count == 0) reasons.Add("No value thresholds are set (gate.minimum and gate.thresholds are empty).");
+        foreach (var (name, bound) in bounds)
+        {
+            var lower = GateSpec.LowerIsBetter.Contains(name);
+            if (!metrics.TryGetValue(name, out var value))
+            {
+                approved = false;
+                reasons.Add($"The model reports no '{name}' metric, which the gate needs.");
+            }
+            else if (lower ? value <= bound : value >= bound)
+                reasons.Add($"{name} {value:0.####} meets the {(lower ? "maximum" : "minimum")} {bound:0.####}.");
+            else
+            {
+                approved = false;
+                reasons.Add($"{name} {value:0.####} is {(lower ? "above the maximum" : "below the minimum")} {bound:0.####}.");
+            }
+        }
 
         if (champion is null)
         {
             reasons.Add("No champion yet: this is the pipeline's first candidate.");
         }
-        else if (champion.Metrics.TryGetValue(gate.Metric, out var best))
+        else if (metrics.TryGetValue(metric, out var value) && champion.Metrics.TryGetValue(metric, out var best))
         {
-            var floor = best - gate.ChampionTolerance;
-            if (value >= floor) reasons.Add($"{gate.Metric} {value:0.####} is no worse than champion v{champion.Version}'s {best:0.####} (tolerance {gate.ChampionTolerance:0.####}).");
-            else { approved = false; reasons.Add($"{gate.Metric} {value:0.####} is worse than champion v{champion.Version}'s {best:0.####} (tolerance {gate.ChampionTolerance:0.####})."); }
+            var lower = GateSpec.LowerIsBetter.Contains(metric);
+            var ok = lower ? value <= best + gate.ChampionTolerance : value >= best - gate.ChampionTolerance;
+            var where = champion.SameRows ? "on the same hold-out rows" : "on its own hold-out (it could not be scored on this model's rows)";
+            var tie = value == best ? " (a tie)" : "";
+            reasons.Add(ok
+                ? $"{metric} {value:0.####} is no worse than champion v{champion.Version}'s {best:0.####} {where}{tie}, tolerance {gate.ChampionTolerance:0.####}."
+                : $"{metric} {value:0.####} is worse than champion v{champion.Version}'s {best:0.####} {where}, tolerance {gate.ChampionTolerance:0.####}.");
+            approved &= ok;
+        }
+        else
+        {
+            approved = false;
+            reasons.Add($"Champion v{champion.Version} and this model cannot be compared on '{metric}'.");
         }
         return new GateVerdict(approved, reasons);
     }

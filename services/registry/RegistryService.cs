@@ -12,6 +12,7 @@ public static class RegistryService
     {
         builder.AddArtifactStore();
         builder.Services.AddOptions<RegistryOptions>().BindConfiguration("Registry").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<GateEvaluator>();
         builder.Services.AddSingleton(sp => new RegistryStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Database, TimeProvider.System));
         return builder;
     }

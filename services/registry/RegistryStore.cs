@@ -146,6 +146,36 @@ public sealed class RegistryStore
         }
     }
 
+    /// <summary>
+    /// A person overrides a rejection: the version becomes approved, its reasons keep the gate's verdict and add the override,
+    /// the run's log gets a <c>GateOverridden</c> entry (who, why, the verdict overridden), and the run moves back to deploying.
+    /// </summary>
+    public async Task<ModelVersion> ForceApproveAsync(string pipeline, int version, string reason, string by)
+    {
+        await _write.WaitAsync();
+        try
+        {
+            var v = Version(pipeline, version) ?? throw new KeyNotFoundException($"'{pipeline}' has no version {version}.");
+            if (v.Approved) throw new InvalidOperationException($"{pipeline} v{version} is already approved.");
+            var reasons = v.Reasons.Append($"Approved by {by} over the gate's rejection: {reason}").ToList();
+            var now = _clock.GetUtcNow().ToString("O");
+            using var c = Open();
+            using var tx = c.BeginTransaction();
+            Exec(c, "UPDATE versions SET approved = 1, reasons = $reasons WHERE pipeline = $p AND version = $v",
+                ("$reasons", Json(reasons)), ("$p", pipeline), ("$v", version));
+            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES($r, 'GateOverridden', $at, $d)",
+                ("$r", v.RunId.ToString("N")), ("$at", now), ("$d", Json(new { pipeline, version, by, reason, overridden = v.Reasons })));
+            Exec(c, "UPDATE runs SET status = 'deploying', stage = 'GateOverridden', error = NULL, updated_at = $at WHERE run_id = $r",
+                ("$at", now), ("$r", v.RunId.ToString("N")));
+            tx.Commit();
+            return Version(pipeline, version)!;
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
     /// <summary>Points an alias (e.g. champion) at a version.</summary>
     public async Task SetAliasAsync(string pipeline, string alias, int version)
     {

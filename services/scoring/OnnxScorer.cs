@@ -21,43 +21,72 @@ public sealed class OnnxScorer : IDisposable
         using var options = Scoring.ExecutionProvider.CreateOptions();
         _session = new InferenceSession(onnx, options);
         ExecutionProvider = Scoring.ExecutionProvider.Name;
-        if (!_session.InputMetadata.ContainsKey(card.OnnxInput))
-            throw new InvalidDataException($"The ONNX model has no input '{card.OnnxInput}' (it has {string.Join(", ", _session.InputMetadata.Keys)}).");
+        foreach (var input in Inputs(card))
+            if (!_session.InputMetadata.ContainsKey(input))
+                throw new InvalidDataException($"The ONNX model has no input '{input}' (it has {string.Join(", ", _session.InputMetadata.Keys)}).");
     }
 
-    /// <summary>Scores <paramref name="rows"/> rows given row-major in <paramref name="features"/>.</summary>
-    public Prediction[] Score(float[] features, int rows)
+    static IEnumerable<string> Inputs(ModelCard card)
     {
-        var width = Card.Features.Count;
-        if (features.Length != rows * width)
-            throw new ArgumentException($"Expected {rows} × {width} = {rows * width} values, got {features.Length}.");
-        var input = new DenseTensor<float>(features, [rows, width]);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(Card.OnnxInput, input)],
-            Card.OnnxProbabilityOutput is null ? [Card.OnnxLabelOutput] : [Card.OnnxLabelOutput, Card.OnnxProbabilityOutput]);
-        var byName = results.ToDictionary(r => r.Name);
-        var labels = Labels(byName[Card.OnnxLabelOutput], rows);
-        var probabilities = Card.OnnxProbabilityOutput is null ? null : byName[Card.OnnxProbabilityOutput].AsTensor<float>();
+        if (card.Features.Count > 0) yield return card.OnnxInput;
+        if (card.Categorical.Count > 0) yield return ModelCard.CategoricalInput;
+        if (card.HashedText.Count > 0) yield return ModelCard.HashedInput;
+    }
 
+    /// <summary>Scores <paramref name="rows"/> all-numeric rows given row-major in <paramref name="features"/>.</summary>
+    public Prediction[] Score(float[] features, int rows) => Score(ModelInputs.NumericOnly(features, rows));
+
+    public Prediction[] Score(ModelInputs batch)
+    {
+        var rows = batch.Rows;
+        var card = Card;
+        Check(batch.Numeric.Length, card.Features.Count, "numeric");
+        Check(batch.Categorical.Length, card.Categorical.Count, "categorical");
+        Check(batch.Hashed.Length, card.HashedText.Count, "hashed");
+        var inputs = new List<NamedOnnxValue>();
+        if (card.Features.Count > 0)
+            inputs.Add(NamedOnnxValue.CreateFromTensor(card.OnnxInput, new DenseTensor<float>(batch.Numeric, [rows, card.Features.Count])));
+        if (card.Categorical.Count > 0)
+            inputs.Add(NamedOnnxValue.CreateFromTensor(ModelCard.CategoricalInput, new DenseTensor<string>(batch.Categorical, [rows, card.Categorical.Count])));
+        if (card.HashedText.Count > 0)
+            inputs.Add(NamedOnnxValue.CreateFromTensor(ModelCard.HashedInput, new DenseTensor<string>(batch.Hashed, [rows, card.HashedText.Count])));
+        using var results = _session.Run(inputs,
+            card.OnnxProbabilityOutput is null ? [card.OnnxLabelOutput] : [card.OnnxLabelOutput, card.OnnxProbabilityOutput]);
+        var byName = results.ToDictionary(r => r.Name);
+
+        if (card.Task == ModelTask.Regression)
+        {
+            var values = byName[card.OnnxLabelOutput].AsTensor<float>();
+            return Enumerable.Range(0, rows).Select(i => new Prediction(values.GetValue(i).ToString("R", System.Globalization.CultureInfo.InvariantCulture), [], values.GetValue(i))).ToArray();
+        }
+        var labels = Labels(byName[card.OnnxLabelOutput], rows);
+        var probabilities = card.OnnxProbabilityOutput is null ? null : byName[card.OnnxProbabilityOutput].AsTensor<float>();
         var predictions = new Prediction[rows];
         for (var i = 0; i < rows; i++)
         {
             float[] p = [];
             if (probabilities is not null)
             {
-                if (Card.Task == ModelTask.Binary)
+                if (card.Task == ModelTask.Binary)
                 {
                     var positive = probabilities.GetValue(i * (int)(probabilities.Length / rows));
                     p = [1 - positive, positive];
                 }
                 else
                 {
-                    p = new float[Card.Classes.Count];
+                    p = new float[card.Classes.Count];
                     for (var k = 0; k < p.Length; k++) p[k] = probabilities[i, k];
                 }
             }
-            predictions[i] = new Prediction(labels[i], p);
+            predictions[i] = new Prediction(labels[i], p, null);
         }
         return predictions;
+
+        void Check(int length, int width, string what)
+        {
+            if (length != rows * width)
+                throw new ArgumentException($"Expected {rows} × {width} = {rows * width} {what} values, got {length}.");
+        }
     }
 
     string[] Labels(DisposableNamedOnnxValue output, int rows)
@@ -74,5 +103,8 @@ public sealed class OnnxScorer : IDisposable
     public void Dispose() => _session.Dispose();
 }
 
-/// <summary>A scored row: the predicted class and the probability of each class in <see cref="ModelCard.Classes"/> order.</summary>
-public record Prediction(string Label, float[] Probabilities);
+/// <summary>
+/// A scored row: the predicted class and the probability of each class in <see cref="ModelCard.Classes"/> order;
+/// for regression the <see cref="Value"/> (and <see cref="Label"/> is its text).
+/// </summary>
+public record Prediction(string Label, float[] Probabilities, float? Value);

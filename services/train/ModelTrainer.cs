@@ -4,198 +4,277 @@ using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
+using Microsoft.ML.Transforms;
 using MlOps.Contracts;
 using MlOps.Scoring;
+using nietras.SeparatedValues;
 
 namespace MlOps.Train;
 
 /// <summary>A domain failure of training (bad spec for this data, too little data): the run fails at once, with no retry.</summary>
 public sealed class TrainingException(string message) : Exception(message);
 
-public sealed class FeatureRow
+/// <summary>Which dataset columns feed the model, and how: numeric, one-hot categorical, hashed categorical.</summary>
+public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Hashed)
+{
+    public static FeatureLayout From(PipelineSpec spec, IReadOnlyList<string> features) => new(
+        features.Where(f => !spec.Features.Categorical.Contains(f) && !spec.Features.Hashed.Contains(f)).ToList(),
+        features.Where(spec.Features.Categorical.Contains).ToList(),
+        features.Where(spec.Features.Hashed.Contains).ToList());
+}
+
+/// <summary>One row as ML.NET sees it; the schema keeps only the columns a task and layout use.</summary>
+sealed class TrainingRow
 {
     public float[] Features { get; set; } = [];
+    public string[] Categorical { get; set; } = [];
+    public string[] Hashed { get; set; } = [];
+    public bool Positive { get; set; }
     public string Label { get; set; } = "";
+    public float Value { get; set; }
 }
 
-sealed class BinaryRow
-{
-    public float[] Features { get; set; } = [];
-    public bool Label { get; set; }
-}
-
-sealed class FeaturesOnly
-{
-    public float[] Features { get; set; } = [];
-}
-
-public record TrainedModel(byte[] ModelZip, byte[] Onnx, ModelCard Card);
+/// <summary>What train stores: the ML.NET model, its ONNX export, its card, the hold-out rows and the evaluation on them.</summary>
+public record TrainedModel(byte[] ModelZip, byte[] Onnx, ModelCard Card, byte[] HoldoutCsv, Evaluation Evaluation);
 
 /// <summary>
 /// Trains one model with ML.NET from a spec, deterministically: the same rows, spec and seed give the same model
-/// (<see cref="ModelCard.ModelSha256"/> hashes the zip's entries, which are identical across trainings even when
-/// the zip container's bytes are not). The ONNX export is then scored with ONNX Runtime on the hold-out set and must
-/// agree with ML.NET (labels equal, probabilities within 1e-5), or the model goes nowhere.
+/// (<see cref="ModelCard.ModelSha256"/> hashes the zip's entries, which are identical across trainings even when the zip
+/// container's bytes are not). Feature engineering (imputation, scaling, one-hot and hashed encoding) is part of the model
+/// and of its ONNX graph. The ONNX export is then scored with ONNX Runtime on the hold-out rows and must agree with ML.NET
+/// (same labels, probabilities within 1e-5), or the model goes nowhere; the metrics are computed from those ONNX answers.
 /// </summary>
 public static class ModelTrainer
 {
     public const double OnnxTolerance = 1e-5;
+    const string FeatureVector = "FeatureVector";
 
-    public static TrainedModel Train(Guid runId, string pipeline, PipelineSpec spec, IReadOnlyList<string> features, string target,
-        IReadOnlyList<FeatureRow> rows, string codeVersion)
+    public static TrainedModel Train(Guid runId, string pipeline, PipelineSpec spec, FeatureLayout layout, string target,
+        LabelledRows data, string codeVersion)
     {
-        var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (classes.Length < 2) throw new TrainingException($"The target '{target}' has {classes.Length} class(es); a classifier needs at least 2.");
-        var task = spec.Task == ModelTask.Auto ? (classes.Length == 2 ? ModelTask.Binary : ModelTask.Multiclass) : spec.Task;
-        if (task == ModelTask.Binary && classes.Length != 2)
-            throw new TrainingException($"The spec says binary, but the target '{target}' has {classes.Length} classes.");
-        var testRows = (int)Math.Round(rows.Count * spec.Trainer.TestFraction);
-        if (testRows < 10 || rows.Count - testRows < 20)
-            throw new TrainingException($"{rows.Count} rows are too few to hold out {spec.Trainer.TestFraction:P0} for testing (need at least 10 test and 20 training rows).");
+        var rows = data.Inputs.Rows;
+        var task = ChooseTask(spec, target, data.Targets);
+        var testRows = (int)Math.Round(rows * spec.Trainer.TestFraction);
+        if (testRows < 10 || rows - testRows < 20)
+            throw new TrainingException($"{rows} rows are too few to hold out {spec.Trainer.TestFraction:P0} for testing (need at least 10 test and 20 training rows).");
+        var classes = task == ModelTask.Regression ? [] : data.Targets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
         var ml = new MLContext(seed: spec.Trainer.Seed);
-        var width = features.Count;
+        var training = ToRows(data, layout, task, classes);
+        var all = ml.Data.LoadFromEnumerable(training, Schema(layout, task, withLabel: true));
+        ITransformer? labelKeys = null;
+        if (task == ModelTask.Multiclass)
+        {
+            // The label becomes a key before the model, so the exported graph takes only the features.
+            labelKeys = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(all);
+            all = labelKeys.Transform(all);
+        }
+        var split = ml.Data.TrainTestSplit(all, spec.Trainer.TestFraction, seed: spec.Trainer.Seed);
+
         var stopwatch = Stopwatch.StartNew();
-        var result = task == ModelTask.Binary
-            ? TrainBinary(ml, spec, rows, classes, width)
-            : TrainMulticlass(ml, spec, rows, width);
+        var model = Estimator(ml, spec, layout, task).Fit(split.TrainSet);
         stopwatch.Stop();
 
         using var zip = new MemoryStream();
-        ml.Model.Save(result.Model, result.InputSchema, zip);
+        ml.Model.Save(model, all.Schema, zip);
         using var onnx = new MemoryStream();
-        ml.Model.ConvertToOnnx(result.Model, FeaturesView(ml, width), onnx);
+        ml.Model.ConvertToOnnx(model, ml.Data.LoadFromEnumerable(training.Take(1), Schema(layout, task, withLabel: false)), onnx);
 
-        var metrics = new Dictionary<string, double>(result.Metrics)
+        var scored = model.Transform(split.TestSet);
+        var holdout = HoldoutRows(ml, split.TestSet, layout, task, classes);
+        var probabilityOutput = task switch
         {
-            ["trainingSeconds"] = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
-            ["trainRows"] = rows.Count - result.TestFeatures.Length / width,
-            ["testRows"] = result.TestFeatures.Length / width,
+            ModelTask.Multiclass => "Score.output",
+            ModelTask.Binary when scored.Schema.GetColumnOrNull("Probability") is not null => "Probability.output",
+            _ => null,
         };
-        // Multiclass graphs give class probabilities as Score; binary ones as a calibrated Probability, when the trainer has one.
-        var probabilityOutput = task == ModelTask.Multiclass ? "Score.output" : result.HasProbability ? "Probability.output" : null;
         var zipBytes = zip.ToArray();
         var onnxBytes = onnx.ToArray();
-        var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, features, result.Classes, ContentHash(zipBytes),
-            "Features", "PredictedLabel.output", probabilityOutput, metrics,
-            (long)metrics["trainRows"], (long)metrics["testRows"], 0, codeVersion);
+        var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, layout.Numeric, classes, ContentHash(zipBytes),
+            "Features", task == ModelTask.Regression ? "Score.output" : "PredictedLabel.output", probabilityOutput,
+            new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
+            layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList());
 
-        var difference = CheckOnnx(onnxBytes, card, result);
-        return new TrainedModel(zipBytes, onnxBytes, card with { OnnxMaxDifference = difference });
+        var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, Expected(scored, task, classes, probabilityOutput is not null));
+        var evaluation = HoldoutMetrics.Evaluate(card, holdout.Targets, onnxPredictions);
+        var metrics = new Dictionary<string, double>(evaluation.Metrics)
+        {
+            ["trainingSeconds"] = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
+            ["trainRows"] = card.TrainRows,
+            ["testRows"] = card.TestRows,
+        };
+        return new TrainedModel(zipBytes, onnxBytes, card with { Metrics = metrics, OnnxMaxDifference = difference },
+            HoldoutCsv(holdout, layout, target), evaluation);
     }
 
-    sealed record Fitted(ITransformer Model, DataViewSchema InputSchema, string[] Classes, IReadOnlyDictionary<string, double> Metrics,
-        float[] TestFeatures, string[] ExpectedLabels, float[][] ExpectedProbabilities, bool HasProbability);
-
-    static Fitted TrainBinary(MLContext ml, PipelineSpec spec, IReadOnlyList<FeatureRow> rows, string[] classes, int width)
+    static ModelTask ChooseTask(PipelineSpec spec, string target, string[] targets)
     {
-        var schema = SchemaDefinition.Create(typeof(BinaryRow));
-        schema[nameof(BinaryRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        var data = ml.Data.LoadFromEnumerable(rows.Select(r => new BinaryRow { Features = r.Features, Label = r.Label == classes[1] }), schema);
-        var split = ml.Data.TrainTestSplit(data, spec.Trainer.TestFraction, seed: spec.Trainer.Seed);
-
-        var h = new Hyper(spec.Trainer.Hyperparameters);
-        IEstimator<ITransformer> trainer = spec.Trainer.Name switch
+        if (spec.Task == ModelTask.Regression)
         {
-            "LightGbm" => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
-            {
-                NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves, LearningRate = h.LearningRate,
-                MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Trainer.Seed, NumberOfThreads = 1,
-            }),
-            "FastTree" => ml.BinaryClassification.Trainers.FastTree(numberOfLeaves: h.Leaves, numberOfTrees: h.Trees, minimumExampleCountPerLeaf: h.MinPerLeaf, learningRate: h.LearningRate),
-            "FastForest" => ml.BinaryClassification.Trainers.FastForest(numberOfLeaves: h.Leaves, numberOfTrees: h.Trees, minimumExampleCountPerLeaf: h.MinPerLeaf),
-            "Linear" => ml.Transforms.NormalizeMinMax("Features").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(maximumNumberOfIterations: h.Iterations)),
-            _ => throw new TrainingException($"Unknown trainer '{spec.Trainer.Name}'."),
-        };
-        var model = trainer.Fit(split.TrainSet);
-        var scored = model.Transform(split.TestSet);
-        var hasProbability = scored.Schema.GetColumnOrNull("Probability") is not null;
-        var metrics = new Dictionary<string, double>();
-        if (hasProbability)
-        {
-            var m = ml.BinaryClassification.Evaluate(scored);
-            metrics["accuracy"] = m.Accuracy; metrics["f1"] = m.F1Score; metrics["auc"] = m.AreaUnderRocCurve; metrics["logLoss"] = m.LogLoss;
+            var bad = targets.Select((t, i) => (t, i)).FirstOrDefault(x => !double.TryParse(x.t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v));
+            if (bad.t is not null)
+                throw new TrainingException($"The spec says regression, but the target '{target}' is not numeric: row {bad.i + 1} is '{bad.t}'. Use task binary or multiclass for a categorical target.");
+            return ModelTask.Regression;
         }
-        else
+        var classes = targets.Distinct(StringComparer.Ordinal).Count();
+        if (classes < 2) throw new TrainingException($"The target '{target}' has {classes} class(es); a classifier needs at least 2.");
+        if (spec.Task == ModelTask.Binary && classes != 2)
+            throw new TrainingException($"The spec says binary, but the target '{target}' has {classes} classes.");
+        return spec.Task == ModelTask.Auto ? (classes == 2 ? ModelTask.Binary : ModelTask.Multiclass) : spec.Task;
+    }
+
+    static List<TrainingRow> ToRows(LabelledRows data, FeatureLayout layout, ModelTask task, string[] classes)
+    {
+        var (f, c, h) = (layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count);
+        var inputs = data.Inputs;
+        return Enumerable.Range(0, inputs.Rows).Select(i => new TrainingRow
         {
-            var m = ml.BinaryClassification.EvaluateNonCalibrated(scored);
-            metrics["accuracy"] = m.Accuracy; metrics["f1"] = m.F1Score; metrics["auc"] = m.AreaUnderRocCurve;
+            Features = inputs.Numeric.AsSpan(i * f, f).ToArray(),
+            Categorical = inputs.Categorical.AsSpan(i * c, c).ToArray(),
+            Hashed = inputs.Hashed.AsSpan(i * h, h).ToArray(),
+            Positive = task == ModelTask.Binary && data.Targets[i] == classes[1],
+            Label = data.Targets[i],
+            Value = task == ModelTask.Regression ? float.Parse(data.Targets[i], System.Globalization.CultureInfo.InvariantCulture) : 0,
+        }).ToList();
+    }
+
+    static SchemaDefinition Schema(FeatureLayout layout, ModelTask task, bool withLabel)
+    {
+        var schema = SchemaDefinition.Create(typeof(TrainingRow));
+        void Vector(string name, DataViewType item, int width)
+        {
+            if (width == 0) schema.Remove(schema[name]);
+            else schema[name].ColumnType = new VectorDataViewType((PrimitiveDataViewType)item, width);
         }
-        var predicted = scored.GetColumn<bool>("PredictedLabel").Select(b => b ? classes[1] : classes[0]).ToArray();
-        var probabilities = hasProbability
-            ? scored.GetColumn<float>("Probability").Select(p => new[] { 1 - p, p }).ToArray()
-            : predicted.Select(_ => Array.Empty<float>()).ToArray();
-        return new Fitted(model, data.Schema, classes, Clean(metrics), Flatten(split.TestSet, width), predicted, probabilities, hasProbability);
+        Vector(nameof(TrainingRow.Features), NumberDataViewType.Single, layout.Numeric.Count);
+        Vector(nameof(TrainingRow.Categorical), TextDataViewType.Instance, layout.Categorical.Count);
+        Vector(nameof(TrainingRow.Hashed), TextDataViewType.Instance, layout.Hashed.Count);
+        string? label = withLabel ? task switch { ModelTask.Binary => nameof(TrainingRow.Positive), ModelTask.Regression => nameof(TrainingRow.Value), _ => nameof(TrainingRow.Label) } : null;
+        foreach (var name in new[] { nameof(TrainingRow.Positive), nameof(TrainingRow.Label), nameof(TrainingRow.Value) })
+            if (name != label) schema.Remove(schema[name]);
+        return schema;
     }
 
-    static Fitted TrainMulticlass(MLContext ml, PipelineSpec spec, IReadOnlyList<FeatureRow> rows, int width)
+    /// <summary>The transforms the spec declares, then the trainer, as one estimator whose every step exports to ONNX.</summary>
+    static IEstimator<ITransformer> Estimator(MLContext ml, PipelineSpec spec, FeatureLayout layout, ModelTask task)
     {
-        var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        var raw = ml.Data.LoadFromEnumerable(rows, schema);
-        // The label becomes a key before the model, so the exported graph takes only the features.
-        var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(raw);
-        var data = labels.Transform(raw);
-        VBuffer<ReadOnlyMemory<char>> keys = default;
-        data.Schema["Label"].GetKeyValues(ref keys);
-        var classes = keys.DenseValues().Select(k => k.ToString()).ToArray();
-        var split = ml.Data.TrainTestSplit(data, spec.Trainer.TestFraction, seed: spec.Trainer.Seed);
-
-        var h = new Hyper(spec.Trainer.Hyperparameters);
-        IEstimator<ITransformer> trainer = spec.Trainer.Name switch
+        var f = spec.Features;
+        var parts = new List<string>();
+        IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
+        if (layout.Numeric.Count > 0)
         {
-            "LightGbm" => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            if (f.Impute.Count > 0)
+                pipeline = pipeline.Append(ml.Transforms.ReplaceMissingValues("Features", replacementMode: ImputeMode(f.Impute.Values.First()), imputeBySlot: true));
+            pipeline = f.Normalize switch
             {
-                NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves, LearningRate = h.LearningRate,
-                MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Trainer.Seed, NumberOfThreads = 1,
-            }),
-            "FastTree" => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(numberOfLeaves: h.Leaves, numberOfTrees: h.Trees, minimumExampleCountPerLeaf: h.MinPerLeaf, learningRate: h.LearningRate)),
-            "FastForest" => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastForest(numberOfLeaves: h.Leaves, numberOfTrees: h.Trees, minimumExampleCountPerLeaf: h.MinPerLeaf)),
-            "Linear" => ml.Transforms.NormalizeMinMax("Features").Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(maximumNumberOfIterations: h.Iterations)),
-            _ => throw new TrainingException($"Unknown trainer '{spec.Trainer.Name}'."),
-        };
-        var model = trainer.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(split.TrainSet);
-        var scored = model.Transform(split.TestSet);
-        var m = ml.MulticlassClassification.Evaluate(scored);
-        var metrics = new Dictionary<string, double>
+                "minMax" => pipeline.Append(ml.Transforms.NormalizeMinMax("Features")),
+                "meanVariance" => pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features")),
+                _ => pipeline,
+            };
+            parts.Add("Features");
+        }
+        if (layout.Categorical.Count > 0)
         {
-            ["accuracy"] = m.MicroAccuracy, ["microAccuracy"] = m.MicroAccuracy, ["macroAccuracy"] = m.MacroAccuracy, ["logLoss"] = m.LogLoss,
-        };
-        var predicted = scored.GetColumn<ReadOnlyMemory<char>>("PredictedLabel").Select(l => l.ToString()).ToArray();
-        var probabilities = scored.GetColumn<VBuffer<float>>("Score").Select(s => s.DenseValues().ToArray()).ToArray();
-        return new Fitted(model, data.Schema, classes, Clean(metrics), Flatten(split.TestSet, width), predicted, probabilities, true);
+            pipeline = pipeline.Append(ml.Transforms.Categorical.OneHotEncoding("CategoricalEncoded", "Categorical"));
+            parts.Add("CategoricalEncoded");
+        }
+        if (layout.Hashed.Count > 0)
+        {
+            pipeline = pipeline.Append(ml.Transforms.Categorical.OneHotHashEncoding("HashedEncoded", "Hashed", numberOfBits: f.HashBits));
+            parts.Add("HashedEncoded");
+        }
+        pipeline = pipeline.Append(ml.Transforms.Concatenate(FeatureVector, [.. parts]));
+        if (spec.Trainer.Name == "Linear") pipeline = pipeline.Append(ml.Transforms.NormalizeMinMax(FeatureVector));
+        var trainer = Trainers.Create(ml, spec.Trainer, task, FeatureVector);
+        pipeline = pipeline.Append(trainer);
+        if (task == ModelTask.Multiclass) pipeline = pipeline.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        return pipeline;
     }
 
-    static IReadOnlyDictionary<string, double> Clean(Dictionary<string, double> metrics) =>
-        metrics.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 6));
-
-    static float[] Flatten(IDataView data, int width) =>
-        data.GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
-
-    static IDataView FeaturesView(MLContext ml, int width)
+    static MissingValueReplacingEstimator.ReplacementMode ImputeMode(string mode) => mode switch
     {
-        var schema = SchemaDefinition.Create(typeof(FeaturesOnly));
-        schema[nameof(FeaturesOnly.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        return ml.Data.LoadFromEnumerable(new[] { new FeaturesOnly { Features = new float[width] } }, schema);
+        "mean" => MissingValueReplacingEstimator.ReplacementMode.Mean,
+        "minimum" => MissingValueReplacingEstimator.ReplacementMode.Minimum,
+        "maximum" => MissingValueReplacingEstimator.ReplacementMode.Maximum,
+        "zero" => MissingValueReplacingEstimator.ReplacementMode.DefaultValue,
+        _ => throw new TrainingException($"Unknown imputation '{mode}'. Use mean, minimum, maximum or zero."),
+    };
+
+    /// <summary>The hold-out rows as they were before any transform, with their true targets.</summary>
+    static LabelledRows HoldoutRows(MLContext ml, IDataView test, FeatureLayout layout, ModelTask task, string[] classes)
+    {
+        float[] numeric = layout.Numeric.Count > 0 ? test.GetColumn<float[]>("Features").SelectMany(x => x).ToArray() : [];
+        string[] Text(string column, int width) => width > 0
+            ? test.GetColumn<VBuffer<ReadOnlyMemory<char>>>(column).SelectMany(v => v.DenseValues().Select(m => m.ToString())).ToArray() : [];
+        var targets = task switch
+        {
+            ModelTask.Binary => test.GetColumn<bool>("Positive").Select(p => p ? classes[1] : classes[0]).ToArray(),
+            ModelTask.Regression => test.GetColumn<float>("Value").Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            _ => test.GetColumn<ReadOnlyMemory<char>>("Label").Select(l => l.ToString()).ToArray(),
+        };
+        return new LabelledRows(new ModelInputs(targets.Length, numeric, Text("Categorical", layout.Categorical.Count), Text("Hashed", layout.Hashed.Count)), targets);
     }
 
-    /// <summary>The load-and-query check: the exported graph must answer the hold-out set as ML.NET did.</summary>
-    static double CheckOnnx(byte[] onnx, ModelCard card, Fitted fitted)
+    /// <summary>The hold-out rows as CSV, in the dataset's own column names: what the gate scores candidate and champion on.</summary>
+    static byte[] HoldoutCsv(LabelledRows holdout, FeatureLayout layout, string target)
+    {
+        using var text = new StringWriter();
+        using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
+        {
+            var inputs = holdout.Inputs;
+            for (var i = 0; i < inputs.Rows; i++)
+            {
+                using var row = writer.NewRow();
+                for (var j = 0; j < layout.Numeric.Count; j++)
+                {
+                    var x = inputs.Numeric[i * layout.Numeric.Count + j];
+                    row[layout.Numeric[j]].Set(float.IsNaN(x) ? "" : x.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                for (var j = 0; j < layout.Categorical.Count; j++) row[layout.Categorical[j]].Set(inputs.Categorical[i * layout.Categorical.Count + j]);
+                for (var j = 0; j < layout.Hashed.Count; j++) row[layout.Hashed[j]].Set(inputs.Hashed[i * layout.Hashed.Count + j]);
+                row[target].Set(holdout.Targets[i]);
+            }
+        }
+        return System.Text.Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    sealed record Answers(string[] Labels, float[][] Probabilities, float[] Values);
+
+    static Answers Expected(IDataView scored, ModelTask task, string[] classes, bool hasProbability) => task switch
+    {
+        ModelTask.Regression => new([], [], scored.GetColumn<float>("Score").ToArray()),
+        ModelTask.Binary => new(scored.GetColumn<bool>("PredictedLabel").Select(b => b ? classes[1] : classes[0]).ToArray(),
+            hasProbability ? scored.GetColumn<float>("Probability").Select(p => new[] { 1 - p, p }).ToArray() : [], []),
+        _ => new(scored.GetColumn<ReadOnlyMemory<char>>("PredictedLabel").Select(l => l.ToString()).ToArray(),
+            scored.GetColumn<VBuffer<float>>("Score").Select(s => s.DenseValues().ToArray()).ToArray(), []),
+    };
+
+    /// <summary>
+    /// The load-and-query check: the exported graph must answer the hold-out rows as ML.NET did (labels equal; probabilities
+    /// within 1e-5; regression values within 1e-5 relative to max(1, |value|), float32 being what both compute in).
+    /// </summary>
+    static (Prediction[] Predictions, double MaxDifference) CheckOnnx(byte[] onnx, ModelCard card, ModelInputs holdout, Answers expected)
     {
         using var scorer = new OnnxScorer(onnx, card);
-        var rows = fitted.ExpectedLabels.Length;
-        var got = scorer.Score(fitted.TestFeatures, rows);
+        var got = scorer.Score(holdout);
         var maxDifference = 0.0;
-        for (var i = 0; i < rows; i++)
+        for (var i = 0; i < got.Length; i++)
         {
-            if (got[i].Label != fitted.ExpectedLabels[i])
-                throw new TrainingException($"ONNX check failed: hold-out row {i} is '{got[i].Label}' in ONNX Runtime but '{fitted.ExpectedLabels[i]}' in ML.NET.");
-            for (var k = 0; k < fitted.ExpectedProbabilities[i].Length; k++)
-                maxDifference = Math.Max(maxDifference, Math.Abs(got[i].Probabilities[k] - fitted.ExpectedProbabilities[i][k]));
+            if (card.Task == ModelTask.Regression)
+            {
+                var want = expected.Values[i];
+                maxDifference = Math.Max(maxDifference, Math.Abs(got[i].Value!.Value - want) / Math.Max(1, Math.Abs(want)));
+                continue;
+            }
+            if (got[i].Label != expected.Labels[i])
+                throw new TrainingException($"ONNX check failed: hold-out row {i} is '{got[i].Label}' in ONNX Runtime but '{expected.Labels[i]}' in ML.NET.");
+            if (expected.Probabilities.Length > 0)
+                for (var k = 0; k < expected.Probabilities[i].Length; k++)
+                    maxDifference = Math.Max(maxDifference, Math.Abs(got[i].Probabilities[k] - expected.Probabilities[i][k]));
         }
         if (maxDifference > OnnxTolerance)
-            throw new TrainingException($"ONNX check failed: probabilities differ from ML.NET's by up to {maxDifference:G3} (tolerance {OnnxTolerance:G1}).");
-        return maxDifference;
+            throw new TrainingException($"ONNX check failed: answers differ from ML.NET's by up to {maxDifference:G3} (tolerance {OnnxTolerance:G1}).");
+        return (got, maxDifference);
     }
 
     /// <summary>SHA-256 over the zip's entries (name and bytes, in name order): stable where the container's bytes are not.</summary>
@@ -213,17 +292,5 @@ public static class ModelTrainer
             hash.AppendData(buffer.ToArray());
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    /// <summary>Hyperparameters with defaults close to scikit-learn's HistGradientBoosting (31 leaves, rate 0.1, 20 per leaf).</summary>
-    sealed class Hyper(IReadOnlyDictionary<string, double> values)
-    {
-        public int Trees => Int("numberOfTrees", 100);
-        public int Leaves => Int("numberOfLeaves", 31);
-        public double LearningRate => values.GetValueOrDefault("learningRate", 0.1);
-        public int MinPerLeaf => Int("minimumExampleCountPerLeaf", 20);
-        public int Iterations => Int("maximumNumberOfIterations", 100);
-
-        int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? checked((int)Math.Round(v)) : fallback;
     }
 }

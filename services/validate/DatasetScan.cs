@@ -103,7 +103,10 @@ public sealed class DatasetScan
         {
             if (ByColumn.ContainsKey(names[i])) continue;
             var isTarget = names[i] == Target;
-            ColumnType? declared = spec.Validation.ColumnTypes.TryGetValue(names[i], out var t) ? t : isTarget ? null : ColumnType.Number;
+            ColumnType? declared = spec.Validation.ColumnTypes.TryGetValue(names[i], out var t) ? t
+                : isTarget ? (spec.Task == ModelTask.Regression ? ColumnType.Number : null)
+                : spec.Features.Categorical.Contains(names[i]) || spec.Features.Hashed.Contains(names[i]) ? ColumnType.String
+                : ColumnType.Number;
             _columns[i] = ByColumn[names[i]] = new ColumnScan(names[i], declared, isTarget, spec.Drift.ReferenceSampleSize);
         }
         var expectations = spec.Validation.Expectations;

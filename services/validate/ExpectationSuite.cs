@@ -28,8 +28,13 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
 
     public IReadOnlyList<Expectation> Expectations => _expectations;
 
+    readonly IReadOnlySet<string> _imputed;
+    readonly bool _regression;
+
     public ExpectationSuite(PipelineSpec spec, DatasetSchema? previous = null)
     {
+        _imputed = spec.Features.Impute.Keys.ToHashSet(StringComparer.Ordinal);
+        _regression = spec.Task == ModelTask.Regression;
         var v = spec.Validation;
         Add(new("expect_file_to_be_utf8", null, Severity.Error, Args(), s => Outcome.Of(s.InvalidUtf8.Count == 0, s.InvalidUtf8.Count,
             $"{s.InvalidUtf8.Count} lines hold bytes that are not UTF-8 (e.g. {string.Join(", ", s.InvalidUtf8.Examples)}). Save the file as UTF-8 and upload it again.", s.InvalidUtf8.Examples)));
@@ -77,7 +82,7 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
         var outcomes = new List<(Expectation, Outcome)>();
         var context = new ValidationContext<DatasetScan>(scan);
         context.RootContextData[OutcomesKey] = outcomes;
-        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes);
+        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression);
         var failures = Validate(context).Errors;
         // The table expectations after the header are meaningless without one (they would only repeat "no header").
         var results = outcomes
@@ -92,14 +97,18 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
     }
 
     /// <summary>Every column's built-in checks (not null; the declared type), judged directly from the column's tallies.</summary>
-    static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes)
+    static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes, IReadOnlySet<string> imputed, bool regression)
     {
         foreach (var c in scan.ByColumn.Values)
         {
             if (c.Name.Length == 0) continue;
-            var notNull = new Expectation("expect_column_values_to_not_be_null", c.Name, Severity.Error, Args(), _ => new Outcome(c.Empty.Count == 0, c.Empty.Count,
-                c.Empty.Count == 0 ? "" : $"Column '{c.Name}' has {c.Empty.Count} empty cells. Fill them or drop the rows.", c.Empty.Examples, scan.Rows, c.Empty.Count));
-            outcomes.Add((notNull, notNull.Judge(scan)));
+            // An imputed column may have empty cells: the model fills them (features.impute). Its values must still be numbers.
+            if (!imputed.Contains(c.Name))
+            {
+                var notNull = new Expectation("expect_column_values_to_not_be_null", c.Name, Severity.Error, Args(), _ => new Outcome(c.Empty.Count == 0, c.Empty.Count,
+                    c.Empty.Count == 0 ? "" : $"Column '{c.Name}' has {c.Empty.Count} empty cells. Fill them, drop the rows, or impute the column (features.impute).", c.Empty.Examples, scan.Rows, c.Empty.Count));
+                outcomes.Add((notNull, notNull.Judge(scan)));
+            }
             if (c.Declared is not { } type || type == ColumnType.String) continue;
             var bad = type switch
             {
@@ -115,7 +124,7 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
                     bad.SelectMany(t => t.Examples).Take(DatasetScan.MaxExamples).ToList(), c.NonNull, count));
             outcomes.Add((ofType, ofType.Judge(scan)));
         }
-        if (scan.TargetColumn is { } target)
+        if (scan.TargetColumn is { } target && !regression)
         {
             var classes = target.Categories?.Count;
             var learnable = new Expectation("expect_column_unique_value_count_to_be_at_least", target.Name, Severity.Error, Args(("min", 2), ("role", "target")),

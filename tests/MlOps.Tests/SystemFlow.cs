@@ -123,7 +123,7 @@ public static class SystemFlow
         await Refused("""{"inputs":[{"name":"Features","shape":[1,10],"datatype":"BYTES","data":["a","b","c","d","e","f","g","h","i","j"]}]}""", HttpStatusCode.BadRequest, "datatype");
         await Refused("""{"inputs":[{"name":"Features","shape":[2,10],"datatype":"FP32","data":[1,2,3]}]}""", HttpStatusCode.BadRequest, "needs 20");
         await Refused("""{"inputs":[{"name":"feature_0","shape":[1],"datatype":"FP32","data":[1]}]}""", HttpStatusCode.BadRequest, "Missing inputs");
-        await Refused("""{"inputs":[{"name":"Features","shape":[1,10],"datatype":"FP32","data":[1,2,3,4,5,6,7,8,9,null]}]}""", HttpStatusCode.BadRequest, "not a number");
+        await Refused("""{"inputs":[{"name":"Features","shape":[1,10],"datatype":"FP32","data":[1,2,3,4,5,6,7,8,9,null]}]}""", HttpStatusCode.BadRequest, "feature_9' is not a finite number");
         await Refused("""{"inputs":[]}""", HttpStatusCode.NotFound, "not served", model: "no-such-model");
     }
 }

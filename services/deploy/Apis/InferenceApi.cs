@@ -11,8 +11,8 @@ namespace MlOps.Deploy;
 /// <summary>
 /// The Open Inference Protocol V2 (KServe) over the models this service serves. Errors are the protocol's
 /// <c>{"error": "..."}</c> with 400 (bad request), 404 (unknown model or version) or 413 (body too large).
-/// Inputs: either one FP32/FP64/INT32/INT64 tensor of shape [N, F] with the features in the model's order,
-/// or one tensor per feature, named as the feature, of shape [N] or [N, 1].
+/// Inputs: one tensor per feature, named as the feature, of shape [N] or [N, 1] (numbers, or BYTES for text features);
+/// or, for a model whose features are all numeric, one FP32/FP64/INT32/INT64 tensor of shape [N, F] in the model's order.
 /// </summary>
 public static class InferenceApi
 {
@@ -47,16 +47,20 @@ public static class InferenceApi
             name,
             versions = new[] { m.Version.ToString() },
             platform = "onnxruntime_onnx",
-            inputs = new object[] { new { name = card.OnnxInput, datatype = "FP32", shape = new[] { -1, card.Features.Count } } },
-            outputs = new object[]
-            {
-                new { name = "label", datatype = "BYTES", shape = new[] { -1 } },
-                new { name = "probabilities", datatype = "FP32", shape = new[] { -1, card.Classes.Count } },
-            },
+            inputs = card.Features.Select(f => new { name = f, datatype = "FP32", shape = new[] { -1 } })
+                .Concat(card.Categorical.Concat(card.HashedText).Select(f => new { name = f, datatype = "BYTES", shape = new[] { -1 } })).ToArray(),
+            outputs = card.Task == ModelTask.Regression
+                ? new object[] { new { name = "value", datatype = "FP32", shape = new[] { -1 } } }
+                : new object[]
+                {
+                    new { name = "label", datatype = "BYTES", shape = new[] { -1 } },
+                    new { name = "probabilities", datatype = "FP32", shape = new[] { -1, card.Classes.Count } },
+                },
             parameters = new
             {
                 run_id = m.RunId.ToString("N"), model_sha256 = card.ModelSha256, execution_provider = m.Scorer.ExecutionProvider,
-                task = card.Task.ToString(), trainer = card.Trainer, features = card.Features, classes = card.Classes,
+                task = card.Task.ToString(), trainer = card.Trainer, features = card.Features, categorical = card.Categorical,
+                hashed = card.HashedText, imputed = card.Imputed, classes = card.Classes, all_numeric_input = new { name = card.OnnxInput, shape = new[] { -1, card.Features.Count } },
                 deployed_at = m.DeployedAt,
             },
         });
@@ -91,16 +95,18 @@ public static class InferenceApi
         }
 
         var card = model.Scorer.Card;
-        if (!TryReadFeatures(body, card, out var features, out var rows, out var problem)) return Error(400, problem);
-        var predictions = model.Scorer.Score(features, rows);
+        if (!TryReadInputs(body, card, out var batch, out var problem)) return Error(400, problem);
+        var rows = batch.Rows;
+        var predictions = model.Scorer.Score(batch);
 
         var requestId = body?["id"]?.GetValueKind() == JsonValueKind.String ? body["id"]!.GetValue<string>() : Guid.NewGuid().ToString("N");
         var predictionIds = new string[rows];
         var now = DateTimeOffset.UtcNow;
+        var width = card.Features.Count;
         for (var i = 0; i < rows; i++)
         {
             predictionIds[i] = $"{model.RunId:N}-{Guid.NewGuid():N}";
-            log.Add(model, new ServedPrediction(predictionIds[i], features.AsSpan(i * card.Features.Count, card.Features.Count).ToArray(), predictions[i].Label, now));
+            log.Add(model, new ServedPrediction(predictionIds[i], batch.Numeric.AsSpan(i * width, width).ToArray(), predictions[i].Label, now));
         }
 
         return TypedResults.Ok(new
@@ -113,88 +119,130 @@ public static class InferenceApi
                 run_id = model.RunId.ToString("N"), model_sha256 = card.ModelSha256, execution_provider = model.Scorer.ExecutionProvider,
                 prediction_ids = predictionIds, latency_ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             },
-            outputs = new object[]
-            {
-                new { name = "label", datatype = "BYTES", shape = new[] { rows }, data = predictions.Select(p => p.Label) },
-                new { name = "probabilities", datatype = "FP32", shape = new[] { rows, card.Classes.Count }, data = predictions.SelectMany(p => p.Probabilities) },
-            },
+            outputs = card.Task == ModelTask.Regression
+                ? new object[] { new { name = "value", datatype = "FP32", shape = new[] { rows }, data = predictions.Select(p => p.Value) } }
+                : new object[]
+                {
+                    new { name = "label", datatype = "BYTES", shape = new[] { rows }, data = predictions.Select(p => p.Label) },
+                    new { name = "probabilities", datatype = "FP32", shape = new[] { rows, card.Classes.Count }, data = predictions.SelectMany(p => p.Probabilities) },
+                },
         });
     }
 
     static readonly string[] NumericTypes = ["FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"];
 
-    /// <summary>Reads the request's inputs into a row-major [rows × features] array, or says exactly what is wrong.</summary>
-    static bool TryReadFeatures(JsonNode? body, ModelCard card, out float[] features, out int rows, out string problem)
+    /// <summary>One decoded input: numbers (NaN for a JSON null) or strings, with its shape.</summary>
+    sealed record Tensor(string Name, long[] Shape, float[]? Numbers, string[]? Texts)
     {
-        features = []; rows = 0; problem = "";
+        public long Length => Numbers?.Length ?? Texts!.Length;
+    }
+
+    /// <summary>
+    /// Reads the request's inputs into the model's batch, or says exactly what is wrong. Accepted: one input per feature
+    /// (FP32 or another number type for numeric features, BYTES for text ones) of shape [N] or [N, 1]; or, for a model
+    /// with only numeric features, one [N, F] tensor with the features in the model's order. JSON null stands for an
+    /// empty cell and is accepted only for an imputed feature.
+    /// </summary>
+    static bool TryReadInputs(JsonNode? body, ModelCard card, out ModelInputs batch, out string problem)
+    {
+        batch = ModelInputs.NumericOnly([], 0); problem = "";
         var width = card.Features.Count;
+        var all = card.AllFeatures.ToList();
         if (body is not JsonObject || body["inputs"] is not JsonArray inputs || inputs.Count == 0)
         {
-            problem = "The request needs an 'inputs' array: {\"inputs\": [{\"name\": \"" + card.OnnxInput + "\", \"shape\": [N, " + width + "], \"datatype\": \"FP32\", \"data\": [...]}]}.";
+            problem = all.Count == width
+                ? "The request needs an 'inputs' array: {\"inputs\": [{\"name\": \"" + card.OnnxInput + "\", \"shape\": [N, " + width + "], \"datatype\": \"FP32\", \"data\": [...]}]}, or one input per feature."
+                : $"The request needs an 'inputs' array with one input per feature: {string.Join(", ", all)}.";
             return false;
         }
-        var tensors = new List<(string Name, long[] Shape, float[] Data)>();
+        var tensors = new List<Tensor>();
         foreach (var input in inputs)
         {
             if (!TryReadTensor(input, out var tensor, out problem)) return false;
             tensors.Add(tensor);
         }
 
-        if (tensors.Count == 1 && !card.Features.Contains(tensors[0].Name))
+        int rows;
+        float[] numeric;
+        string[] categorical = [], hashed = [];
+        if (tensors.Count == 1 && all.Count == width && !all.Contains(tensors[0].Name))
         {
-            var (tensorName, shape, data) = tensors[0];
-            if (!(shape.Length == 2 && shape[1] == width) && !(shape.Length == 1 && shape[0] == width))
+            var t = tensors[0];
+            if (t.Numbers is null)
             {
-                problem = $"Input '{tensorName}' has shape [{string.Join(", ", shape)}]; the model takes [N, {width}] (features: {string.Join(", ", card.Features)}).";
+                problem = $"Input '{t.Name}' has datatype BYTES; this model's features are all numbers (FP32, FP64 or an integer type).";
                 return false;
             }
-            rows = shape.Length == 2 ? checked((int)shape[0]) : 1;
-            features = data;
+            if (!(t.Shape.Length == 2 && t.Shape[1] == width) && !(t.Shape.Length == 1 && t.Shape[0] == width))
+            {
+                problem = $"Input '{t.Name}' has shape [{string.Join(", ", t.Shape)}]; the model takes [N, {width}] (features: {string.Join(", ", card.Features)}).";
+                return false;
+            }
+            rows = t.Shape.Length == 2 ? checked((int)t.Shape[0]) : 1;
+            numeric = t.Numbers;
         }
         else
         {
-            var byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-            var missing = card.Features.Where(f => !byName.ContainsKey(f)).ToList();
-            if (missing.Count > 0) { problem = $"Missing inputs: {string.Join(", ", missing)}. Send one input per feature, or one [N, {width}] tensor."; return false; }
-            var extra = byName.Keys.Except(card.Features).ToList();
-            if (extra.Count > 0) { problem = $"Unknown inputs: {string.Join(", ", extra)}. The model's features are {string.Join(", ", card.Features)}."; return false; }
-            rows = byName[card.Features[0]].Data.Length;
-            foreach (var (tensorName, shape, data) in tensors)
+            var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var t in tensors)
+                if (!byName.TryAdd(t.Name, t)) { problem = $"Input '{t.Name}' is given twice."; return false; }
+            var missing = all.Where(f => !byName.ContainsKey(f)).ToList();
+            if (missing.Count > 0) { problem = $"Missing inputs: {string.Join(", ", missing)}. Send one input per feature{(all.Count == width ? $", or one [N, {width}] tensor" : "")}."; return false; }
+            var extra = byName.Keys.Except(all).ToList();
+            if (extra.Count > 0) { problem = $"Unknown inputs: {string.Join(", ", extra)}. The model's features are {string.Join(", ", all)}."; return false; }
+            rows = checked((int)byName[all[0]].Length);
+            foreach (var t in tensors)
             {
-                if (data.Length != rows || !(shape.Length == 1 || (shape.Length == 2 && shape[1] == 1)))
+                if (t.Length != rows || !(t.Shape.Length == 1 || (t.Shape.Length == 2 && t.Shape[1] == 1)))
                 {
-                    problem = $"Input '{tensorName}' has shape [{string.Join(", ", shape)}]; per-feature inputs must all be [N] or [N, 1] with the same N.";
+                    problem = $"Input '{t.Name}' has shape [{string.Join(", ", t.Shape)}]; per-feature inputs must all be [N] or [N, 1] with the same N.";
                     return false;
                 }
             }
-            features = new float[rows * width];
-            for (var f = 0; f < width; f++)
-            {
-                var column = byName[card.Features[f]].Data;
-                for (var r = 0; r < rows; r++) features[r * width + f] = column[r];
-            }
+            foreach (var f in card.Features)
+                if (byName[f].Numbers is null) { problem = $"Input '{f}' is a numeric feature; send it as FP32 (or another number type), not BYTES."; return false; }
+            foreach (var f in card.Categorical.Concat(card.HashedText))
+                if (byName[f].Texts is null) { problem = $"Input '{f}' is a text feature; send it as BYTES (strings), not numbers."; return false; }
+            numeric = Interleave(card.Features, byName, t => t.Numbers!, rows);
+            categorical = Interleave(card.Categorical, byName, t => t.Texts!, rows);
+            hashed = Interleave(card.HashedText, byName, t => t.Texts!, rows);
         }
         if (rows == 0) { problem = "The request has no rows."; return false; }
-        for (var i = 0; i < features.Length; i++)
+        for (var i = 0; i < numeric.Length; i++)
         {
-            if (!float.IsFinite(features[i]))
+            var feature = card.Features[i % width];
+            if (float.IsNaN(numeric[i]) && card.Imputed.Contains(feature)) continue;
+            if (!float.IsFinite(numeric[i]))
             {
-                problem = $"Row {i / width}, feature '{card.Features[i % width]}' is not a finite number.";
+                problem = $"Row {i / width}, feature '{feature}' is not a finite number{(card.Imputed.Count > 0 ? $" (null is accepted only for the imputed features: {string.Join(", ", card.Imputed)})" : "")}.";
                 return false;
             }
         }
+        batch = new ModelInputs(rows, numeric, categorical, hashed);
         return true;
     }
 
-    static bool TryReadTensor(JsonNode? input, out (string Name, long[] Shape, float[] Data) tensor, out string problem)
+    static T[] Interleave<T>(IReadOnlyList<string> names, Dictionary<string, Tensor> byName, Func<Tensor, T[]> values, int rows)
     {
-        tensor = default; problem = "";
+        var result = new T[rows * names.Count];
+        for (var f = 0; f < names.Count; f++)
+        {
+            var column = values(byName[names[f]]);
+            for (var r = 0; r < rows; r++) result[r * names.Count + f] = column[r];
+        }
+        return result;
+    }
+
+    static bool TryReadTensor(JsonNode? input, out Tensor tensor, out string problem)
+    {
+        tensor = null!; problem = "";
         if (input is not JsonObject o) { problem = "Each input must be an object with name, shape, datatype and data."; return false; }
         if (o["name"] is not JsonValue n || n.GetValueKind() != JsonValueKind.String) { problem = "An input lacks a string 'name'."; return false; }
         var name = n.GetValue<string>();
         if (o["datatype"] is not JsonValue d || d.GetValueKind() != JsonValueKind.String) { problem = $"Input '{name}' lacks a 'datatype'."; return false; }
         var datatype = d.GetValue<string>();
-        if (!NumericTypes.Contains(datatype)) { problem = $"Input '{name}' has datatype '{datatype}'; the model takes numbers (FP32, FP64 or an integer type)."; return false; }
+        var text = datatype == "BYTES";
+        if (!text && !NumericTypes.Contains(datatype)) { problem = $"Input '{name}' has datatype '{datatype}'; the model takes numbers (FP32, FP64 or an integer type) or, for text features, BYTES."; return false; }
         if (o["shape"] is not JsonArray shapeNode || shapeNode.Count is 0 or > 2 || shapeNode.Any(s => s is not JsonValue v || v.GetValueKind() != JsonValueKind.Number))
         {
             problem = $"Input '{name}' needs a 'shape' of one or two non-negative integers."; return false;
@@ -204,29 +252,37 @@ public static class InferenceApi
         catch (Exception e) when (e is FormatException or InvalidOperationException) { problem = $"Input '{name}' has a shape that is not integers."; return false; }
         if (shape.Any(s => s < 0 || s > 10_000_000)) { problem = $"Input '{name}' has an out-of-range shape."; return false; }
         var expected = shape.Aggregate(1L, (a, b) => a * b);
-        var data = new List<float>((int)Math.Min(expected, 1 << 20));
         if (o["data"] is not JsonArray dataNode) { problem = $"Input '{name}' lacks a 'data' array."; return false; }
-        if (!Flatten(dataNode, data, name, ref problem)) return false;
-        if (data.Count != expected) { problem = $"Input '{name}' has {data.Count} values but shape [{string.Join(", ", shape)}] needs {expected}."; return false; }
-        tensor = (name, shape, data.ToArray());
+        var numbers = text ? null : new List<float>((int)Math.Min(expected, 1 << 20));
+        var texts = text ? new List<string>((int)Math.Min(expected, 1 << 20)) : null;
+        if (!Flatten(dataNode, numbers, texts, name, ref problem)) return false;
+        var count = numbers?.Count ?? texts!.Count;
+        if (count != expected) { problem = $"Input '{name}' has {count} values but shape [{string.Join(", ", shape)}] needs {expected}."; return false; }
+        tensor = new Tensor(name, shape, numbers?.ToArray(), texts?.ToArray());
         return true;
     }
 
     /// <summary>The protocol allows row-major flat data or nested arrays; both flatten the same way.</summary>
-    static bool Flatten(JsonArray array, List<float> into, string name, ref string problem)
+    static bool Flatten(JsonArray array, List<float>? numbers, List<string>? texts, string name, ref string problem)
     {
         foreach (var item in array)
         {
             switch (item)
             {
                 case JsonArray nested:
-                    if (!Flatten(nested, into, name, ref problem)) return false;
+                    if (!Flatten(nested, numbers, texts, name, ref problem)) return false;
                     break;
-                case JsonValue v when v.GetValueKind() == JsonValueKind.Number:
-                    into.Add((float)v.GetValue<double>());
+                case JsonValue v when numbers is not null && v.GetValueKind() == JsonValueKind.Number:
+                    numbers.Add((float)v.GetValue<double>());
+                    break;
+                case null when numbers is not null:
+                    numbers.Add(float.NaN); // an empty cell: refused later unless the feature is imputed
+                    break;
+                case JsonValue v when texts is not null && v.GetValueKind() == JsonValueKind.String:
+                    texts.Add(v.GetValue<string>());
                     break;
                 default:
-                    problem = $"Input '{name}' has a value that is not a number: {(item is null ? "null" : item.ToJsonString())}.";
+                    problem = $"Input '{name}' has a value that is not {(numbers is not null ? "a number" : "a string")}: {(item is null ? "null" : item.ToJsonString())}.";
                     return false;
             }
         }

@@ -1,8 +1,12 @@
+using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Registry;
+
+/// <summary>A forced approval: why (required), and who (recorded; defaults to the caller's address).</summary>
+public record ApprovalRequest(string? Reason, string? By);
 
 public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<string> Artifacts);
 
@@ -18,6 +22,7 @@ public static class RegistryApi
         group.MapGet("/models/{pipeline}/versions", ListVersions);
         group.MapGet("/models/{pipeline}/versions/{version:int}", GetVersion);
         group.MapGet("/models/{pipeline}/aliases/{alias}", GetAlias);
+        group.MapPost("/models/{pipeline}/versions/{version:int}/approve", ForceApprove);
         return group;
     }
 
@@ -53,4 +58,22 @@ public static class RegistryApi
         alias == "champion" && PipelineName.IsValid(pipeline) && registry.Champion(pipeline) is { } v
             ? TypedResults.Ok(v)
             : TypedResults.Problem(statusCode: 404, title: "Unknown alias", detail: $"'{pipeline}' has no version with alias '{alias}'.");
+
+    /// <summary>Approves a version the gate rejected. A reason is required; the override is recorded and the version is deployed.</summary>
+    public static async Task<Results<Ok<ModelVersion>, ProblemHttpResult>> ForceApprove(string pipeline, int version, ApprovalRequest? request,
+        RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
+    {
+        if (!PipelineName.IsValid(pipeline) || registry.Version(pipeline, version) is not { } v)
+            return TypedResults.Problem(statusCode: 404, title: "Unknown model version", detail: $"'{pipeline}' has no version {version}.");
+        var reason = request?.Reason?.Trim();
+        if (string.IsNullOrEmpty(reason) || reason.Length > 2000)
+            return TypedResults.Problem(statusCode: 400, title: "A reason is required",
+                detail: "Overriding the gate needs a reason of 1 to 2000 characters: {\"reason\": \"why this version ships anyway\", \"by\": \"who\"}.");
+        if (v.Approved)
+            return TypedResults.Problem(statusCode: 409, title: "Already approved", detail: $"{pipeline} v{version} passed the gate; there is nothing to override.");
+        var by = string.IsNullOrWhiteSpace(request!.By) ? $"caller {http.Connection.RemoteIpAddress}" : request.By.Trim()[..Math.Min(request.By.Trim().Length, 200)];
+        var approved = await registry.ForceApproveAsync(pipeline, version, reason, by);
+        await publish.Publish(new ModelApproved(v.RunId, pipeline, version, ArtifactKeys.Onnx(v.RunId), v.ModelSha256, approved.Reasons), ct);
+        return TypedResults.Ok(approved);
+    }
 }

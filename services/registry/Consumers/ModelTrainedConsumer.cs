@@ -4,16 +4,27 @@ using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Registry.Consumers;
 
-/// <summary>Records the new model version, runs the gate against the pipeline's spec and champion, and publishes the verdict.</summary>
-public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore store, ILogger<ModelTrainedConsumer> logger) : IConsumer<ModelTrained>
+/// <summary>
+/// Records the new model version with the gate's verdict (candidate and champion scored on the same hold-out rows),
+/// stores the gate's report under the run, and publishes the verdict. A redelivered event republishes the recorded
+/// verdict and creates no second version.
+/// </summary>
+public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore store, GateEvaluator evaluator, ILogger<ModelTrainedConsumer> logger)
+    : IConsumer<ModelTrained>
 {
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
         var ct = context.CancellationToken;
         await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelTrained), "gating", m);
-        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
-        var version = await registry.AddVersionAsync(m.Pipeline, m.RunId, m.ModelSha256, m.Metrics, champion => Gate.Evaluate(spec.Gate, m.Metrics, champion));
+        var version = registry.VersionOfRun(m.RunId);
+        if (version is null)
+        {
+            var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+            var report = await evaluator.EvaluateAsync(m.RunId, spec, registry.Champion(m.Pipeline), ct);
+            await store.PutJsonAsync(ArtifactKeys.Gate(m.RunId), report, ct);
+            version = await registry.AddVersionAsync(m.Pipeline, m.RunId, m.ModelSha256, m.Metrics, _ => new GateVerdict(report.Approved, report.Reasons));
+        }
         logger.LogInformation("Run {RunId}: {Pipeline} v{Version} {Verdict}: {Reasons}", m.RunId, m.Pipeline, version.Version,
             version.Approved ? "approved" : "rejected", string.Join(" ", version.Reasons));
         if (version.Approved)

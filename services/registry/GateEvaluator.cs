@@ -1,0 +1,65 @@
+using MlOps.Contracts;
+using MlOps.Scoring;
+using MlOps.ServiceDefaults.Artifacts;
+
+namespace MlOps.Registry;
+
+/// <summary>What the gate looked at and decided, stored as <c>runs/{runId}/gate.json</c>.</summary>
+public record GateReport(Guid RunId, string Metric, IReadOnlyDictionary<string, double> Candidate, ChampionEvidence? Champion,
+    bool Approved, IReadOnlyList<string> Reasons, string ExecutionProvider);
+
+/// <summary>
+/// Scores the candidate and the current champion with ONNX Runtime (CUDA when present) on the candidate's hold-out rows,
+/// computes both models' metrics with the same code as train, and asks <see cref="Gate"/> for the verdict.
+/// </summary>
+public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> logger)
+{
+    public async Task<GateReport> EvaluateAsync(Guid runId, PipelineSpec spec, ModelVersion? champion, CancellationToken ct)
+    {
+        var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
+        var rows = await ReadHoldoutAsync(card, ct);
+        var candidate = await ScoreAsync(runId, card, rows, ct);
+
+        ChampionEvidence? evidence = null;
+        if (champion is not null)
+        {
+            var championCard = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(champion.RunId), ct);
+            if (championCard is not null && SameInputs(card, championCard))
+            {
+                var metrics = await ScoreAsync(champion.RunId, championCard, rows, ct);
+                evidence = new ChampionEvidence(champion.Version, metrics, SameRows: true);
+            }
+            else
+            {
+                logger.LogWarning("Run {RunId}: champion v{Version} takes other inputs; comparing with its recorded metrics", runId, champion.Version);
+                evidence = new ChampionEvidence(champion.Version, champion.Metrics, SameRows: false);
+            }
+        }
+        var verdict = Gate.Evaluate(spec.Gate, card.Task, candidate, evidence);
+        return new GateReport(runId, spec.Gate.MetricFor(card.Task), candidate, evidence, verdict.Approved, verdict.Reasons, ExecutionProvider.Name);
+    }
+
+    async Task<LabelledRows> ReadHoldoutAsync(ModelCard card, CancellationToken ct)
+    {
+        await using var csv = await store.OpenReadAsync(card.HoldoutKey ?? ArtifactKeys.Holdout(card.RunId), ct);
+        return CsvRows.Read(csv, card, withTarget: true);
+    }
+
+    async Task<IReadOnlyDictionary<string, double>> ScoreAsync(Guid runId, ModelCard card, LabelledRows rows, CancellationToken ct)
+    {
+        byte[] onnx;
+        await using (var file = await store.OpenReadAsync(ArtifactKeys.Onnx(runId), ct))
+        using (var buffer = new MemoryStream())
+        {
+            await file.CopyToAsync(buffer, ct);
+            onnx = buffer.ToArray();
+        }
+        using var scorer = new OnnxScorer(onnx, card);
+        return HoldoutMetrics.Evaluate(card, rows.Targets, scorer.Score(rows.Inputs)).Metrics;
+    }
+
+    /// <summary>The champion can answer the candidate's rows when it reads the same columns the same way and predicts the same kind of thing.</summary>
+    static bool SameInputs(ModelCard a, ModelCard b) =>
+        a.Task == b.Task && a.Target == b.Target && a.Features.SequenceEqual(b.Features) && a.Categorical.SequenceEqual(b.Categorical)
+        && a.HashedText.SequenceEqual(b.HashedText) && (a.Task == ModelTask.Regression || a.Classes.SequenceEqual(b.Classes));
+}

@@ -1,0 +1,92 @@
+using Microsoft.ML;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using MlOps.Contracts;
+
+namespace MlOps.Train;
+
+/// <summary>
+/// The spec's trainer as an ML.NET estimator for the task. Hyperparameters (defaults close to scikit-learn's
+/// HistGradientBoosting: 100 trees, 31 leaves, rate 0.1, 20 rows per leaf):
+/// numberOfTrees (scikit-learn's n_estimators), numberOfLeaves, maxDepth, learningRate, minimumExampleCountPerLeaf,
+/// maximumNumberOfIterations (Linear). ML.NET's trees grow leaf by leaf, not level by level, and have no depth limit, so
+/// <c>maxDepth</c> d is mapped to at most 2^d leaves: the leaf count of a full tree of depth d. The trees then have no
+/// more leaves than scikit-learn's, but one branch may go deeper than d while others stay shallower.
+/// </summary>
+public static class Trainers
+{
+    public static readonly string[] Names = ["LightGbm", "FastTree", "FastForest", "Linear"];
+    public static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf"];
+    public static readonly string[] LinearHyperparameters = ["maximumNumberOfIterations"];
+
+    public static IEstimator<ITransformer> Create(MLContext ml, TrainerSpec spec, ModelTask task, string features)
+    {
+        var h = new Hyper(spec.Hyperparameters);
+        var label = task switch { ModelTask.Binary => "Positive", ModelTask.Regression => "Value", _ => "LabelKey" };
+        // LightGbm on one thread: its multi-threaded histogram sums are not reproducible bit for bit.
+        LightGbmBinaryTrainer.Options BinaryGbm() => new()
+        {
+            LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
+            LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = 1,
+        };
+        FastTreeBinaryTrainer.Options BinaryTree() => new()
+        {
+            // One-versus-all trains each class's binary tree on the multiclass key column, named as its own label.
+            LabelColumnName = label, FeatureColumnName = features, NumberOfTrees = h.Trees, NumberOfLeaves = h.Leaves,
+            LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf,
+        };
+        FastForestBinaryTrainer.Options BinaryForest() => new()
+        {
+            LabelColumnName = label, FeatureColumnName = features, NumberOfTrees = h.Trees, NumberOfLeaves = h.Leaves,
+            MinimumExampleCountPerLeaf = h.MinPerLeaf,
+        };
+        return (task, spec.Name) switch
+        {
+            (ModelTask.Binary, "LightGbm") => ml.BinaryClassification.Trainers.LightGbm(BinaryGbm()),
+            (ModelTask.Binary, "FastTree") => ml.BinaryClassification.Trainers.FastTree(BinaryTree()),
+            (ModelTask.Binary, "FastForest") => ml.BinaryClassification.Trainers.FastForest(BinaryForest()),
+            (ModelTask.Binary, "Linear") => ml.BinaryClassification.Trainers.SdcaLogisticRegression(label, features, maximumNumberOfIterations: h.Iterations),
+
+            (ModelTask.Multiclass, "LightGbm") => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
+                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = 1,
+            }),
+            (ModelTask.Multiclass, "FastTree") => ml.MulticlassClassification.Trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastTree(BinaryTree()), label),
+            (ModelTask.Multiclass, "FastForest") => ml.MulticlassClassification.Trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastForest(BinaryForest()), label),
+            (ModelTask.Multiclass, "Linear") => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(label, features, maximumNumberOfIterations: h.Iterations),
+
+            (ModelTask.Regression, "LightGbm") => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
+            {
+                LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
+                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = 1,
+            }),
+            (ModelTask.Regression, "FastTree") => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+            {
+                LabelColumnName = label, FeatureColumnName = features, NumberOfTrees = h.Trees, NumberOfLeaves = h.Leaves,
+                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf,
+            }),
+            (ModelTask.Regression, "FastForest") => ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options
+            {
+                LabelColumnName = label, FeatureColumnName = features, NumberOfTrees = h.Trees, NumberOfLeaves = h.Leaves,
+                MinimumExampleCountPerLeaf = h.MinPerLeaf,
+            }),
+            (ModelTask.Regression, "Linear") => ml.Regression.Trainers.Sdca(label, features, maximumNumberOfIterations: h.Iterations),
+            _ => throw new TrainingException($"Unknown trainer '{spec.Name}'. Use one of: {string.Join(", ", Names)}."),
+        };
+    }
+
+    sealed class Hyper(IReadOnlyDictionary<string, double> values)
+    {
+        public int Trees => Int("numberOfTrees", 100);
+        public int Leaves => values.ContainsKey("numberOfLeaves") ? Int("numberOfLeaves", 31)
+            : values.ContainsKey("maxDepth") ? (int)Math.Min(1 << Math.Min(Int("maxDepth", 5), 20), 131072) : 31;
+        public double LearningRate => values.GetValueOrDefault("learningRate", 0.1);
+        public int MinPerLeaf => Int("minimumExampleCountPerLeaf", 20);
+        public int Iterations => Int("maximumNumberOfIterations", 100);
+
+        int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? checked((int)Math.Round(v)) : fallback;
+    }
+}
