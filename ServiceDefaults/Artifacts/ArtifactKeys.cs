@@ -16,6 +16,7 @@ public static class ArtifactKeys
     public static string ModelCard(Guid runId) => Run(runId) + "model.json";
     public static string Metrics(Guid runId) => Run(runId) + "metrics.json";
     public static string Holdout(Guid runId) => Run(runId) + "holdout.csv";
+    public static string HoldoutPredictions(Guid runId) => Run(runId) + "holdout-predictions.csv";
     public static string Gate(Guid runId) => Run(runId) + "gate.json";
 
     /// <summary>Per-pipeline records that are not run artifacts: the registered spec and the newest accepted dataset.</summary>

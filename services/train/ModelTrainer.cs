@@ -35,7 +35,7 @@ sealed class TrainingRow
 }
 
 /// <summary>What train stores: the ML.NET model, its ONNX export, its card, the hold-out rows and the evaluation on them.</summary>
-public record TrainedModel(byte[] ModelZip, byte[] Onnx, ModelCard Card, byte[] HoldoutCsv, Evaluation Evaluation);
+public record TrainedModel(byte[] ModelZip, byte[] Onnx, ModelCard Card, byte[] HoldoutCsv, byte[] PredictionsCsv, Evaluation Evaluation);
 
 /// <summary>
 /// Trains one model with ML.NET from a spec, deterministically: the same rows, spec and seed give the same model
@@ -95,7 +95,8 @@ public static class ModelTrainer
             new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
             layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList());
 
-        var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, Expected(scored, task, classes, probabilityOutput is not null));
+        var expected = Expected(scored, task, classes, probabilityOutput is not null);
+        var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, expected);
         var evaluation = HoldoutMetrics.Evaluate(card, holdout.Targets, onnxPredictions);
         var metrics = new Dictionary<string, double>(evaluation.Metrics)
         {
@@ -104,7 +105,7 @@ public static class ModelTrainer
             ["testRows"] = card.TestRows,
         };
         return new TrainedModel(zipBytes, onnxBytes, card with { Metrics = metrics, OnnxMaxDifference = difference },
-            HoldoutCsv(holdout, layout, target), evaluation);
+            HoldoutCsv(holdout, layout, target), PredictionsCsv(expected, task, classes), evaluation);
     }
 
     static ModelTask ChooseTask(PipelineSpec spec, string target, string[] targets)
@@ -180,7 +181,9 @@ public static class ModelTrainer
         }
         if (layout.Hashed.Count > 0)
         {
-            pipeline = pipeline.Append(ml.Transforms.Categorical.OneHotHashEncoding("HashedEncoded", "Hashed", numberOfBits: f.HashBits));
+            // Hash to a key, then one-hot the key: ML.NET's OneHotHashEncoding does the same but does not export to ONNX.
+            pipeline = pipeline.Append(ml.Transforms.Conversion.Hash("HashedKey", "Hashed", numberOfBits: f.HashBits))
+                .Append(ml.Transforms.Conversion.MapKeyToVector("HashedEncoded", "HashedKey"));
             parts.Add("HashedEncoded");
         }
         pipeline = pipeline.Append(ml.Transforms.Concatenate(FeatureVector, [.. parts]));
@@ -233,6 +236,25 @@ public static class ModelTrainer
                 for (var j = 0; j < layout.Categorical.Count; j++) row[layout.Categorical[j]].Set(inputs.Categorical[i * layout.Categorical.Count + j]);
                 for (var j = 0; j < layout.Hashed.Count; j++) row[layout.Hashed[j]].Set(inputs.Hashed[i * layout.Hashed.Count + j]);
                 row[target].Set(holdout.Targets[i]);
+            }
+        }
+        return System.Text.Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>ML.NET's own answers for the hold-out rows, in holdout.csv's order: what serving must reproduce exactly.</summary>
+    static byte[] PredictionsCsv(Answers answers, ModelTask task, string[] classes)
+    {
+        using var text = new StringWriter();
+        using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
+        {
+            var count = task == ModelTask.Regression ? answers.Values.Length : answers.Labels.Length;
+            for (var i = 0; i < count; i++)
+            {
+                using var row = writer.NewRow();
+                if (task == ModelTask.Regression) { row["value"].Set(answers.Values[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)); continue; }
+                row["label"].Set(answers.Labels[i]);
+                if (answers.Probabilities.Length > 0)
+                    for (var k = 0; k < classes.Length; k++) row[$"p{k}"].Set(answers.Probabilities[i][k].ToString("R", System.Globalization.CultureInfo.InvariantCulture));
             }
         }
         return System.Text.Encoding.UTF8.GetBytes(text.ToString());

@@ -7,7 +7,8 @@ using MlOps.ServiceDefaults.Artifacts;
 namespace MlOps.Train.Consumers;
 
 /// <summary>
-/// Trains the run's model and stores model.zip, model.onnx, holdout.csv, metrics.json and model.json under the run.
+/// Trains the run's model and stores model.zip, model.onnx, holdout.csv (the hold-out rows), holdout-predictions.csv (ML.NET's
+/// answers for them), metrics.json and model.json under the run.
 /// Idempotent and safe to kill: the card is written last and is what marks the run trained, so a redelivered event for a
 /// trained run republishes ModelTrained without training again, and a run killed half-way is trained again from the start
 /// (its earlier partial files are overwritten; nothing reads them before the card exists).
@@ -43,6 +44,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
             await store.PutAsync(ArtifactKeys.Model(m.RunId), new MemoryStream(trained.ModelZip), "application/zip", ct);
             await store.PutAsync(ArtifactKeys.Onnx(m.RunId), new MemoryStream(trained.Onnx), "application/octet-stream", ct);
             await store.PutAsync(ArtifactKeys.Holdout(m.RunId), new MemoryStream(trained.HoldoutCsv), "text/csv", ct);
+            await store.PutAsync(ArtifactKeys.HoldoutPredictions(m.RunId), new MemoryStream(trained.PredictionsCsv), "text/csv", ct);
             await store.PutJsonAsync(ArtifactKeys.Metrics(m.RunId), new { card.Metrics, trained.Evaluation.Classes, trained.Evaluation.ConfusionMatrix }, ct);
             await store.PutJsonAsync(ArtifactKeys.ModelCard(m.RunId), card, ct);
             logger.LogInformation("Run {RunId}: {Trainer} {Task} model trained, {Metrics}", m.RunId, card.Trainer, card.Task,

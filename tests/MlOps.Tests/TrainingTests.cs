@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using MlOps.Contracts;
+using MlOps.Scoring;
+using MlOps.Train;
+using Xunit;
+
+namespace MlOps.Tests;
+
+/// <summary>Training with real ML.NET and ONNX Runtime: every trainer for every task, reproducibility, feature engineering, bad specs.</summary>
+public class TrainingTests
+{
+    internal static TrainedModel Train(PipelineSpec spec, string csv, string? target = null)
+    {
+        var header = csv[..csv.IndexOf('\n')].Split(',');
+        target ??= spec.Target ?? header[^1];
+        var features = header.Where(h => h != target).ToList();
+        var layout = FeatureLayout.From(spec, features);
+        var rows = CsvRows.Read(new MemoryStream(Encoding.UTF8.GetBytes(csv)), layout.Numeric, layout.Categorical, layout.Hashed, target);
+        return ModelTrainer.Train(Guid.NewGuid(), "p", spec, layout, target, rows, "test");
+    }
+
+    static string Sample(string name) => File.ReadAllText(TestInfra.Sample(name));
+
+    /// <summary>y = 3·a − 2·b + 0.5·c + noise: a regression any trainer should learn.</summary>
+    internal static string RegressionCsv(int rows = 600, int seed = 1)
+    {
+        var random = new Random(seed);
+        var csv = new StringBuilder("a,b,c,y\n");
+        for (var i = 0; i < rows; i++)
+        {
+            double a = random.NextDouble() * 10, b = random.NextDouble() * 5, c = random.NextDouble();
+            var y = 3 * a - 2 * b + 0.5 * c + random.NextDouble() * 0.5;
+            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{a:F4},{b:F4},{c:F4},{y:F4}\n"));
+        }
+        return csv.ToString();
+    }
+
+    /// <summary>A label decided by a colour (categorical), a size with empty cells (imputed) and a noisy zip code (hashed).</summary>
+    internal static string CategoricalCsv(int rows = 800, int seed = 2)
+    {
+        var random = new Random(seed);
+        string[] colours = ["red", "green", "blue"];
+        var csv = new StringBuilder("colour,size,zip,label\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var colour = colours[random.Next(3)];
+            var size = random.NextDouble() * 10;
+            var label = (colour == "red" && size > 3) || (colour == "blue" && size > 7) ? "yes" : "no";
+            var sizeText = random.Next(10) == 0 ? "" : size.ToString("F3", CultureInfo.InvariantCulture);
+            csv.Append($"{colour},{sizeText},z{random.Next(50)},{label}\n");
+        }
+        return csv.ToString();
+    }
+
+    internal static readonly PipelineSpec CategoricalSpec = new()
+    {
+        Features = new FeatureSpec { Categorical = ["colour"], Hashed = ["zip"], HashBits = 6, Impute = new() { ["size"] = "mean" }, Normalize = "meanVariance" },
+    };
+
+    public static TheoryData<string> TrainerNames() => new() { "LightGbm", "FastTree", "FastForest", "Linear" };
+
+    [Theory]
+    [MemberData(nameof(TrainerNames))]
+    public void EveryTrainerLearnsABinaryTaskAndPassesTheOnnxCheck(string trainer)
+    {
+        var model = Train(new PipelineSpec { Target = "target", Trainer = new TrainerSpec { Name = trainer } }, Sample("classification.csv"));
+        Assert.Equal(ModelTask.Binary, model.Card.Task);
+        Assert.True(model.Card.Metrics["accuracy"] > 0.75, $"{trainer}: accuracy {model.Card.Metrics["accuracy"]}");
+        foreach (var metric in new[] { "f1", "auc", "logLoss", "trainingSeconds", "trainRows", "testRows" })
+            Assert.True(model.Card.Metrics.ContainsKey(metric), $"{trainer} lacks {metric}");
+        Assert.InRange(model.Card.OnnxMaxDifference, 0, ModelTrainer.OnnxTolerance);
+        Assert.Equal(model.Card.TestRows, model.Evaluation.ConfusionMatrix!.Sum(r => r.Sum()));
+    }
+
+    [Theory]
+    [MemberData(nameof(TrainerNames))]
+    public void EveryTrainerLearnsAMulticlassTaskWithMacroF1(string trainer)
+    {
+        var model = Train(new PipelineSpec { Trainer = new TrainerSpec { Name = trainer, TestFraction = 0.3 } }, Sample("iris.csv"));
+        Assert.Equal(ModelTask.Multiclass, model.Card.Task);
+        Assert.Equal(["0", "1", "2"], model.Card.Classes);
+        Assert.True(model.Card.Metrics["accuracy"] > 0.8, $"{trainer}: accuracy {model.Card.Metrics["accuracy"]}");
+        Assert.True(model.Card.Metrics["f1"] > 0.8);
+        Assert.Equal(3, model.Evaluation.ConfusionMatrix!.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(TrainerNames))]
+    public void EveryTrainerLearnsARegression(string trainer)
+    {
+        var model = Train(new PipelineSpec { Task = ModelTask.Regression, Trainer = new TrainerSpec { Name = trainer } }, RegressionCsv());
+        Assert.Equal(ModelTask.Regression, model.Card.Task);
+        Assert.Empty(model.Card.Classes);
+        Assert.True(model.Card.Metrics["r2"] > 0.9, $"{trainer}: r2 {model.Card.Metrics["r2"]}");
+        Assert.True(model.Card.Metrics["rmse"] > 0 && model.Card.Metrics["mae"] > 0);
+        Assert.Null(model.Evaluation.ConfusionMatrix);
+    }
+
+    [Theory]
+    [MemberData(nameof(TrainerNames))]
+    public void TheSameDataSpecAndSeedGiveTheSameModel(string trainer)
+    {
+        var spec = new PipelineSpec { Target = "target", Trainer = new TrainerSpec { Name = trainer, Seed = 7 } };
+        var first = Train(spec, Sample("classification.csv"));
+        var second = Train(spec, Sample("classification.csv"));
+        Assert.Equal(first.Card.ModelSha256, second.Card.ModelSha256);
+        Assert.Equal(first.Card.Metrics.Where(m => m.Key != "trainingSeconds"), second.Card.Metrics.Where(m => m.Key != "trainingSeconds"));
+        var otherSeed = Train(spec with { Trainer = spec.Trainer with { Seed = 8 } }, Sample("classification.csv"));
+        Assert.NotEqual(first.Card.ModelSha256, otherSeed.Card.ModelSha256); // the seed is part of what makes the model
+    }
+
+    [Fact]
+    public void CategoricalImputedAndHashedFeaturesAreInsideTheOnnxGraph()
+    {
+        var model = Train(CategoricalSpec, CategoricalCsv());
+        Assert.Equal(["size"], model.Card.Features);
+        Assert.Equal(["colour"], model.Card.Categorical);
+        Assert.Equal(["zip"], model.Card.HashedText);
+        Assert.Equal(["size"], model.Card.Imputed);
+        Assert.True(model.Card.Metrics["accuracy"] > 0.85, $"accuracy {model.Card.Metrics["accuracy"]}");
+
+        // Raw rows (text, and an empty size) go straight into the ONNX graph and score as ML.NET did at training time.
+        using var scorer = new OnnxScorer(model.Onnx, model.Card);
+        var holdout = CsvRows.Read(new MemoryStream(model.HoldoutCsv), model.Card, withTarget: true);
+        Assert.Contains(holdout.Inputs.Numeric, float.IsNaN);
+        var served = scorer.Score(holdout.Inputs);
+        var trainingTime = File.ReadAllLines(WriteTemp(model.PredictionsCsv)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(trainingTime.Count, served.Length);
+        for (var i = 0; i < served.Length; i++)
+        {
+            Assert.Equal(trainingTime[i][0], served[i].Label);
+            Assert.Equal(double.Parse(trainingTime[i][2], CultureInfo.InvariantCulture), served[i].Probabilities[1], 1e-5);
+        }
+        // An unseen colour is not an error: it encodes as all zeros, exactly as in ML.NET.
+        Assert.Single(scorer.Score(new ModelInputs(1, [5f], ["purple"], ["z999"])));
+    }
+
+    [Fact]
+    public void MaxDepthBecomesAtMostTwoToTheDepthLeaves()
+    {
+        var spec = new PipelineSpec { Target = "target", Trainer = new TrainerSpec { Name = "FastForest", Hyperparameters = new() { ["numberOfTrees"] = 20, ["maxDepth"] = 2 } } };
+        var stumpy = Train(spec, Sample("classification.csv"));
+        var deep = Train(spec with { Trainer = spec.Trainer with { Hyperparameters = new() { ["numberOfTrees"] = 20, ["maxDepth"] = 8 } } }, Sample("classification.csv"));
+        Assert.NotEqual(stumpy.Card.ModelSha256, deep.Card.ModelSha256);
+        Assert.True(stumpy.Onnx.Length < deep.Onnx.Length, "a depth-2 forest (≤ 4 leaves a tree) is smaller than a depth-8 one");
+    }
+
+    [Fact]
+    public void ARegressionSpecOnACategoricalTargetFailsWithTheReason()
+    {
+        var e = Assert.Throws<TrainingException>(() => Train(CategoricalSpec with { Task = ModelTask.Regression, Target = "label" }, CategoricalCsv(), "label"));
+        Assert.Contains("not numeric", e.Message);
+    }
+
+    [Fact]
+    public void TooFewRowsForTheSplitFailWithTheReason() =>
+        Assert.Contains("too few", Assert.Throws<TrainingException>(() => Train(new PipelineSpec(), RegressionCsv(20) )).Message);
+
+    [Fact]
+    public void ASingleClassTargetFails() =>
+        Assert.Contains("1 class", Assert.Throws<TrainingException>(() => Train(new PipelineSpec(), "a,b\n" + string.Concat(Enumerable.Range(0, 100).Select(i => $"{i},x\n")))).Message);
+
+    static string WriteTemp(byte[] bytes)
+    {
+        var path = Path.Combine(TestInfra.TempDirectory(), "predictions.csv");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+}
