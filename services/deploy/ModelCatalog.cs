@@ -52,8 +52,9 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     /// <summary>First calls into a fresh session are several times slower; pay that before the model takes traffic.</summary>
     static void WarmUp(OnnxScorer scorer)
     {
-        var row = new float[scorer.Card.Features.Count];
-        for (var i = 0; i < 200; i++) scorer.Score(row, 1);
+        var card = scorer.Card;
+        var row = new ModelInputs(1, new float[card.Features.Count], [.. card.Categorical.Select(_ => "")], [.. card.HashedText.Select(_ => "")]);
+        for (var i = 0; i < 200; i++) scorer.Score(row);
     }
 }
 

@@ -198,7 +198,7 @@ public sealed class DatasetScan
 
     /// <summary>What monitor compares live inputs with: numeric features with their sample, categorical ones with their counts.</summary>
     public ReferenceProfile ToProfile(Guid runId) => new(runId, Rows, Target, TargetColumn?.Categories ?? new Dictionary<string, long>(),
-        Features.Select(f => ByColumn[f]).Select(c => new FeatureProfile(c.Name, c.Numbers, c.Min, c.Max, c.Mean, c.StdDev, c.Sample(),
+        Features.Select(f => ByColumn[f]).Select(c => new FeatureProfile(c.Name, c.Numbers, c.Numbers > 0 ? c.Min : 0, c.Numbers > 0 ? c.Max : 0, c.Mean, c.StdDev, c.Sample(),
             c.InferredType == ColumnType.String ? c.Categories : null)).ToList());
 
     sealed class CountingFallback : DecoderFallback

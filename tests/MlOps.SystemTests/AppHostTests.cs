@@ -25,6 +25,8 @@ public class AppHostTests
             new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
         await SystemFlow.ValidationAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("validate"),
             $"suite-{Guid.NewGuid():N}"[..20], data);
+        await SystemFlow.TrainingAndGateAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
+            new MinioArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
     }
 
     [Fact]

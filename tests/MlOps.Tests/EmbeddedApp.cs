@@ -63,7 +63,8 @@ public static class PipelineCalls
     }
 
     /// <summary>Polls the registry until the run ends, returning its detail document.</summary>
-    public static async Task<JsonElement> WaitForRunAsync(HttpClient registry, Guid runId, TimeSpan timeout)
+    /// <summary>Polls the run until its status is terminal (or, given <paramref name="status"/>, until it is that one).</summary>
+    public static async Task<JsonElement> WaitForRunAsync(HttpClient registry, Guid runId, TimeSpan timeout, string? status = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         JsonElement last = default;
@@ -73,7 +74,8 @@ public static class PipelineCalls
             if (response.IsSuccessStatusCode)
             {
                 last = (await response.Content.ReadFromJsonAsync<JsonElement>(cts.Token)).Clone();
-                if (Terminal.Contains(last.GetProperty("run").GetProperty("status").GetString())) return last;
+                var now = last.GetProperty("run").GetProperty("status").GetString();
+                if (status is null ? Terminal.Contains(now) : now == status) return last;
             }
             try
             {

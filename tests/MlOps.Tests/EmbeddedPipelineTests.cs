@@ -27,6 +27,13 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task FeaturesAreEngineeredInsideTheModelAndTheGateComparesWithTheChampionOnTheSameRows()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        await SystemFlow.TrainingAndGateAsync(mlops.Client, mlops.Client, mlops.Client, mlops.Service<IArtifactStore>(), "features", mlops.DataPath);
+    }
+
+    [Fact]
     public async Task AnInvalidSuiteIsRefusedAtSubmissionNotWhenDataArrives()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

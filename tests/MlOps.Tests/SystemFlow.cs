@@ -108,6 +108,92 @@ public static class SystemFlow
         Assert.Contains("missing: feature_9", schemaRun.GetProperty("run").GetProperty("error").GetString());
     }
 
+    /// <summary>
+    /// Issue 4 through the running pipeline: a dataset with a categorical, a hashed and an imputed column trains, and its hold-out
+    /// rows sent raw to infer score exactly as ML.NET scored them at training time; a worse model (a one-tree stump) is rejected
+    /// against the champion on the same hold-out rows; a forced approval needs a reason, is recorded, and deploys the version.
+    /// </summary>
+    public static async Task TrainingAndGateAsync(HttpClient ingest, HttpClient registry, HttpClient deploy, IArtifactStore store, string pipeline, string scratch)
+    {
+        var spec = """
+            {"target":"label","features":{"categorical":["colour"],"hashed":["zip"],"hashBits":6,"impute":{"size":"mean"},"normalize":"meanVariance"},
+             "validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.0}}
+            """;
+        await PutSpecAsync(ingest, pipeline, spec);
+        var data = Path.Combine(scratch, "categorical.csv");
+        await File.WriteAllTextAsync(data, TrainingTests.CategoricalCsv());
+        var firstRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
+        var first = await PipelineCalls.WaitForRunAsync(registry, firstRun, RunTimeout);
+        Assert.True("deployed" == first.GetProperty("run").GetProperty("status").GetString(), first.ToString());
+
+        // The hold-out rows, raw (text and empty cells), through the V2 protocol: the same answers as training time.
+        var holdout = (await ReadTextAsync(store, ArtifactKeys.Holdout(firstRun))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var expected = (await ReadTextAsync(store, ArtifactKeys.HoldoutPredictions(firstRun))).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).ToList();
+        var header = holdout[0].Split(',');
+        var rows = holdout.Skip(1).Select(l => l.Split(',')).ToList();
+        int Col(string name) => Array.IndexOf(header, name);
+        var body = new
+        {
+            inputs = new object[]
+            {
+                new { name = "size", datatype = "FP32", shape = new[] { rows.Count }, data = rows.Select(r => r[Col("size")] == "" ? (double?)null : double.Parse(r[Col("size")], System.Globalization.CultureInfo.InvariantCulture)).ToArray() },
+                new { name = "colour", datatype = "BYTES", shape = new[] { rows.Count }, data = rows.Select(r => r[Col("colour")]).ToArray() },
+                new { name = "zip", datatype = "BYTES", shape = new[] { rows.Count }, data = rows.Select(r => r[Col("zip")]).ToArray() },
+            },
+        };
+        Assert.Contains(rows, r => r[Col("size")] == "");
+        var response = await deploy.PostAsJsonAsync($"/v2/models/{pipeline}/infer", body);
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.IsSuccessStatusCode, answer.ToString());
+        var labels = answer.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString()).ToList();
+        var probabilities = answer.GetProperty("outputs")[1].GetProperty("data").EnumerateArray().Select(x => x.GetDouble()).ToList();
+        Assert.Equal(expected.Select(e => e[0]), labels);
+        for (var i = 0; i < expected.Count; i++)
+            Assert.Equal(double.Parse(expected[i][2], System.Globalization.CultureInfo.InvariantCulture), probabilities[2 * i + 1], 1e-5);
+        var card = JsonDocument.Parse(await ReadTextAsync(store, ArtifactKeys.ModelCard(firstRun))).RootElement;
+        Assert.InRange(card.GetProperty("onnxMaxDifference").GetDouble(), 0, 1e-5);
+
+        // A worse model: one tree with two leaves, scored with the champion on the same hold-out rows, is rejected.
+        await PutSpecAsync(ingest, pipeline, spec.Replace("\"target\":\"label\",", "\"target\":\"label\",\"trainer\":{\"hyperparameters\":{\"numberOfTrees\":1,\"numberOfLeaves\":2}},")
+            .Replace("\"minimum\":0.8", "\"minimum\":0.5"));
+        var worseRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
+        var worse = await PipelineCalls.WaitForRunAsync(registry, worseRun, RunTimeout);
+        Assert.Equal("model-rejected", worse.GetProperty("run").GetProperty("status").GetString());
+        var reasons = string.Join(" ", worse.GetProperty("version").GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("worse than champion v1", reasons);
+        Assert.Contains("same hold-out rows", reasons);
+        var gate = JsonDocument.Parse(await ReadTextAsync(store, ArtifactKeys.Gate(worseRun))).RootElement;
+        Assert.True(gate.GetProperty("champion").GetProperty("sameRows").GetBoolean());
+        Assert.Equal("1", (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
+
+        // Forcing it through needs a reason; with one, the override is recorded and the version deploys.
+        var version = worse.GetProperty("version").GetProperty("version").GetInt32();
+        var noReason = await registry.PostAsJsonAsync($"/models/{pipeline}/versions/{version}/approve", new { reason = " " });
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await registry.PostAsJsonAsync($"/models/{pipeline}/versions/99/approve", new { reason = "x" })).StatusCode);
+        var forced = await registry.PostAsJsonAsync($"/models/{pipeline}/versions/{version}/approve", new { reason = "smaller model for the edge devices", by = "alice" });
+        Assert.True(forced.IsSuccessStatusCode, await forced.Content.ReadAsStringAsync());
+        var deployed = await PipelineCalls.WaitForRunAsync(registry, worseRun, RunTimeout, "deployed");
+        var events = deployed.GetProperty("events").EnumerateArray().ToList();
+        var overridden = events.Single(e => e.GetProperty("kind").GetString() == "GateOverridden").GetProperty("detail");
+        Assert.Equal("alice", overridden.GetProperty("by").GetString());
+        Assert.Equal("smaller model for the edge devices", overridden.GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await registry.PostAsJsonAsync($"/models/{pipeline}/versions/{version}/approve", new { reason = "again" })).StatusCode);
+        Assert.Equal(version.ToString(), (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
+    }
+
+    static async Task PutSpecAsync(HttpClient ingest, string pipeline, string spec)
+    {
+        var response = await ingest.PutAsync($"/pipelines/{pipeline}", new StringContent(spec, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    static async Task<string> ReadTextAsync(IArtifactStore store, string key)
+    {
+        await using var stream = await store.OpenReadAsync(key, default);
+        return await new StreamReader(stream).ReadToEndAsync();
+    }
+
     static async Task AssertInferRefusesBadInputAsync(HttpClient deploy, string pipeline)
     {
         async Task Refused(string body, HttpStatusCode status, string says, string model = "")
