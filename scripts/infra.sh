@@ -5,7 +5,7 @@
 #   scripts/infra.sh start     start both; prints the connection strings to use
 #   scripts/infra.sh stop      stop both, by PID
 #   scripts/infra.sh env       print export lines for the connection strings
-#   scripts/infra.sh test-env  the same, under the names the tests read (MLOPS_TEST_MESSAGING, MLOPS_TEST_ARTIFACTS)
+#   scripts/infra.sh test-env  the same, under the names the tests read (MLOPS_TEST_MESSAGING, MLOPS_TEST_MESSAGING_ISOLATED, MLOPS_TEST_ARTIFACTS)
 # Ports: RabbitMQ 25672 (AMQP), S3 24568. Everything lives under .infra/ in the repository.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -58,6 +58,9 @@ start() {
       RABBITMQ_CONFIG_FILE="$rabbit/rabbitmq" \
       setsid "$server" > "$rabbit/server.out" 2>&1 < /dev/null &
     HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" wait --timeout 120 "$rabbit/pid" > /dev/null
+    # A second virtual host for tests that run a service process of their own, apart from the system tests' services.
+    HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" add_vhost isolated > /dev/null 2>&1 || true
+    HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" set_permissions -p isolated guest ".*" ".*" ".*" > /dev/null
   fi
   if [ ! -f "$s3/pid" ] || ! kill -0 "$(cat "$s3/pid" 2>/dev/null)" 2>/dev/null; then
     (cd "$s3" && setsid node node_modules/s3rver/bin/s3rver.js --address 127.0.0.1 --port "$s3_port" \
@@ -90,6 +93,7 @@ case "${1:-}" in
   env) connection_strings ;;
   test-env)
     echo "export MLOPS_TEST_MESSAGING=amqp://guest:guest@127.0.0.1:$amqp_port"
+    echo "export MLOPS_TEST_MESSAGING_ISOLATED=amqp://guest:guest@127.0.0.1:$amqp_port/isolated"
     echo "export MLOPS_TEST_ARTIFACTS='Endpoint=http://127.0.0.1:$s3_port;AccessKey=S3RVER;SecretKey=S3RVER;Bucket=mlops-test'" ;;
   *) echo "usage: $0 install|start|stop|env|test-env" >&2; exit 2 ;;
 esac

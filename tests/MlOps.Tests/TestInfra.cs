@@ -9,6 +9,20 @@ public static class TestInfra
     public static string Messaging => Require("MLOPS_TEST_MESSAGING");
     public static string Artifacts => Require("MLOPS_TEST_ARTIFACTS");
 
+    /// <summary>The same broker, another virtual host: for a test that runs its own service process beside the system tests'.</summary>
+    public static string IsolatedMessaging => Require("MLOPS_TEST_MESSAGING_ISOLATED");
+
+    /// <summary>The repository's root (the folder with MlOps.sln), found from the test binaries.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "MlOps.sln"))) return dir.FullName;
+            throw new InvalidOperationException("MlOps.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
     static string Require(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
         ? value
         : throw new InvalidOperationException($"{name} is not set: run the tests with scripts/test.sh, which starts RabbitMQ and S3 (scripts/infra.sh) first.");

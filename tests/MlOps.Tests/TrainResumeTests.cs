@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MlOps.Contracts;
+using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
+using MlOps.Train;
+using Xunit;
+
+namespace MlOps.Tests;
+
+/// <summary>
+/// Kill and resume with a real broker: the train service runs as its own process, is killed (SIGKILL) in the middle of
+/// training, and started again; RabbitMQ redelivers the unacknowledged DataValidated and the run is trained exactly once.
+/// </summary>
+public class TrainResumeTests
+{
+    [Fact]
+    public async Task ATrainServiceKilledMidRunFinishesItOnceAfterRestartAndShowsNoHalfWrittenModel()
+    {
+        var artifacts = Path.Combine(TestInfra.TempDirectory(), "artifacts");
+        var store = new FileSystemArtifactStore(artifacts);
+        var runId = Guid.NewGuid();
+        const string pipeline = "resume";
+        var spec = new PipelineSpec
+        {
+            Name = pipeline, Target = "label",
+            Trainer = new TrainerSpec { Name = "FastTree", Hyperparameters = new() { ["numberOfTrees"] = 300, ["numberOfLeaves"] = 63 } },
+        };
+        await store.PutJsonAsync(ArtifactKeys.Spec(runId), spec, default);
+        await store.PutAsync(ArtifactKeys.Dataset(runId), new MemoryStream(Encoding.UTF8.GetBytes(Dataset(120_000))), "text/csv", default);
+        var features = Enumerable.Range(0, 10).Select(i => $"f{i}").ToList();
+
+        var seen = new ConcurrentQueue<object>();
+        using var observer = await StartObserverAsync(seen);
+        using var first = TrainProcess.Start(artifacts);
+        try
+        {
+            await first.WaitForLineAsync("Now listening", TimeSpan.FromSeconds(60));
+            await observer.Services.GetRequiredService<IBus>().Publish(new DataValidated(runId, pipeline, ArtifactKeys.Dataset(runId),
+                ArtifactKeys.Validation(runId), ArtifactKeys.ValidationHtml(runId), ArtifactKeys.Profile(runId), 120_000, features, "label", []));
+            await first.WaitForLineAsync($"Run {runId}: training FastTree", TimeSpan.FromSeconds(60));
+            await Task.Delay(1500);
+            Assert.False(first.HasExited, "training ended before the kill: make the test's training longer");
+            first.Kill();
+        }
+        finally
+        {
+            first.Kill();
+        }
+        Assert.False(await store.ExistsAsync(ArtifactKeys.ModelCard(runId), default), "a killed run left a model card, so it would look complete");
+        Assert.Empty(seen.OfType<ModelTrained>());
+
+        using var second = TrainProcess.Start(artifacts);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+            while (!seen.OfType<ModelTrained>().Any(m => m.RunId == runId)) await Task.Delay(100, cts.Token);
+            await Task.Delay(1500); // a duplicate would arrive by now
+        }
+        finally
+        {
+            second.Kill();
+        }
+        var trained = Assert.Single(seen.OfType<ModelTrained>(), m => m.RunId == runId);
+        Assert.DoesNotContain(seen.OfType<RunFailed>(), f => f.RunId == runId);
+        var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), default);
+        Assert.Equal(trained.ModelSha256, card.ModelSha256);
+        await using var zip = await store.OpenReadAsync(ArtifactKeys.Model(runId), default);
+        using var bytes = new MemoryStream();
+        await zip.CopyToAsync(bytes);
+        Assert.Equal(card.ModelSha256, ModelTrainer.ContentHash(bytes.ToArray())); // the stored model is whole and is the one described
+        Assert.True(second.Output.Contains($"Run {runId}: training FastTree"), "the restarted service trained the redelivered run");
+    }
+
+    static string Dataset(int rows)
+    {
+        var random = new Random(3);
+        var csv = new StringBuilder("f0,f1,f2,f3,f4,f5,f6,f7,f8,f9,label\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var x = Enumerable.Range(0, 10).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+            var label = x[0] + x[1] * x[2] - x[3] + random.NextDouble() * 0.5 > 0 ? 1 : 0;
+            csv.Append(string.Join(',', x.Select(v => v.ToString("F5", CultureInfo.InvariantCulture)))).Append(',').Append(label).Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    /// <summary>A bus in the test process that records what the train service publishes.</summary>
+    static async Task<IHost> StartObserverAsync(ConcurrentQueue<object> seen)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = TestInfra.IsolatedMessaging });
+        builder.Services.AddSingleton(seen);
+        builder.AddMlOpsMessaging(x => x.AddConsumer<TrainOutcomeRecorder>());
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>The train service's own binary, as a child process on the isolated virtual host and a filesystem store.</summary>
+    sealed class TrainProcess : IDisposable
+    {
+        readonly Process _process;
+        readonly StringBuilder _output = new();
+
+        TrainProcess(Process process) => _process = process;
+
+        public bool HasExited => _process.HasExited;
+        public string Output { get { lock (_output) return _output.ToString(); } }
+
+        public static TrainProcess Start(string artifacts)
+        {
+            var dll = Path.Combine(TestInfra.RepositoryRoot, "services", "train", "bin", Configuration, "net10.0", "MlOps.Train.dll");
+            if (!File.Exists(dll)) throw new FileNotFoundException($"Build the solution first ({dll} is missing).");
+            var info = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.Environment["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging;
+            info.Environment["Artifacts__Path"] = artifacts;
+            info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+            info.Environment["Logging__Console__FormatterName"] = "simple";
+            var train = new TrainProcess(Process.Start(info)!);
+            train._process.OutputDataReceived += (_, e) => { lock (train._output) train._output.AppendLine(e.Data); };
+            train._process.ErrorDataReceived += (_, e) => { lock (train._output) train._output.AppendLine(e.Data); };
+            train._process.BeginOutputReadLine();
+            train._process.BeginErrorReadLine();
+            return train;
+        }
+
+        const string Configuration =
+#if DEBUG
+            "Debug";
+#else
+            "Release";
+#endif
+
+        public async Task WaitForLineAsync(string text, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!Output.Contains(text))
+            {
+                if (_process.HasExited) throw new InvalidOperationException($"The train service exited ({_process.ExitCode}):\n{Output}");
+                if (clock.Elapsed > timeout) throw new TimeoutException($"No '{text}' from the train service in {timeout}:\n{Output}");
+                await Task.Delay(50);
+            }
+        }
+
+        public void Kill()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        public void Dispose()
+        {
+            Kill();
+            _process.Dispose();
+        }
+    }
+}
+
+public sealed class TrainOutcomeRecorder(ConcurrentQueue<object> seen) : IConsumer<ModelTrained>, IConsumer<RunFailed>
+{
+    public Task Consume(ConsumeContext<ModelTrained> context) { seen.Enqueue(context.Message); return Task.CompletedTask; }
+    public Task Consume(ConsumeContext<RunFailed> context) { seen.Enqueue(context.Message); return Task.CompletedTask; }
+}
