@@ -80,7 +80,55 @@ The issue's goal is at least 5× pandas' rows per second: {"met" if round_ratios
     print(text)
 
 
+def train(results):
+    lines = [json.loads(l) for l in open(results)]
+    def pick(tool, trainer):
+        return [l for l in lines if l["tool"] == tool and l["trainer"] == trainer]
+    def med(rows, key):
+        return statistics.median(r[key] for r in rows)
+    hgb, forest = pick("sklearn", "hgb"), pick("sklearn", "forest")
+    gbm1, gbm2 = pick("mlops", "LightGbm"), pick("mlops", "LightGbm threads=2")
+    ff = pick("mlops", "FastForest numberOfTrees=100 maxDepth=10")
+    # Side by side: each round's MlOps fit time over the same round's HistGradientBoosting fit time.
+    ratio1 = statistics.median(a["fit_seconds"] / b["fit_seconds"] for a, b in zip(gbm1, hgb))
+    ratio2 = statistics.median(a["fit_seconds"] / b["fit_seconds"] for a, b in zip(gbm2, hgb))
+    speedup = forest[0]["fit_seconds"] / med(ff, "fit_seconds")
+    def row(name, rows):
+        return f"| {name} | {med(rows, 'fit_seconds'):.2f} s | {med(rows, 'accuracy'):.4f} | {med(rows, 'auc'):.4f} | {len(rows)} |"
+    text = f"""
+## Train: 1,000,000 × 10 (make_classification), against scikit-learn
+
+Command: `bash bench/train.sh` (issue 4). Machine: {machine()}. scikit-learn {hgb[0]["sklearn"]} (Debian's python3-sklearn).
+
+The file is `make_classification(n_samples=1_000_000, n_features=10, n_informative=5, random_state=42)`, written once by
+`bench/train_sklearn.py` and read by both sides. Both hold out 20% (scikit-learn with `train_test_split(random_state=42)`,
+MlOps with its seeded split: different rows, the same distribution). Times are the fit alone (ML.NET's `Fit`, scikit-learn's
+`fit`); MlOps' whole train call also exports ONNX and checks it on the 200,000 hold-out rows. scikit-learn's estimators use
+both cores (`n_jobs=-1` for the forest, OpenMP for HistGradientBoosting); MlOps' LightGbm uses `threads` from the spec
+(default 1, because LightGbm's model depends on the thread count), FastForest both cores.
+
+| trainer | fit (median) | hold-out accuracy | AUC | runs |
+|---|---|---|---|---|
+{row("scikit-learn HistGradientBoostingClassifier()", hgb)}
+{row("MlOps LightGbm (default spec: 100 trees, 31 leaves, threads 1)", gbm1)}
+{row("MlOps LightGbm, threads 2", gbm2)}
+{row("scikit-learn RandomForestClassifier(n_estimators=100, max_depth=10, n_jobs=-1)", forest)}
+{row("MlOps FastForest (numberOfTrees 100, maxDepth 10 → 1024 leaves)", ff)}
+
+- Default trainer against HistGradientBoosting, fit-time ratio (median of per-round ratios): **{ratio1:.2f}×** with the default
+  single thread, **{ratio2:.2f}×** with `threads: 2`. Goal ≤ 0.6× at equal or better accuracy: {"met" if min(ratio1, ratio2) <= 0.6 else "**not met**"}
+  (accuracy {med(gbm1, "accuracy"):.4f} against {med(hgb, "accuracy"):.4f}).
+- Forest: scikit-learn's fit / FastForest's fit = **{speedup:.1f}×** faster, accuracy {med(ff, "accuracy"):.4f} against
+  {forest[0]["accuracy"]:.4f} ({100 * (med(ff, "accuracy") - forest[0]["accuracy"]):+.1f} points). Goal ≥ 10× within one point:
+  {"met" if speedup >= 10 and med(ff, "accuracy") >= forest[0]["accuracy"] - 0.01 else "**not met**"} (accuracy: {"within" if med(ff, "accuracy") >= forest[0]["accuracy"] - 0.01 else "outside"} one point or better; speed: {speedup:.1f}×).
+"""
+    replace_section("train", text)
+    print(text)
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
+    if kind == "train":
+        train(sys.argv[2])
     if kind == "validate":
         validate(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))

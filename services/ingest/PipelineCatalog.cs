@@ -26,7 +26,7 @@ public sealed class PipelineCatalog(IArtifactStore store)
 public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
 {
     static readonly string[] Trainers = ["LightGbm", "FastTree", "FastForest", "Linear"];
-    static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf"];
+    static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads"];
     static readonly string[] LinearHyperparameters = ["maximumNumberOfIterations"];
     static readonly string[] ClassificationMetrics = ["accuracy", "f1", "auc", "logLoss", "macroAccuracy", "microAccuracy"];
     static readonly string[] RegressionMetrics = ["r2", "rmse", "mae"];
@@ -53,6 +53,8 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
             .WithMessage("Give maxDepth or numberOfLeaves, not both: maxDepth d means at most 2^d leaves.");
         RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("maxDepth", out var d) || d <= 16)
             .WithMessage("maxDepth is at most 16 (65,536 leaves).");
+        RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("threads", out var t) || t <= 256)
+            .WithMessage("threads is at most 256.");
         RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("learningRate", out var r) || r <= 1)
             .WithMessage("learningRate must be in (0, 1].");
 

@@ -9,25 +9,26 @@ namespace MlOps.Train;
 /// The spec's trainer as an ML.NET estimator for the task. Hyperparameters (defaults close to scikit-learn's
 /// HistGradientBoosting: 100 trees, 31 leaves, rate 0.1, 20 rows per leaf):
 /// numberOfTrees (scikit-learn's n_estimators), numberOfLeaves, maxDepth, learningRate, minimumExampleCountPerLeaf,
-/// maximumNumberOfIterations (Linear). ML.NET's trees grow leaf by leaf, not level by level, and have no depth limit, so
+/// maximumNumberOfIterations (Linear), threads (LightGbm: its model depends on the thread count, so it is part of the spec;
+/// default 1). ML.NET's trees grow leaf by leaf, not level by level, and have no depth limit, so
 /// <c>maxDepth</c> d is mapped to at most 2^d leaves: the leaf count of a full tree of depth d. The trees then have no
 /// more leaves than scikit-learn's, but one branch may go deeper than d while others stay shallower.
 /// </summary>
 public static class Trainers
 {
     public static readonly string[] Names = ["LightGbm", "FastTree", "FastForest", "Linear"];
-    public static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf"];
+    public static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads"];
     public static readonly string[] LinearHyperparameters = ["maximumNumberOfIterations"];
 
     public static IEstimator<ITransformer> Create(MLContext ml, TrainerSpec spec, ModelTask task, string features)
     {
         var h = new Hyper(spec.Hyperparameters);
         var label = task switch { ModelTask.Binary => "Positive", ModelTask.Regression => "Value", _ => "LabelKey" };
-        // LightGbm on one thread: its multi-threaded histogram sums are not reproducible bit for bit.
+        // LightGbm's result depends on its thread count, so the count is a hyperparameter (default 1) recorded with the spec.
         LightGbmBinaryTrainer.Options BinaryGbm() => new()
         {
             LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
-            LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = 1,
+            LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = h.Threads,
         };
         FastTreeBinaryTrainer.Options BinaryTree() => new()
         {
@@ -52,7 +53,7 @@ public static class Trainers
             (ModelTask.Multiclass, "LightGbm") => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
                 LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
-                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = 1,
+                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = h.Threads,
             }),
             (ModelTask.Multiclass, "FastTree") => ml.MulticlassClassification.Trainers.OneVersusAll(
                 ml.BinaryClassification.Trainers.FastTree(BinaryTree()), label),
@@ -63,7 +64,7 @@ public static class Trainers
             (ModelTask.Regression, "LightGbm") => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
                 LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
-                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = 1,
+                LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = h.Threads,
             }),
             (ModelTask.Regression, "FastTree") => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
             {
@@ -88,6 +89,7 @@ public static class Trainers
         public double LearningRate => values.GetValueOrDefault("learningRate", 0.1);
         public int MinPerLeaf => Int("minimumExampleCountPerLeaf", 20);
         public int Iterations => Int("maximumNumberOfIterations", 100);
+        public int Threads => Int("threads", 1);
 
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? checked((int)Math.Round(v)) : fallback;
     }
