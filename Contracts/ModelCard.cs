@@ -27,7 +27,8 @@ public record ModelCard(
     IReadOnlyList<string>? CategoricalFeatures = null,
     IReadOnlyList<string>? HashedFeatures = null,
     string? HoldoutKey = null,
-    IReadOnlyList<string>? ImputedFeatures = null)
+    IReadOnlyList<string>? ImputedFeatures = null,
+    Guid? CachedFrom = null)
 {
     public const string CategoricalInput = "Categorical";
     public const string HashedInput = "Hashed";

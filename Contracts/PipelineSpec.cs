@@ -19,6 +19,7 @@ public record PipelineSpec
     public TrainerSpec Trainer { get; init; } = new();
     public ValidationSpec Validation { get; init; } = new();
     public GateSpec Gate { get; init; } = new();
+    public CacheSpec Cache { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
 }
 
@@ -101,6 +102,16 @@ public record GateSpec
     public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "rmse", "mae", "logLoss" };
 
     public string MetricFor(ModelTask task) => Metric != "auto" ? Metric : task == ModelTask.Regression ? "r2" : "accuracy";
+}
+
+/// <summary>
+/// Content-addressed caching of training: a run whose dataset bytes, spec, code version and seed equal those of a run
+/// that already trained reuses that run's model. Off for a whole pipeline with <see cref="Enabled"/>, or for some triggers.
+/// </summary>
+public record CacheSpec
+{
+    public bool Enabled { get; init; } = true;
+    public List<Trigger> DisabledFor { get; init; } = [];
 }
 
 /// <summary>

@@ -25,4 +25,7 @@ public static class ArtifactKeys
 
     /// <summary>The schema of the pipeline's last accepted dataset, which validate compares the next dataset with.</summary>
     public static string PipelineSchema(string pipeline) => $"pipelines/{pipeline}/schema.json";
+
+    /// <summary>The training cache: content address (dataset, spec, code, seed) → the run that trained it.</summary>
+    public static string TrainingCache(string key) => $"cache/train/{key}.json";
 }

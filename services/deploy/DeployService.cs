@@ -19,5 +19,9 @@ public static class DeployService
         return builder;
     }
 
-    public static void Consumers(IBusRegistrationConfigurator x) => x.AddConsumer<ModelApprovedConsumer>();
+    public static void Consumers(IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<ModelApprovedConsumer>();
+        x.AddConsumer<DeploymentRequestedConsumer>();
+    }
 }

@@ -5,15 +5,26 @@ using MlOps.ServiceDefaults.Artifacts;
 namespace MlOps.Registry;
 
 public record RunRecord(Guid RunId, string Pipeline, string Status, string Stage, string? Trigger, Guid? ParentRunId,
-    string? DatasetSha256, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    string? DatasetSha256, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? SpecSha256 = null, string? CodeVersion = null, int? Seed = null, long? DatasetRows = null, long? DatasetBytes = null, Guid? CachedFrom = null);
+
+/// <summary>What a run's record may learn from an event beyond its status (each is written once, the first time it is known).</summary>
+public record RunFacts(string? Trigger = null, Guid? Parent = null, string? DatasetSha = null, string? Error = null,
+    string? SpecSha = null, string? CodeVersion = null, int? Seed = null, long? Rows = null, long? Bytes = null, Guid? CachedFrom = null);
+
+/// <summary>One entry of a model's append-only log: a version created, a gate verdict overridden, an alias moved, a deployment, a rollback.</summary>
+public record ModelLogEntry(long Id, string Pipeline, int? Version, string Kind, DateTimeOffset At, string Actor, string? Reason, JsonElement Detail);
 
 public record RunEvent(long Id, Guid RunId, string Kind, DateTimeOffset At, JsonElement Detail);
 
 public record ModelVersion(string Pipeline, int Version, Guid RunId, string ModelSha256, IReadOnlyDictionary<string, double> Metrics,
-    bool Approved, IReadOnlyList<string> Reasons, DateTimeOffset CreatedAt, IReadOnlyList<string> Aliases);
+    bool Approved, IReadOnlyList<string> Reasons, DateTimeOffset CreatedAt, IReadOnlyList<string> Aliases,
+    IReadOnlyDictionary<string, string>? Tags = null);
 
 /// <summary>
-/// The registry's records in SQLite: runs with their status, an append-only event log, model versions and aliases.
+/// The registry's records in SQLite: runs with their status and lineage facts, each run's append-only event log, model
+/// versions with tags, aliases, and each model's append-only log (versions, verdicts, overrides, alias moves, deployments,
+/// rollbacks). The schema is migrated forward with <c>PRAGMA user_version</c>; the logs refuse UPDATE and DELETE (triggers).
 /// Writes are serialised in-process and every version insert is keyed by run ID, so a redelivered event adds nothing.
 /// </summary>
 public sealed class RegistryStore
@@ -35,23 +46,64 @@ public sealed class RegistryStore
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var c = Open();
-        Exec(c, """
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE IF NOT EXISTS runs(
-              run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL,
-              trigger TEXT, parent_run_id TEXT, dataset_sha256 TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, created_at);
-            CREATE TABLE IF NOT EXISTS run_events(
-              id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS run_events_run ON run_events(run_id, id);
-            CREATE TABLE IF NOT EXISTS versions(
-              pipeline TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL UNIQUE, model_sha256 TEXT NOT NULL,
-              metrics TEXT NOT NULL, approved INTEGER NOT NULL, reasons TEXT NOT NULL, created_at TEXT NOT NULL,
-              PRIMARY KEY(pipeline, version));
-            CREATE TABLE IF NOT EXISTS aliases(
-              pipeline TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL,
-              PRIMARY KEY(pipeline, alias));
-            """);
+        Exec(c, "PRAGMA journal_mode=WAL;");
+        Migrate(c);
+    }
+
+    /// <summary>The schema's history: each step runs once, in order, in one transaction with its version bump.</summary>
+    static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS runs(
+          run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL,
+          trigger TEXT, parent_run_id TEXT, dataset_sha256 TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, created_at);
+        CREATE TABLE IF NOT EXISTS run_events(
+          id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS run_events_run ON run_events(run_id, id);
+        CREATE TABLE IF NOT EXISTS versions(
+          pipeline TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL UNIQUE, model_sha256 TEXT NOT NULL,
+          metrics TEXT NOT NULL, approved INTEGER NOT NULL, reasons TEXT NOT NULL, created_at TEXT NOT NULL,
+          PRIMARY KEY(pipeline, version));
+        CREATE TABLE IF NOT EXISTS aliases(
+          pipeline TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL,
+          PRIMARY KEY(pipeline, alias));
+        """,
+        """
+        ALTER TABLE runs ADD COLUMN spec_sha256 TEXT;
+        ALTER TABLE runs ADD COLUMN code_version TEXT;
+        ALTER TABLE runs ADD COLUMN seed INTEGER;
+        ALTER TABLE runs ADD COLUMN dataset_rows INTEGER;
+        ALTER TABLE runs ADD COLUMN dataset_bytes INTEGER;
+        ALTER TABLE runs ADD COLUMN cached_from TEXT;
+        CREATE INDEX runs_status ON runs(status, created_at);
+        CREATE INDEX runs_trigger ON runs(trigger, created_at);
+        CREATE INDEX runs_created ON runs(created_at);
+        ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE model_log(
+          id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT NOT NULL, version INTEGER, kind TEXT NOT NULL, at TEXT NOT NULL,
+          actor TEXT NOT NULL, reason TEXT, detail TEXT NOT NULL);
+        CREATE INDEX model_log_pipeline ON model_log(pipeline, kind, at);
+        CREATE TRIGGER model_log_append_only_u BEFORE UPDATE ON model_log BEGIN SELECT RAISE(ABORT, 'model_log is append-only'); END;
+        CREATE TRIGGER model_log_append_only_d BEFORE DELETE ON model_log BEGIN SELECT RAISE(ABORT, 'model_log is append-only'); END;
+        CREATE TRIGGER run_events_append_only_u BEFORE UPDATE ON run_events BEGIN SELECT RAISE(ABORT, 'run_events is append-only'); END;
+        CREATE TRIGGER run_events_append_only_d BEFORE DELETE ON run_events BEGIN SELECT RAISE(ABORT, 'run_events is append-only'); END;
+        """,
+    ];
+
+    public static int SchemaVersion => Migrations.Length;
+
+    static void Migrate(SqliteConnection c)
+    {
+        using var read = Command(c, "PRAGMA user_version");
+        var current = Convert.ToInt32(read.ExecuteScalar());
+        for (var step = current; step < Migrations.Length; step++)
+        {
+            using var tx = c.BeginTransaction();
+            Exec(c, Migrations[step]);
+            Exec(c, $"PRAGMA user_version = {step + 1}");
+            tx.Commit();
+        }
     }
 
     SqliteConnection Open()
@@ -77,10 +129,10 @@ public sealed class RegistryStore
 
     static string Json(object value) => JsonSerializer.Serialize(value, ArtifactStoreJson.Options);
 
-    /// <summary>Appends an event to the run's log and moves its status forward (never back).</summary>
-    public async Task RecordAsync(Guid runId, string pipeline, string kind, string? status, object detail,
-        string? trigger = null, Guid? parent = null, string? datasetSha = null, string? error = null)
+    /// <summary>Appends an event to the run's log, records what the event tells about the run, and moves its status forward (never back).</summary>
+    public async Task RecordAsync(Guid runId, string pipeline, string kind, string? status, object detail, RunFacts? facts = null)
     {
+        facts ??= new RunFacts();
         await _write.WaitAsync();
         try
         {
@@ -90,16 +142,25 @@ public sealed class RegistryStore
             Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES($r, $k, $at, $d)",
                 ("$r", runId.ToString("N")), ("$k", kind), ("$at", now), ("$d", Json(detail)));
             Exec(c, """
-                INSERT INTO runs(run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at)
-                VALUES($r, $p, $s, $k, $t, $parent, $sha, $e, $at, $at)
+                INSERT INTO runs(run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at,
+                                 spec_sha256, code_version, seed, dataset_rows, dataset_bytes, cached_from)
+                VALUES($r, $p, $s, $k, $t, $parent, $sha, $e, $at, $at, $spec, $code, $seed, $rows, $bytes, $cached)
                 ON CONFLICT(run_id) DO UPDATE SET
                   trigger = COALESCE(runs.trigger, excluded.trigger),
                   parent_run_id = COALESCE(runs.parent_run_id, excluded.parent_run_id),
                   dataset_sha256 = COALESCE(runs.dataset_sha256, excluded.dataset_sha256),
+                  spec_sha256 = COALESCE(runs.spec_sha256, excluded.spec_sha256),
+                  code_version = COALESCE(runs.code_version, excluded.code_version),
+                  seed = COALESCE(runs.seed, excluded.seed),
+                  dataset_rows = COALESCE(runs.dataset_rows, excluded.dataset_rows),
+                  dataset_bytes = COALESCE(runs.dataset_bytes, excluded.dataset_bytes),
+                  cached_from = COALESCE(runs.cached_from, excluded.cached_from),
                   updated_at = excluded.updated_at
                 """,
-                ("$r", runId.ToString("N")), ("$p", pipeline), ("$s", status ?? "requested"), ("$k", kind), ("$t", trigger),
-                ("$parent", parent?.ToString("N")), ("$sha", datasetSha), ("$e", error), ("$at", now));
+                ("$r", runId.ToString("N")), ("$p", pipeline), ("$s", status ?? "requested"), ("$k", kind), ("$t", facts.Trigger),
+                ("$parent", facts.Parent?.ToString("N")), ("$sha", facts.DatasetSha), ("$e", facts.Error), ("$at", now),
+                ("$spec", facts.SpecSha), ("$code", facts.CodeVersion), ("$seed", facts.Seed), ("$rows", facts.Rows), ("$bytes", facts.Bytes),
+                ("$cached", facts.CachedFrom?.ToString("N")));
             if (status is not null)
             {
                 using var read = Command(c, "SELECT status FROM runs WHERE run_id = $r", ("$r", runId.ToString("N")));
@@ -107,10 +168,75 @@ public sealed class RegistryStore
                 if (Rank[status] >= Rank[current])
                 {
                     Exec(c, "UPDATE runs SET status = $s, stage = $k, error = COALESCE($e, error) WHERE run_id = $r",
-                        ("$s", status), ("$k", kind), ("$e", error), ("$r", runId.ToString("N")));
+                        ("$s", status), ("$k", kind), ("$e", facts.Error), ("$r", runId.ToString("N")));
                 }
             }
             tx.Commit();
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
+    /// <summary>Appends to a model's log (the table refuses updates and deletes).</summary>
+    public async Task LogAsync(string pipeline, int? version, string kind, string actor, string? reason, object detail, DateTimeOffset? at = null)
+    {
+        await _write.WaitAsync();
+        try
+        {
+            using var c = Open();
+            Exec(c, "INSERT INTO model_log(pipeline, version, kind, at, actor, reason, detail) VALUES($p, $v, $k, $at, $a, $why, $d)",
+                ("$p", pipeline), ("$v", version), ("$k", kind), ("$at", (at ?? _clock.GetUtcNow()).ToUniversalTime().ToString("O")),
+                ("$a", actor), ("$why", reason), ("$d", Json(detail)));
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
+    public IReadOnlyList<ModelLogEntry> Log(string pipeline, string? kind = null, int limit = 1000)
+    {
+        using var c = Open();
+        using var cmd = Command(c, """
+            SELECT id, pipeline, version, kind, at, actor, reason, detail FROM model_log
+            WHERE pipeline = $p AND ($k IS NULL OR kind = $k) ORDER BY id LIMIT $n
+            """, ("$p", pipeline), ("$k", kind), ("$n", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<ModelLogEntry>();
+        while (r.Read())
+            list.Add(new ModelLogEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetString(3),
+                DateTimeOffset.Parse(r.GetString(4)), r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
+                JsonSerializer.Deserialize<JsonElement>(r.GetString(7))));
+        return list;
+    }
+
+    /// <summary>The deployment that was live at <paramref name="at"/>: the last "deployed" entry at or before it.</summary>
+    public ModelLogEntry? ServedAt(string pipeline, DateTimeOffset at)
+    {
+        using var c = Open();
+        using var cmd = Command(c, """
+            SELECT id, pipeline, version, kind, at, actor, reason, detail FROM model_log
+            WHERE pipeline = $p AND kind = 'deployed' AND at <= $t ORDER BY at DESC, id DESC LIMIT 1
+            """, ("$p", pipeline), ("$t", at.ToUniversalTime().ToString("O")));
+        using var r = cmd.ExecuteReader();
+        return r.Read()
+            ? new ModelLogEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetString(3), DateTimeOffset.Parse(r.GetString(4)),
+                r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), JsonSerializer.Deserialize<JsonElement>(r.GetString(7)))
+            : null;
+    }
+
+    public async Task SetTagsAsync(string pipeline, int version, IReadOnlyDictionary<string, string> tags)
+    {
+        await _write.WaitAsync();
+        try
+        {
+            var current = Version(pipeline, version) ?? throw new KeyNotFoundException($"'{pipeline}' has no version {version}.");
+            var merged = new Dictionary<string, string>(current.Tags ?? new Dictionary<string, string>());
+            foreach (var (k, v) in tags) merged[k] = v;
+            using var c = Open();
+            Exec(c, "UPDATE versions SET tags = $t WHERE pipeline = $p AND version = $v", ("$t", Json(merged)), ("$p", pipeline), ("$v", version));
         }
         finally
         {
@@ -167,6 +293,8 @@ public sealed class RegistryStore
                 ("$r", v.RunId.ToString("N")), ("$at", now), ("$d", Json(new { pipeline, version, by, reason, overridden = v.Reasons })));
             Exec(c, "UPDATE runs SET status = 'deploying', stage = 'GateOverridden', error = NULL, updated_at = $at WHERE run_id = $r",
                 ("$at", now), ("$r", v.RunId.ToString("N")));
+            Exec(c, "INSERT INTO model_log(pipeline, version, kind, at, actor, reason, detail) VALUES($p, $v, 'gate-overridden', $at, $a, $why, $d)",
+                ("$p", pipeline), ("$v", version), ("$at", now), ("$a", by), ("$why", reason), ("$d", Json(new { overridden = v.Reasons })));
             tx.Commit();
             return Version(pipeline, version)!;
         }
@@ -209,7 +337,7 @@ public sealed class RegistryStore
         using var c = Open();
         using var cmd = Command(c, $"""
             SELECT v.pipeline, v.version, v.run_id, v.model_sha256, v.metrics, v.approved, v.reasons, v.created_at,
-                   (SELECT group_concat(alias) FROM aliases a WHERE a.pipeline = v.pipeline AND a.version = v.version)
+                   (SELECT group_concat(alias) FROM aliases a WHERE a.pipeline = v.pipeline AND a.version = v.version), v.tags
             FROM versions v WHERE {where} ORDER BY v.pipeline, v.version
             """, args);
         using var r = cmd.ExecuteReader();
@@ -219,28 +347,33 @@ public sealed class RegistryStore
             list.Add(new ModelVersion(r.GetString(0), r.GetInt32(1), Guid.Parse(r.GetString(2)), r.GetString(3),
                 JsonSerializer.Deserialize<Dictionary<string, double>>(r.GetString(4), ArtifactStoreJson.Options)!,
                 r.GetInt32(5) == 1, JsonSerializer.Deserialize<List<string>>(r.GetString(6), ArtifactStoreJson.Options)!,
-                DateTimeOffset.Parse(r.GetString(7)), r.IsDBNull(8) ? [] : r.GetString(8).Split(',')));
+                DateTimeOffset.Parse(r.GetString(7)), r.IsDBNull(8) ? [] : r.GetString(8).Split(','),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(9), ArtifactStoreJson.Options)));
         }
         return list;
     }
 
-    public IReadOnlyList<RunRecord> Runs(string? pipeline, string? status, int limit)
+    const string RunColumns = "run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at, " +
+        "spec_sha256, code_version, seed, dataset_rows, dataset_bytes, cached_from";
+
+    /// <summary>Runs, newest first, filtered by pipeline, status, trigger and creation time (each optional).</summary>
+    public IReadOnlyList<RunRecord> Runs(string? pipeline, string? status, int limit, string? trigger = null, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         using var c = Open();
-        using var cmd = Command(c, """
-            SELECT run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at FROM runs
-            WHERE ($p IS NULL OR pipeline = $p) AND ($s IS NULL OR status = $s)
+        using var cmd = Command(c, $"""
+            SELECT {RunColumns} FROM runs
+            WHERE ($p IS NULL OR pipeline = $p) AND ($s IS NULL OR status = $s) AND ($t IS NULL OR trigger = $t)
+              AND ($from IS NULL OR created_at >= $from) AND ($to IS NULL OR created_at <= $to)
             ORDER BY created_at DESC, run_id LIMIT $n
-            """, ("$p", pipeline), ("$s", status), ("$n", limit));
+            """, ("$p", pipeline), ("$s", status), ("$t", trigger), ("$from", from?.ToUniversalTime().ToString("O")),
+            ("$to", to?.ToUniversalTime().ToString("O")), ("$n", limit));
         return ReadRuns(cmd);
     }
 
     public RunRecord? Run(Guid runId)
     {
         using var c = Open();
-        using var cmd = Command(c, """
-            SELECT run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at FROM runs WHERE run_id = $r
-            """, ("$r", runId.ToString("N")));
+        using var cmd = Command(c, $"SELECT {RunColumns} FROM runs WHERE run_id = $r", ("$r", runId.ToString("N")));
         return ReadRuns(cmd).FirstOrDefault();
     }
 
@@ -250,10 +383,12 @@ public sealed class RegistryStore
         var list = new List<RunRecord>();
         while (r.Read())
         {
+            string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
             list.Add(new RunRecord(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : Guid.Parse(r.GetString(5)),
-                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
-                DateTimeOffset.Parse(r.GetString(8)), DateTimeOffset.Parse(r.GetString(9))));
+                Text(4), Text(5) is { } parent ? Guid.Parse(parent) : null, Text(6), Text(7),
+                DateTimeOffset.Parse(r.GetString(8)), DateTimeOffset.Parse(r.GetString(9)),
+                Text(10), Text(11), r.IsDBNull(12) ? null : r.GetInt32(12), r.IsDBNull(13) ? null : r.GetInt64(13),
+                r.IsDBNull(14) ? null : r.GetInt64(14), Text(15) is { } cached ? Guid.Parse(cached) : null));
         }
         return list;
     }

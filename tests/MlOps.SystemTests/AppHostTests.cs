@@ -1,7 +1,11 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 using MlOps.Tests;
 using Xunit;
 
@@ -27,6 +31,16 @@ public class AppHostTests
             $"suite-{Guid.NewGuid():N}"[..20], data);
         await SystemFlow.TrainingAndGateAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
             new MinioArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
+
+        // A bus of the test's own on the same RabbitMQ, to redeliver events as the broker would.
+        var busHost = Host.CreateApplicationBuilder();
+        busHost.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = TestInfra.Messaging });
+        busHost.AddMlOpsMessaging();
+        using var bus = busHost.Build();
+        await bus.StartAsync();
+        await SystemFlow.RegistryAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
+            m => bus.Services.GetRequiredService<MassTransit.IBus>().Publish(m), $"reg-{Guid.NewGuid():N}"[..20]);
+        await bus.StopAsync();
     }
 
     [Fact]

@@ -34,6 +34,14 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task TheRegistryAnswersLineageServedAtRollbackAndCachesTraining()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var bus = mlops.Service<MassTransit.IBus>();
+        await SystemFlow.RegistryAsync(mlops.Client, mlops.Client, mlops.Client, m => bus.Publish(m), "registry");
+    }
+
+    [Fact]
     public async Task AnInvalidSuiteIsRefusedAtSubmissionNotWhenDataArrives()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

@@ -182,6 +182,120 @@ public static class SystemFlow
         Assert.Equal(version.ToString(), (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
     }
 
+    /// <summary>
+    /// Issue 5 through the running pipeline: lineage from a real prediction ID back to the dataset's hash; "what served at T"
+    /// before and after a promotion; a cache hit when identical bytes come again (none when the seed changed); a one-call
+    /// rollback that deploy serves; redelivered events that add nothing; bad registry requests answered with 4xx.
+    /// </summary>
+    public static async Task RegistryAsync(HttpClient ingest, HttpClient registry, HttpClient deploy, Func<object, Task> publish, string pipeline)
+    {
+        var spec = """{"target":"target","trainer":{"seed":42},"validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.05}}""";
+        await PutSpecAsync(ingest, pipeline, spec);
+        var data = TestInfra.Sample("classification.csv");
+        var firstRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
+        var first = await PipelineCalls.WaitForRunAsync(registry, firstRun, RunTimeout);
+        Assert.Equal("deployed", first.GetProperty("run").GetProperty("status").GetString());
+
+        // Lineage from a prediction ID that infer handed out.
+        var answer = (await PipelineCalls.InferCsvAsync(deploy, pipeline, data, batch: 3))[0];
+        var predictionId = answer.GetProperty("parameters").GetProperty("prediction_ids")[0].GetString()!;
+        var lineage = await registry.GetFromJsonAsync<JsonElement>($"/lineage/predictions/{predictionId}");
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(data)));
+        Assert.Equal(sha, lineage.GetProperty("dataset").GetProperty("sha256").GetString());
+        Assert.Equal(1000, lineage.GetProperty("dataset").GetProperty("rows").GetInt64());
+        Assert.Equal(1, lineage.GetProperty("version").GetProperty("version").GetInt32());
+        Assert.Equal(firstRun, lineage.GetProperty("run").GetProperty("runId").GetGuid());
+        Assert.Equal(64, lineage.GetProperty("spec").GetProperty("sha256").GetString()!.Length);
+        Assert.Equal(ArtifactKeys.Validation(firstRun), lineage.GetProperty("validation").GetProperty("reportKey").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await registry.GetAsync("/lineage/predictions/not-an-id")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync($"/lineage/predictions/{Guid.NewGuid():N}-{Guid.NewGuid():N}")).StatusCode);
+
+        await Task.Delay(50);
+        var beforePromotion = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+
+        // Another seed: a new model (no cache hit), promoted to champion.
+        await PutSpecAsync(ingest, pipeline, spec.Replace("\"seed\":42", "\"seed\":43"));
+        var secondRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
+        var second = await PipelineCalls.WaitForRunAsync(registry, secondRun, RunTimeout);
+        Assert.Equal("deployed", second.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("run").GetProperty("cachedFrom").ValueKind);
+        Assert.NotEqual(first.GetProperty("version").GetProperty("modelSha256").GetString(), second.GetProperty("version").GetProperty("modelSha256").GetString());
+
+        async Task<int> ServedAt(DateTimeOffset at) =>
+            (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/served?at={Uri.EscapeDataString(at.ToString("O"))}")).GetProperty("version").GetInt32();
+        Assert.Equal(1, await ServedAt(beforePromotion));
+        Assert.Equal(2, await ServedAt(DateTimeOffset.UtcNow));
+
+        // The same bytes, spec, code and seed again: the model of run 2 is reused, not trained.
+        var thirdRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
+        var third = await PipelineCalls.WaitForRunAsync(registry, thirdRun, RunTimeout);
+        Assert.Equal(secondRun, third.GetProperty("run").GetProperty("cachedFrom").GetGuid());
+        Assert.Equal(second.GetProperty("version").GetProperty("modelSha256").GetString(), third.GetProperty("version").GetProperty("modelSha256").GetString());
+        Assert.DoesNotContain(third.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "RunFailed");
+        Assert.Equal(3, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/champion")).GetProperty("version").GetInt32());
+
+        // One-call rollback: the champion before v3 (v2) serves again, and the log says who and why.
+        Assert.Equal(HttpStatusCode.BadRequest, (await registry.PostAsJsonAsync($"/models/{pipeline}/rollback", new { reason = "" })).StatusCode);
+        var rollback = await registry.PostAsJsonAsync($"/models/{pipeline}/rollback", new { reason = "v3 answers slowly", by = "oncall" });
+        Assert.Equal(HttpStatusCode.Accepted, rollback.StatusCode);
+        await Eventually(async () => (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString() == "2");
+        await Eventually(async () => (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/champion")).GetProperty("version").GetInt32() == 2);
+        var log = await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log");
+        Assert.Contains(log.EnumerateArray(), e => e.GetProperty("kind").GetString() == "rollback-requested" && e.GetProperty("actor").GetString() == "oncall"
+            && e.GetProperty("reason").GetString() == "v3 answers slowly");
+        Assert.Equal(2, await ServedAt(DateTimeOffset.UtcNow));
+        var history = await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/champion/history");
+        Assert.Equal([1, 2, 3, 2], history.EnumerateArray().Select(e => e.GetProperty("detail").GetProperty("to").GetInt32()));
+
+        // Redelivered events add nothing: no second version, no second deployment entry.
+        var versionsBefore = (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions")).GetArrayLength();
+        var logBefore = (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log")).GetArrayLength();
+        var v1 = first.GetProperty("version");
+        var metrics = v1.GetProperty("metrics").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        await publish(new Contracts.ModelTrained(firstRun, pipeline, ArtifactKeys.Model(firstRun), ArtifactKeys.Onnx(firstRun), v1.GetProperty("modelSha256").GetString()!, "Binary", "LightGbm", metrics));
+        var deployedEvent = first.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "ModelDeployed").GetProperty("detail");
+        await publish(new Contracts.ModelDeployed(firstRun, pipeline, 1, v1.GetProperty("modelSha256").GetString()!, deployedEvent.GetProperty("executionProvider").GetString()!,
+            deployedEvent.GetProperty("deployedAt").GetDateTimeOffset()));
+        await Eventually(async () => (await registry.GetFromJsonAsync<JsonElement>($"/runs/{firstRun:N}")).GetProperty("events").EnumerateArray()
+            .Count(e => e.GetProperty("kind").GetString() == "ModelTrained") == 2);
+        await Task.Delay(500);
+        Assert.Equal(versionsBefore, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions")).GetArrayLength());
+        Assert.Equal(logBefore, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log")).GetArrayLength());
+
+        // Filters and comparison.
+        var byTrigger = await registry.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=upload&from={Uri.EscapeDataString(beforePromotion.ToString("O"))}");
+        Assert.Equal([thirdRun, secondRun], byTrigger.EnumerateArray().Select(r => r.GetProperty("runId").GetGuid()));
+        var compared = await registry.GetFromJsonAsync<JsonElement>($"/runs/compare?ids={firstRun:N},{secondRun:N}");
+        Assert.Equal([42, 43], compared.EnumerateArray().Select(r => r.GetProperty("seed").GetInt32()));
+        Assert.All(compared.EnumerateArray(), r => Assert.True(r.GetProperty("metrics").GetProperty("accuracy").GetDouble() > 0.8));
+
+        // Bad requests: 4xx ProblemDetails, nothing changed.
+        foreach (var (url, status) in new[]
+        {
+            ("/models/no-such-model/versions/1", HttpStatusCode.NotFound), ($"/models/{pipeline}/versions/99", HttpStatusCode.NotFound),
+            ($"/models/{pipeline}/aliases/nope", HttpStatusCode.NotFound), ("/runs?limit=abc", HttpStatusCode.BadRequest),
+            ("/runs?from=yesterday", HttpStatusCode.BadRequest), ("/runs?trigger=magic", HttpStatusCode.BadRequest),
+            ($"/models/{new string('a', 300)}/versions", HttpStatusCode.BadRequest), ("/models/..%2Fetc/versions", HttpStatusCode.BadRequest),
+            ($"/models/{pipeline}/served?at=noon", HttpStatusCode.BadRequest), ("/runs/compare?ids=1,2", HttpStatusCode.BadRequest),
+        })
+        {
+            var response = await registry.GetAsync(url);
+            Assert.True(status == response.StatusCode, $"{url} → {(int)response.StatusCode}");
+        }
+        var noReason = await registry.PutAsJsonAsync($"/models/{pipeline}/aliases/challenger", new { version = 1 });
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        var challenger = await registry.PutAsJsonAsync($"/models/{pipeline}/aliases/challenger", new { version = 1, reason = "A/B against v2", by = "ml-team" });
+        Assert.True(challenger.IsSuccessStatusCode, await challenger.Content.ReadAsStringAsync());
+        Assert.Equal(1, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/challenger")).GetProperty("version").GetInt32());
+    }
+
+    static async Task Eventually(Func<Task<bool>> condition)
+    {
+        using var cts = new CancellationTokenSource(RunTimeout);
+        while (!await condition()) await Task.Delay(200, cts.Token);
+    }
+
     static async Task PutSpecAsync(HttpClient ingest, string pipeline, string spec)
     {
         var response = await ingest.PutAsync($"/pipelines/{pipeline}", new StringContent(spec, Encoding.UTF8, "application/json"));

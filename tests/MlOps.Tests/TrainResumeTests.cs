@@ -33,7 +33,10 @@ public class TrainResumeTests
             Trainer = new TrainerSpec { Name = "FastTree", Hyperparameters = new() { ["numberOfTrees"] = 300, ["numberOfLeaves"] = 63 } },
         };
         await store.PutJsonAsync(ArtifactKeys.Spec(runId), spec, default);
-        await store.PutAsync(ArtifactKeys.Dataset(runId), new MemoryStream(Encoding.UTF8.GetBytes(Dataset(120_000))), "text/csv", default);
+        var dataset = Encoding.UTF8.GetBytes(Dataset(120_000));
+        await store.PutAsync(ArtifactKeys.Dataset(runId), new MemoryStream(dataset), "text/csv", default);
+        await store.PutJsonAsync(ArtifactKeys.Manifest(runId), new RunManifest(runId, pipeline, Trigger.Upload, null, null, ArtifactKeys.Dataset(runId),
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(dataset)), dataset.Length, "test-spec", 42, "test", DateTimeOffset.UtcNow), default);
         var features = Enumerable.Range(0, 10).Select(i => $"f{i}").ToList();
 
         var seen = new ConcurrentQueue<object>();

@@ -1,79 +1,88 @@
-using MassTransit;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Registry;
 
-/// <summary>A forced approval: why (required), and who (recorded; defaults to the caller's address).</summary>
-public record ApprovalRequest(string? Reason, string? By);
+/// <summary>A run with its model version, its timeline, how long each stage took, and every artifact key.</summary>
+public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<StageTiming> Stages, IReadOnlyList<string> Artifacts);
 
-public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<string> Artifacts);
+public record StageTiming(string Event, DateTimeOffset At, double SecondsSinceStart, double SecondsSincePrevious);
 
+/// <summary>Runs side by side: the parameters each was made with and the metrics it reached.</summary>
+public record RunComparison(Guid RunId, string Pipeline, string Status, string? Trigger, string? DatasetSha256, string? SpecSha256, string? CodeVersion,
+    int? Seed, string? Trainer, IReadOnlyDictionary<string, double> Hyperparameters, string? Task, int? Version, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>Experiment tracking: runs, filtered and compared.</summary>
 public static class RegistryApi
 {
     static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "failed"];
 
     public static RouteGroupBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("Registry");
+        var group = app.MapGroup("").WithTags("Registry: runs");
         group.MapGet("/runs", ListRuns);
+        group.MapGet("/runs/compare", CompareRuns);
         group.MapGet("/runs/{runId:guid}", GetRun);
-        group.MapGet("/models/{pipeline}/versions", ListVersions);
-        group.MapGet("/models/{pipeline}/versions/{version:int}", GetVersion);
-        group.MapGet("/models/{pipeline}/aliases/{alias}", GetAlias);
-        group.MapPost("/models/{pipeline}/versions/{version:int}/approve", ForceApprove);
+        app.MapModelsApi();
+        app.MapLineageApi();
         return group;
     }
 
-    public static Results<Ok<IReadOnlyList<RunRecord>>, ProblemHttpResult> ListRuns(RegistryStore registry, string? pipeline, string? status, int? limit)
+    static ProblemHttpResult Invalid(string detail) => TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: detail);
+
+    /// <summary>GET /runs?pipeline=&amp;status=&amp;trigger=&amp;from=&amp;to=&amp;limit= (times in ISO 8601).</summary>
+    public static Results<Ok<IReadOnlyList<RunRecord>>, ProblemHttpResult> ListRuns(RegistryStore registry, string? pipeline, string? status, string? trigger,
+        string? from, string? to, string? limit)
     {
-        if (pipeline is not null && !PipelineName.IsValid(pipeline))
-            return TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: $"pipeline must be {PipelineName.Rule}.");
-        if (status is not null && !Statuses.Contains(status))
-            return TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: $"status must be one of {string.Join(", ", Statuses)}.");
-        if (limit is < 1 or > 1000)
-            return TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: "limit must be between 1 and 1000.");
-        return TypedResults.Ok(registry.Runs(pipeline, status, limit ?? 100));
+        if (pipeline is not null && !PipelineName.IsValid(pipeline)) return Invalid($"pipeline must be {PipelineName.Rule}.");
+        if (status is not null && !Statuses.Contains(status)) return Invalid($"status must be one of {string.Join(", ", Statuses)}.");
+        if (trigger is not null && !Enum.TryParse<Trigger>(trigger, ignoreCase: true, out _))
+            return Invalid($"trigger must be one of {string.Join(", ", Enum.GetNames<Trigger>())}.");
+        if (!TryTime(from, out var since)) return Invalid("from must be an ISO 8601 time, e.g. 2026-11-27T14:00:00Z.");
+        if (!TryTime(to, out var until)) return Invalid("to must be an ISO 8601 time, e.g. 2026-11-27T15:00:00Z.");
+        var n = 100;
+        if (limit is not null && (!int.TryParse(limit, CultureInfo.InvariantCulture, out n) || n is < 1 or > 1000)) return Invalid("limit must be a whole number from 1 to 1000.");
+        var triggerName = trigger is null ? null : Enum.Parse<Trigger>(trigger, ignoreCase: true).ToString();
+        return TypedResults.Ok(registry.Runs(pipeline, status, n, triggerName, since, until));
+    }
+
+    internal static bool TryTime(string? text, out DateTimeOffset? time)
+    {
+        time = null;
+        if (text is null) return true;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return false;
+        time = t;
+        return true;
     }
 
     public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetRun(Guid runId, RegistryStore registry, IArtifactStore store, CancellationToken ct)
     {
         if (registry.Run(runId) is not { } run)
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
-        return TypedResults.Ok(new RunDetail(run, registry.VersionOfRun(runId), registry.Events(runId), await store.ListAsync(ArtifactKeys.Run(runId), ct)));
+        var events = registry.Events(runId);
+        var stages = events.Select((e, i) => new StageTiming(e.Kind, e.At, (e.At - events[0].At).TotalSeconds,
+            i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds)).ToList();
+        return TypedResults.Ok(new RunDetail(run, registry.VersionOfRun(runId), events, stages, await store.ListAsync(ArtifactKeys.Run(runId), ct)));
     }
 
-    public static Results<Ok<IReadOnlyList<ModelVersion>>, ProblemHttpResult> ListVersions(string pipeline, RegistryStore registry) =>
-        PipelineName.IsValid(pipeline)
-            ? TypedResults.Ok(registry.VersionsOf(pipeline))
-            : TypedResults.Problem(statusCode: 400, title: "Invalid pipeline name", detail: $"Pipeline names are {PipelineName.Rule}.");
-
-    public static Results<Ok<ModelVersion>, ProblemHttpResult> GetVersion(string pipeline, int version, RegistryStore registry) =>
-        PipelineName.IsValid(pipeline) && registry.Version(pipeline, version) is { } v
-            ? TypedResults.Ok(v)
-            : TypedResults.Problem(statusCode: 404, title: "Unknown model version", detail: $"'{pipeline}' has no version {version}.");
-
-    public static Results<Ok<ModelVersion>, ProblemHttpResult> GetAlias(string pipeline, string alias, RegistryStore registry) =>
-        alias == "champion" && PipelineName.IsValid(pipeline) && registry.Champion(pipeline) is { } v
-            ? TypedResults.Ok(v)
-            : TypedResults.Problem(statusCode: 404, title: "Unknown alias", detail: $"'{pipeline}' has no version with alias '{alias}'.");
-
-    /// <summary>Approves a version the gate rejected. A reason is required; the override is recorded and the version is deployed.</summary>
-    public static async Task<Results<Ok<ModelVersion>, ProblemHttpResult>> ForceApprove(string pipeline, int version, ApprovalRequest? request,
-        RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
+    /// <summary>GET /runs/compare?ids=a,b,c — two to twenty runs, parameters and metrics side by side.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<RunComparison>>, ProblemHttpResult>> CompareRuns(string? ids, RegistryStore registry, IArtifactStore store, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline) || registry.Version(pipeline, version) is not { } v)
-            return TypedResults.Problem(statusCode: 404, title: "Unknown model version", detail: $"'{pipeline}' has no version {version}.");
-        var reason = request?.Reason?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length > 2000)
-            return TypedResults.Problem(statusCode: 400, title: "A reason is required",
-                detail: "Overriding the gate needs a reason of 1 to 2000 characters: {\"reason\": \"why this version ships anyway\", \"by\": \"who\"}.");
-        if (v.Approved)
-            return TypedResults.Problem(statusCode: 409, title: "Already approved", detail: $"{pipeline} v{version} passed the gate; there is nothing to override.");
-        var by = string.IsNullOrWhiteSpace(request!.By) ? $"caller {http.Connection.RemoteIpAddress}" : request.By.Trim()[..Math.Min(request.By.Trim().Length, 200)];
-        var approved = await registry.ForceApproveAsync(pipeline, version, reason, by);
-        await publish.Publish(new ModelApproved(v.RunId, pipeline, version, ArtifactKeys.Onnx(v.RunId), v.ModelSha256, approved.Reasons), ct);
-        return TypedResults.Ok(approved);
+        var parts = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length is < 2 or > 20 || parts.Any(p => !Guid.TryParse(p, out _)))
+            return Invalid("ids must list 2 to 20 run IDs separated by commas.");
+        var result = new List<RunComparison>();
+        foreach (var id in parts.Select(Guid.Parse).Distinct())
+        {
+            if (registry.Run(id) is not { } run) return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {id:N} is recorded.");
+            var spec = await store.TryGetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(id), ct);
+            var version = registry.VersionOfRun(id);
+            result.Add(new RunComparison(id, run.Pipeline, run.Status, run.Trigger, run.DatasetSha256, run.SpecSha256, run.CodeVersion, run.Seed,
+                spec?.Trainer.Name, spec?.Trainer.Hyperparameters ?? [], spec?.Task.ToString(), version?.Version,
+                version?.Metrics ?? new Dictionary<string, double>()));
+        }
+        return TypedResults.Ok<IReadOnlyList<RunComparison>>(result);
     }
 }

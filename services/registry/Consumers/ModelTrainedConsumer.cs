@@ -16,7 +16,7 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelTrained), "gating", m);
+        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelTrained), "gating", m, new RunFacts(CachedFrom: m.CachedFrom));
         var version = registry.VersionOfRun(m.RunId);
         if (version is null)
         {
@@ -24,6 +24,8 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
             var report = await evaluator.EvaluateAsync(m.RunId, spec, registry.Champion(m.Pipeline), ct);
             await store.PutJsonAsync(ArtifactKeys.Gate(m.RunId), report, ct);
             version = await registry.AddVersionAsync(m.Pipeline, m.RunId, m.ModelSha256, m.Metrics, _ => new GateVerdict(report.Approved, report.Reasons));
+            await registry.LogAsync(m.Pipeline, version.Version, version.Approved ? "version-approved" : "version-rejected", "gate",
+                string.Join(" ", version.Reasons), new { runId = m.RunId, modelSha256 = m.ModelSha256, report.Candidate, report.Champion, cachedFrom = m.CachedFrom });
         }
         logger.LogInformation("Run {RunId}: {Pipeline} v{Version} {Verdict}: {Reasons}", m.RunId, m.Pipeline, version.Version,
             version.Approved ? "approved" : "rejected", string.Join(" ", version.Reasons));

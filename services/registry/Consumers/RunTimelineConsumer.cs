@@ -1,39 +1,57 @@
 using MassTransit;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Registry.Consumers;
 
-/// <summary>Writes every other pipeline event into its run's timeline, and moves the champion alias when a version goes live.</summary>
-public sealed class RunTimelineConsumer(RegistryStore registry) :
+/// <summary>
+/// Writes every other pipeline event into its run's timeline (with the lineage facts it carries), and keeps each model's
+/// log: deployments (which move the champion alias) and requested promotions and rollbacks.
+/// </summary>
+public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
-    IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>
+    IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>,
+    IConsumer<DeploymentRequested>
 {
     public Task Consume(ConsumeContext<RetrainRequested> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RetrainRequested), "requested", c.Message,
-            trigger: c.Message.Trigger.ToString(), parent: c.Message.ParentRunId);
+            new RunFacts(Trigger: c.Message.Trigger.ToString(), Parent: c.Message.ParentRunId));
 
-    public Task Consume(ConsumeContext<DataArrived> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataArrived), "validating", c.Message,
-            trigger: c.Message.Trigger.ToString(), parent: c.Message.ParentRunId, datasetSha: c.Message.DatasetSha256);
+    public async Task Consume(ConsumeContext<DataArrived> c)
+    {
+        var m = c.Message;
+        var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), c.CancellationToken);
+        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(DataArrived), "validating", m, new RunFacts(
+            Trigger: m.Trigger.ToString(), Parent: m.ParentRunId, DatasetSha: m.DatasetSha256, Bytes: m.Bytes,
+            SpecSha: manifest?.SpecSha256, CodeVersion: manifest?.CodeVersion, Seed: manifest?.Seed));
+    }
 
     public Task Consume(ConsumeContext<DataValidated> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataValidated), "training", c.Message);
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataValidated), "training", c.Message, new RunFacts(Rows: c.Message.Rows));
 
     public Task Consume(ConsumeContext<DataRejected> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataRejected), "rejected", c.Message,
-            error: string.Join(" ", c.Message.Reasons));
+            new RunFacts(Error: string.Join(" ", c.Message.Reasons)));
 
     public Task Consume(ConsumeContext<ModelApproved> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelApproved), "deploying", c.Message);
 
     public Task Consume(ConsumeContext<ModelRejected> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelRejected), "model-rejected", c.Message,
-            error: string.Join(" ", c.Message.Reasons));
+            new RunFacts(Error: string.Join(" ", c.Message.Reasons)));
 
     public async Task Consume(ConsumeContext<ModelDeployed> c)
     {
-        await registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelDeployed), "deployed", c.Message);
-        await registry.SetAliasAsync(c.Message.Pipeline, "champion", c.Message.Version);
+        var m = c.Message;
+        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelDeployed), "deployed", m);
+        if (registry.Log(m.Pipeline, "deployed").Any(e => e.Version == m.Version && e.At == m.DeployedAt)) return; // a redelivery
+        await registry.LogAsync(m.Pipeline, m.Version, "deployed", "deploy", null,
+            new { runId = m.RunId, modelSha256 = m.ModelSha256, executionProvider = m.ExecutionProvider }, m.DeployedAt);
+        var previous = registry.Champion(m.Pipeline)?.Version;
+        if (previous == m.Version) return;
+        await registry.SetAliasAsync(m.Pipeline, "champion", m.Version);
+        await registry.LogAsync(m.Pipeline, m.Version, "alias-moved", "deploy", "the version now serving is the champion",
+            new { alias = "champion", from = previous, to = m.Version });
     }
 
     public Task Consume(ConsumeContext<DriftDetected> c) =>
@@ -41,5 +59,8 @@ public sealed class RunTimelineConsumer(RegistryStore registry) :
 
     public Task Consume(ConsumeContext<RunFailed> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RunFailed), "failed", c.Message,
-            error: $"{c.Message.Stage}: {c.Message.Error}");
+            new RunFacts(Error: $"{c.Message.Stage}: {c.Message.Error}"));
+
+    public Task Consume(ConsumeContext<DeploymentRequested> c) =>
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DeploymentRequested), null, c.Message);
 }

@@ -9,6 +9,8 @@ namespace MlOps.Train.Consumers;
 /// <summary>
 /// Trains the run's model and stores model.zip, model.onnx, holdout.csv (the hold-out rows), holdout-predictions.csv (ML.NET's
 /// answers for them), metrics.json and model.json under the run.
+/// Content-addressed caching: when a run that already trained had the same dataset bytes, spec, code version and seed,
+/// its model is copied instead of trained again (unless the spec's cache is off for the pipeline or this trigger).
 /// Idempotent and safe to kill: the card is written last and is what marks the run trained, so a redelivered event for a
 /// trained run republishes ModelTrained without training again, and a run killed half-way is trained again from the start
 /// (its earlier partial files are overwritten; nothing reads them before the card exists).
@@ -20,9 +22,18 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
         var m = context.Message;
         var ct = context.CancellationToken;
         var card = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(m.RunId), ct);
+        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        var manifest = await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
+        var cacheKey = CacheKey(manifest);
+        if (card is null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(manifest.Trigger)
+            && await store.TryGetJsonAsync<CacheEntry>(ArtifactKeys.TrainingCache(cacheKey), ct) is { } hit && hit.RunId != m.RunId
+            && await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(hit.RunId), ct) is { } cached)
+        {
+            card = await ReuseAsync(m.RunId, cached, ct);
+            logger.LogInformation("Run {RunId}: cache hit, reusing the model of run {CachedRunId} (same dataset bytes, spec, code and seed)", m.RunId, hit.RunId);
+        }
         if (card is null)
         {
-            var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
             var layout = FeatureLayout.From(spec, m.Features);
             TrainedModel trained;
             try
@@ -47,11 +58,37 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
             await store.PutAsync(ArtifactKeys.HoldoutPredictions(m.RunId), new MemoryStream(trained.PredictionsCsv), "text/csv", ct);
             await store.PutJsonAsync(ArtifactKeys.Metrics(m.RunId), new { card.Metrics, trained.Evaluation.Classes, trained.Evaluation.ConfusionMatrix }, ct);
             await store.PutJsonAsync(ArtifactKeys.ModelCard(m.RunId), card, ct);
+            await store.PutJsonAsync(ArtifactKeys.TrainingCache(cacheKey), new CacheEntry(m.RunId, card.ModelSha256), ct);
             logger.LogInformation("Run {RunId}: {Trainer} {Task} model trained, {Metrics}", m.RunId, card.Trainer, card.Task,
                 string.Join(", ", card.Metrics.Select(kv => $"{kv.Key}={kv.Value}")));
         }
 
         await context.Publish(new ModelTrained(m.RunId, m.Pipeline, ArtifactKeys.Model(m.RunId), ArtifactKeys.Onnx(m.RunId), card.ModelSha256,
-            card.Task.ToString(), card.Trainer, card.Metrics), ct);
+            card.Task.ToString(), card.Trainer, card.Metrics, card.CachedFrom), ct);
     }
+
+    /// <summary>The content address of a training: the dataset's bytes, the spec, the code that trains, and the seed.</summary>
+    static string CacheKey(RunManifest manifest) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+        $"dataset {manifest.DatasetSha256}\nspec {manifest.SpecSha256}\ncode {CodeVersion.Current}\nseed {manifest.Seed}\n")));
+
+    /// <summary>Copies a cached run's model files under this run (the card last, naming where they came from).</summary>
+    async Task<ModelCard> ReuseAsync(Guid runId, ModelCard cached, CancellationToken ct)
+    {
+        foreach (var (from, to) in new[]
+        {
+            (ArtifactKeys.Model(cached.RunId), ArtifactKeys.Model(runId)), (ArtifactKeys.Onnx(cached.RunId), ArtifactKeys.Onnx(runId)),
+            (ArtifactKeys.Holdout(cached.RunId), ArtifactKeys.Holdout(runId)), (ArtifactKeys.HoldoutPredictions(cached.RunId), ArtifactKeys.HoldoutPredictions(runId)),
+            (ArtifactKeys.Metrics(cached.RunId), ArtifactKeys.Metrics(runId)),
+        })
+        {
+            await using var source = await store.OpenReadAsync(from, ct);
+            await store.PutAsync(to, source, "application/octet-stream", ct);
+        }
+        var card = cached with { RunId = runId, HoldoutKey = ArtifactKeys.Holdout(runId), CachedFrom = cached.CachedFrom ?? cached.RunId };
+        await store.PutJsonAsync(ArtifactKeys.ModelCard(runId), card, ct);
+        return card;
+    }
+
+    /// <summary>An entry of the training cache (<c>cache/train/{key}.json</c>): the run that trained this content first.</summary>
+    public record CacheEntry(Guid RunId, string ModelSha256);
 }

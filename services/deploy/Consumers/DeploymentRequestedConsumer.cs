@@ -1,0 +1,17 @@
+using MassTransit;
+using MlOps.Contracts;
+using MlOps.Scoring;
+
+namespace MlOps.Deploy.Consumers;
+
+/// <summary>Serves the version a person asked for (a promotion or a rollback), then announces it like any deployment.</summary>
+public sealed class DeploymentRequestedConsumer(ModelCatalog catalog, ILogger<DeploymentRequestedConsumer> logger) : IConsumer<DeploymentRequested>
+{
+    public async Task Consume(ConsumeContext<DeploymentRequested> context)
+    {
+        var m = context.Message;
+        logger.LogInformation("{Kind} of {Pipeline} to v{Version} requested by {By}: {Reason}", m.Kind, m.Pipeline, m.Version, m.By, m.Reason);
+        var model = await catalog.DeployAsync(m.Pipeline, m.Version, m.RunId, context.CancellationToken);
+        await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), context.CancellationToken);
+    }
+}
