@@ -126,8 +126,42 @@ both cores (`n_jobs=-1` for the forest, OpenMP for HistGradientBoosting); MlOps'
     print(text)
 
 
+def registry(results):
+    rounds = [json.loads(l) for l in open(results)]
+    first = rounds[0]
+    goals = {"list_runs": 50, "filter_runs": 50, "filter_runs_by_time": 50, "lineage": 20, "served_at": 20}
+    rows = []
+    for name, goal in goals.items():
+        p50 = statistics.median(r["results"][name]["p50_ms"] for r in rounds)
+        p99 = statistics.median(r["results"][name]["p99_ms"] for r in rounds)
+        worst = max(r["results"][name]["p99_ms"] for r in rounds)
+        rows.append(f"| {name} | {p50:.2f} ms | {p99:.2f} ms | {worst:.2f} ms | ≤ {goal} ms | {'met' if p99 <= goal else '**not met**'} |")
+    table = "\n".join(rows)
+    text = f"""
+## Registry: {first["runs"]:,} runs and {first["versions"]:,} versions across {first["models"]} models, over HTTP
+
+Command: `bash bench/registry.sh` (issue 5). Machine: {machine()}.
+
+`bench/RegistryBench` fills a SQLite registry (each run with its timeline, lineage facts, a version and a deployment in
+the model log; a manifest per run in a filesystem store; filling took {statistics.median(r["fill_seconds"] for r in rounds):.0f} s), starts the real registry service on
+it, and sends {first["results"]["lineage"]["requests"]:,} sequential requests per kind from another process over loopback HTTP, after 50 warm-up requests.
+Three rounds (fresh database each); the table gives the median over rounds of each round's p50 and p99, and the worst p99.
+
+| query | p50 | p99 | worst p99 | goal (p99) | |
+|---|---|---|---|---|---|
+{table}
+
+`list_runs`: the newest 100 runs; `filter_runs`: pipeline + status + trigger; `filter_runs_by_time`: a created-at window;
+`lineage`: `/lineage/predictions/{{id}}` (run, version, manifest from the store); `served_at`: `/models/{{p}}/served?at=T`.
+"""
+    replace_section("registry", text)
+    print(text)
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
+    if kind == "registry":
+        registry(sys.argv[2])
     if kind == "train":
         train(sys.argv[2])
     if kind == "validate":
