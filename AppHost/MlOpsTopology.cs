@@ -88,7 +88,10 @@ public static class MlOpsTopology
         Service(builder.AddProject<Projects.Ingest>("ingest"), "ingest");
         Service(builder.AddProject<Projects.Validate>("validate"), "validate");
         Service(builder.AddProject<Projects.Train>("train"), "train");
-        Service(builder.AddProject<Projects.Registry>("registry"), "registry");
+        var registry = builder.AddProject<Projects.Registry>("registry");
+        // With ConnectionStrings:registry the registry keeps its records in PostgreSQL (and may run as several replicas).
+        if (!string.IsNullOrWhiteSpace(config.GetConnectionString("registry"))) registry.WithReference(builder.AddConnectionString("registry"));
+        Service(registry, "registry");
         Service(builder.AddProject<Projects.Deploy>("deploy"), "deploy");
         Service(builder.AddProject<Projects.Monitor>("monitor"), "monitor");
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs and starts RabbitMQ and an S3 endpoint on loopback (scripts/infra.sh), runs every test
+# The test command: installs and starts RabbitMQ, an S3 endpoint and PostgreSQL on loopback (scripts/infra.sh), runs every test
 # against them, stops them, and ends with one line: "tests: N passed, N failed[, N skipped]".
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -8,7 +8,7 @@ results="$root/.infra/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-scripts/infra.sh start || { echo "could not start RabbitMQ and S3 (see .infra/*/server.out)"; echo "tests: 0 passed, 1 failed"; exit 1; }
+scripts/infra.sh start || { echo "could not start RabbitMQ, S3 and PostgreSQL (see .infra/*/server.out, /tmp/mlops-postgres-*/server.log)"; echo "tests: 0 passed, 1 failed"; exit 1; }
 trap 'scripts/infra.sh stop' EXIT
 eval "$(scripts/infra.sh test-env)"
 

@@ -27,7 +27,7 @@ public static class Program
         var store = new FileSystemArtifactStore(Path.Combine(dir, "artifacts"));
 
         var fill = Stopwatch.StartNew();
-        var registry = new RegistryStore(db, TimeProvider.System);
+        var registry = RegistryStore.Sqlite(db, TimeProvider.System);
         var random = new Random(1);
         var start = DateTimeOffset.UtcNow.AddDays(-30);
         var ids = new List<(Guid Run, string Pipeline, int Version)>();

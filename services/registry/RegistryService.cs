@@ -13,7 +13,11 @@ public static class RegistryService
         builder.AddArtifactStore();
         builder.Services.AddOptions<RegistryOptions>().BindConfiguration("Registry").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<GateEvaluator>();
-        builder.Services.AddSingleton(sp => new RegistryStore(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Database, TimeProvider.System));
+        // PostgreSQL when ConnectionStrings:registry is set (for more than one replica), else the SQLite file of Registry:Database.
+        var postgres = builder.Configuration.GetConnectionString("registry");
+        builder.Services.AddSingleton(sp => string.IsNullOrWhiteSpace(postgres)
+            ? RegistryStore.Sqlite(sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Database, TimeProvider.System)
+            : RegistryStore.Postgres(postgres, TimeProvider.System));
         return builder;
     }
 

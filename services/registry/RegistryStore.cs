@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Registry;
@@ -25,11 +27,14 @@ public record ModelVersion(string Pipeline, int Version, Guid RunId, string Mode
 /// The registry's records in SQLite: runs with their status and lineage facts, each run's append-only event log, model
 /// versions with tags, aliases, and each model's append-only log (versions, verdicts, overrides, alias moves, deployments,
 /// rollbacks). The schema is migrated forward with <c>PRAGMA user_version</c>; the logs refuse UPDATE and DELETE (triggers).
-/// Writes are serialised in-process and every version insert is keyed by run ID, so a redelivered event adds nothing.
+/// The same code runs on PostgreSQL (<see cref="Postgres"/>), so the registry can have more than one replica: writes are
+/// serialised per process, version numbers per pipeline by a transaction-scoped advisory lock, statuses move forward in
+/// one conditional UPDATE, and every version insert is keyed by run ID, so a redelivered event adds nothing.
 /// </summary>
 public sealed class RegistryStore
 {
-    readonly string _connectionString;
+    readonly Func<DbConnection> _connect;
+    readonly bool _postgres;
     readonly TimeProvider _clock;
     readonly SemaphoreSlim _write = new(1, 1);
 
@@ -40,14 +45,35 @@ public sealed class RegistryStore
         ["deployed"] = 9, ["rejected"] = 9, ["model-rejected"] = 9, ["failed"] = 10,
     };
 
-    public RegistryStore(string path, TimeProvider clock)
+    static readonly string RankSql = "CASE status " + string.Join(" ", Rank.Select(kv => $"WHEN '{kv.Key}' THEN {kv.Value}")) + " ELSE 0 END";
+
+    RegistryStore(string path, TimeProvider clock)
+        : this(() => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString()), false, clock)
     {
+    }
+
+    RegistryStore(Func<DbConnection> connect, bool postgres, TimeProvider clock)
+    {
+        _connect = connect;
+        _postgres = postgres;
         _clock = clock;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var c = Open();
-        Exec(c, "PRAGMA journal_mode=WAL;");
+        if (!postgres) Exec(c, "PRAGMA journal_mode=WAL;");
         Migrate(c);
+    }
+
+    /// <summary>SQLite in a file (created with its folder), write-ahead logged.</summary>
+    public static RegistryStore Sqlite(string path, TimeProvider clock)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return new RegistryStore(path, clock);
+    }
+
+    /// <summary>PostgreSQL through Npgsql; the connection string's database must exist.</summary>
+    public static RegistryStore Postgres(string connectionString, TimeProvider clock)
+    {
+        var source = NpgsqlDataSource.Create(connectionString);
+        return new RegistryStore(() => source.CreateConnection(), true, clock);
     }
 
     /// <summary>The schema's history: each step runs once, in order, in one transaction with its version bump.</summary>
@@ -91,39 +117,93 @@ public sealed class RegistryStore
         """,
     ];
 
+    /// <summary>The same schema in PostgreSQL's words (identity columns, a trigger function), step for step.</summary>
+    static readonly string[] PostgresMigrations =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS runs(
+          run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL,
+          trigger TEXT, parent_run_id TEXT, dataset_sha256 TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, created_at);
+        CREATE TABLE IF NOT EXISTS run_events(
+          id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS run_events_run ON run_events(run_id, id);
+        CREATE TABLE IF NOT EXISTS versions(
+          pipeline TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL UNIQUE, model_sha256 TEXT NOT NULL,
+          metrics TEXT NOT NULL, approved INTEGER NOT NULL, reasons TEXT NOT NULL, created_at TEXT NOT NULL,
+          PRIMARY KEY(pipeline, version));
+        CREATE TABLE IF NOT EXISTS aliases(
+          pipeline TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL,
+          PRIMARY KEY(pipeline, alias));
+        """,
+        """
+        ALTER TABLE runs ADD COLUMN spec_sha256 TEXT;
+        ALTER TABLE runs ADD COLUMN code_version TEXT;
+        ALTER TABLE runs ADD COLUMN seed INTEGER;
+        ALTER TABLE runs ADD COLUMN dataset_rows BIGINT;
+        ALTER TABLE runs ADD COLUMN dataset_bytes BIGINT;
+        ALTER TABLE runs ADD COLUMN cached_from TEXT;
+        CREATE INDEX runs_status ON runs(status, created_at);
+        CREATE INDEX runs_trigger ON runs(trigger, created_at);
+        CREATE INDEX runs_created ON runs(created_at);
+        ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE model_log(
+          id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, pipeline TEXT NOT NULL, version INTEGER, kind TEXT NOT NULL, at TEXT NOT NULL,
+          actor TEXT NOT NULL, reason TEXT, detail TEXT NOT NULL);
+        CREATE INDEX model_log_pipeline ON model_log(pipeline, kind, at);
+        CREATE FUNCTION mlops_append_only() RETURNS trigger AS $$
+          BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql;
+        CREATE TRIGGER model_log_append_only BEFORE UPDATE OR DELETE ON model_log FOR EACH ROW EXECUTE FUNCTION mlops_append_only();
+        CREATE TRIGGER run_events_append_only BEFORE UPDATE OR DELETE ON run_events FOR EACH ROW EXECUTE FUNCTION mlops_append_only();
+        """,
+    ];
+
     public static int SchemaVersion => Migrations.Length;
 
-    static void Migrate(SqliteConnection c)
+    /// <summary>Runs the steps the database has not seen; on PostgreSQL under an advisory lock, so replicas starting together migrate once.</summary>
+    void Migrate(DbConnection c)
     {
-        using var read = Command(c, "PRAGMA user_version");
-        var current = Convert.ToInt32(read.ExecuteScalar());
-        for (var step = current; step < Migrations.Length; step++)
+        var steps = _postgres ? PostgresMigrations : Migrations;
+        using var lockTx = c.BeginTransaction();
+        if (_postgres)
         {
-            using var tx = c.BeginTransaction();
-            Exec(c, Migrations[step]);
-            Exec(c, $"PRAGMA user_version = {step + 1}");
-            tx.Commit();
+            Exec(c, "SELECT pg_advisory_xact_lock(727274)");
+            Exec(c, "CREATE TABLE IF NOT EXISTS mlops_schema(version INTEGER NOT NULL); INSERT INTO mlops_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM mlops_schema)");
         }
+        using var read = Command(c, _postgres ? "SELECT version FROM mlops_schema" : "PRAGMA user_version");
+        var current = Convert.ToInt32(read.ExecuteScalar());
+        for (var step = current; step < steps.Length; step++)
+        {
+            Exec(c, steps[step]);
+            Exec(c, _postgres ? $"UPDATE mlops_schema SET version = {step + 1}" : $"PRAGMA user_version = {step + 1}");
+        }
+        lockTx.Commit();
     }
 
-    SqliteConnection Open()
+    DbConnection Open()
     {
-        var c = new SqliteConnection(_connectionString);
+        var c = _connect();
         c.Open();
         return c;
     }
 
-    static void Exec(SqliteConnection c, string sql, params (string, object?)[] args)
+    static void Exec(DbConnection c, string sql, params (string, object?)[] args)
     {
         using var cmd = Command(c, sql, args);
         cmd.ExecuteNonQuery();
     }
 
-    static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] args)
+    static DbCommand Command(DbConnection c, string sql, params (string Name, object? Value)[] args)
     {
         var cmd = c.CreateCommand();
         cmd.CommandText = sql;
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        foreach (var (name, value) in args)
+        {
+            var parameter = cmd.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            cmd.Parameters.Add(parameter);
+        }
         return cmd;
     }
 
@@ -139,12 +219,13 @@ public sealed class RegistryStore
             using var c = Open();
             using var tx = c.BeginTransaction();
             var now = _clock.GetUtcNow().ToString("O");
-            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES($r, $k, $at, $d)",
-                ("$r", runId.ToString("N")), ("$k", kind), ("$at", now), ("$d", Json(detail)));
+            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES(@r, @k, @at, @d)",
+                ("@r", runId.ToString("N")), ("@k", kind), ("@at", now), ("@d", Json(detail)));
             Exec(c, """
                 INSERT INTO runs(run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at,
                                  spec_sha256, code_version, seed, dataset_rows, dataset_bytes, cached_from)
-                VALUES($r, $p, $s, $k, $t, $parent, $sha, $e, $at, $at, $spec, $code, $seed, $rows, $bytes, $cached)
+                VALUES(@r, @p, @s, @k, CAST(@t AS TEXT), CAST(@parent AS TEXT), CAST(@sha AS TEXT), CAST(@e AS TEXT), @at, @at,
+                       CAST(@spec AS TEXT), CAST(@code AS TEXT), CAST(@seed AS INTEGER), CAST(@rows AS BIGINT), CAST(@bytes AS BIGINT), CAST(@cached AS TEXT))
                 ON CONFLICT(run_id) DO UPDATE SET
                   trigger = COALESCE(runs.trigger, excluded.trigger),
                   parent_run_id = COALESCE(runs.parent_run_id, excluded.parent_run_id),
@@ -157,19 +238,15 @@ public sealed class RegistryStore
                   cached_from = COALESCE(runs.cached_from, excluded.cached_from),
                   updated_at = excluded.updated_at
                 """,
-                ("$r", runId.ToString("N")), ("$p", pipeline), ("$s", status ?? "requested"), ("$k", kind), ("$t", facts.Trigger),
-                ("$parent", facts.Parent?.ToString("N")), ("$sha", facts.DatasetSha), ("$e", facts.Error), ("$at", now),
-                ("$spec", facts.SpecSha), ("$code", facts.CodeVersion), ("$seed", facts.Seed), ("$rows", facts.Rows), ("$bytes", facts.Bytes),
-                ("$cached", facts.CachedFrom?.ToString("N")));
+                ("@r", runId.ToString("N")), ("@p", pipeline), ("@s", status ?? "requested"), ("@k", kind), ("@t", facts.Trigger),
+                ("@parent", facts.Parent?.ToString("N")), ("@sha", facts.DatasetSha), ("@e", facts.Error), ("@at", now),
+                ("@spec", facts.SpecSha), ("@code", facts.CodeVersion), ("@seed", facts.Seed), ("@rows", facts.Rows), ("@bytes", facts.Bytes),
+                ("@cached", facts.CachedFrom?.ToString("N")));
             if (status is not null)
             {
-                using var read = Command(c, "SELECT status FROM runs WHERE run_id = $r", ("$r", runId.ToString("N")));
-                var current = (string)read.ExecuteScalar()!;
-                if (Rank[status] >= Rank[current])
-                {
-                    Exec(c, "UPDATE runs SET status = $s, stage = $k, error = COALESCE($e, error) WHERE run_id = $r",
-                        ("$s", status), ("$k", kind), ("$e", facts.Error), ("$r", runId.ToString("N")));
-                }
+                // One conditional UPDATE: concurrent events (or replicas) cannot rewind a status between a read and a write.
+                Exec(c, $"UPDATE runs SET status = @s, stage = @k, error = COALESCE(CAST(@e AS TEXT), error) WHERE run_id = @r AND {RankSql} <= @rank",
+                    ("@s", status), ("@k", kind), ("@e", facts.Error), ("@r", runId.ToString("N")), ("@rank", Rank[status]));
             }
             tx.Commit();
         }
@@ -179,6 +256,13 @@ public sealed class RegistryStore
         }
     }
 
+    /// <summary>Runs one statement as is: only for tests that show what the database itself refuses.</summary>
+    internal void ExecuteForTest(string sql)
+    {
+        using var c = Open();
+        Exec(c, sql);
+    }
+
     /// <summary>Appends to a model's log (the table refuses updates and deletes).</summary>
     public async Task LogAsync(string pipeline, int? version, string kind, string actor, string? reason, object detail, DateTimeOffset? at = null)
     {
@@ -186,9 +270,9 @@ public sealed class RegistryStore
         try
         {
             using var c = Open();
-            Exec(c, "INSERT INTO model_log(pipeline, version, kind, at, actor, reason, detail) VALUES($p, $v, $k, $at, $a, $why, $d)",
-                ("$p", pipeline), ("$v", version), ("$k", kind), ("$at", (at ?? _clock.GetUtcNow()).ToUniversalTime().ToString("O")),
-                ("$a", actor), ("$why", reason), ("$d", Json(detail)));
+            Exec(c, "INSERT INTO model_log(pipeline, version, kind, at, actor, reason, detail) VALUES(@p, CAST(@v AS INTEGER), @k, @at, @a, CAST(@why AS TEXT), @d)",
+                ("@p", pipeline), ("@v", version), ("@k", kind), ("@at", (at ?? _clock.GetUtcNow()).ToUniversalTime().ToString("O")),
+                ("@a", actor), ("@why", reason), ("@d", Json(detail)));
         }
         finally
         {
@@ -201,8 +285,8 @@ public sealed class RegistryStore
         using var c = Open();
         using var cmd = Command(c, """
             SELECT id, pipeline, version, kind, at, actor, reason, detail FROM model_log
-            WHERE pipeline = $p AND ($k IS NULL OR kind = $k) ORDER BY id LIMIT $n
-            """, ("$p", pipeline), ("$k", kind), ("$n", limit));
+            WHERE pipeline = @p AND (CAST(@k AS TEXT) IS NULL OR kind = CAST(@k AS TEXT)) ORDER BY id LIMIT @n
+            """, ("@p", pipeline), ("@k", kind), ("@n", limit));
         using var r = cmd.ExecuteReader();
         var list = new List<ModelLogEntry>();
         while (r.Read())
@@ -218,8 +302,8 @@ public sealed class RegistryStore
         using var c = Open();
         using var cmd = Command(c, """
             SELECT id, pipeline, version, kind, at, actor, reason, detail FROM model_log
-            WHERE pipeline = $p AND kind = 'deployed' AND at <= $t ORDER BY at DESC, id DESC LIMIT 1
-            """, ("$p", pipeline), ("$t", at.ToUniversalTime().ToString("O")));
+            WHERE pipeline = @p AND kind = 'deployed' AND at <= @t ORDER BY at DESC, id DESC LIMIT 1
+            """, ("@p", pipeline), ("@t", at.ToUniversalTime().ToString("O")));
         using var r = cmd.ExecuteReader();
         return r.Read()
             ? new ModelLogEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetString(3), DateTimeOffset.Parse(r.GetString(4)),
@@ -236,7 +320,7 @@ public sealed class RegistryStore
             var merged = new Dictionary<string, string>(current.Tags ?? new Dictionary<string, string>());
             foreach (var (k, v) in tags) merged[k] = v;
             using var c = Open();
-            Exec(c, "UPDATE versions SET tags = $t WHERE pipeline = $p AND version = $v", ("$t", Json(merged)), ("$p", pipeline), ("$v", version));
+            Exec(c, "UPDATE versions SET tags = @t WHERE pipeline = @p AND version = @v", ("@t", Json(merged)), ("@p", pipeline), ("@v", version));
         }
         finally
         {
@@ -255,14 +339,21 @@ public sealed class RegistryStore
             var verdict = gate(Champion(pipeline));
             using var c = Open();
             using var tx = c.BeginTransaction();
-            using var next = Command(c, "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE pipeline = $p", ("$p", pipeline));
+            // Replicas number a pipeline's versions one at a time (PostgreSQL: an advisory lock; SQLite: the write lock its
+            // immediate transaction holds), and look again inside the lock, so a run never gets a second version.
+            if (_postgres) Exec(c, "SELECT pg_advisory_xact_lock(hashtext(@p))", ("@p", pipeline));
+            using (var again = Command(c, "SELECT COUNT(*) FROM versions WHERE run_id = @r", ("@r", runId.ToString("N"))))
+            {
+                if (Convert.ToInt64(again.ExecuteScalar()) > 0) { tx.Commit(); return VersionOfRun(runId)!; }
+            }
+            using var next = Command(c, "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE pipeline = @p", ("@p", pipeline));
             var version = Convert.ToInt32(next.ExecuteScalar());
             Exec(c, """
                 INSERT INTO versions(pipeline, version, run_id, model_sha256, metrics, approved, reasons, created_at)
-                VALUES($p, $v, $r, $sha, $m, $a, $reasons, $at)
+                VALUES(@p, @v, @r, @sha, @m, @a, @reasons, @at)
                 """,
-                ("$p", pipeline), ("$v", version), ("$r", runId.ToString("N")), ("$sha", modelSha256), ("$m", Json(metrics)),
-                ("$a", verdict.Approved ? 1 : 0), ("$reasons", Json(verdict.Reasons)), ("$at", _clock.GetUtcNow().ToString("O")));
+                ("@p", pipeline), ("@v", version), ("@r", runId.ToString("N")), ("@sha", modelSha256), ("@m", Json(metrics)),
+                ("@a", verdict.Approved ? 1 : 0), ("@reasons", Json(verdict.Reasons)), ("@at", _clock.GetUtcNow().ToString("O")));
             tx.Commit();
             return VersionOfRun(runId)!;
         }
@@ -287,14 +378,14 @@ public sealed class RegistryStore
             var now = _clock.GetUtcNow().ToString("O");
             using var c = Open();
             using var tx = c.BeginTransaction();
-            Exec(c, "UPDATE versions SET approved = 1, reasons = $reasons WHERE pipeline = $p AND version = $v",
-                ("$reasons", Json(reasons)), ("$p", pipeline), ("$v", version));
-            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES($r, 'GateOverridden', $at, $d)",
-                ("$r", v.RunId.ToString("N")), ("$at", now), ("$d", Json(new { pipeline, version, by, reason, overridden = v.Reasons })));
-            Exec(c, "UPDATE runs SET status = 'deploying', stage = 'GateOverridden', error = NULL, updated_at = $at WHERE run_id = $r",
-                ("$at", now), ("$r", v.RunId.ToString("N")));
-            Exec(c, "INSERT INTO model_log(pipeline, version, kind, at, actor, reason, detail) VALUES($p, $v, 'gate-overridden', $at, $a, $why, $d)",
-                ("$p", pipeline), ("$v", version), ("$at", now), ("$a", by), ("$why", reason), ("$d", Json(new { overridden = v.Reasons })));
+            Exec(c, "UPDATE versions SET approved = 1, reasons = @reasons WHERE pipeline = @p AND version = @v",
+                ("@reasons", Json(reasons)), ("@p", pipeline), ("@v", version));
+            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES(@r, 'GateOverridden', @at, @d)",
+                ("@r", v.RunId.ToString("N")), ("@at", now), ("@d", Json(new { pipeline, version, by, reason, overridden = v.Reasons })));
+            Exec(c, "UPDATE runs SET status = 'deploying', stage = 'GateOverridden', error = NULL, updated_at = @at WHERE run_id = @r",
+                ("@at", now), ("@r", v.RunId.ToString("N")));
+            Exec(c, "INSERT INTO model_log(pipeline, version, kind, at, actor, reason, detail) VALUES(@p, @v, 'gate-overridden', @at, @a, @why, @d)",
+                ("@p", pipeline), ("@v", version), ("@at", now), ("@a", by), ("@why", reason), ("@d", Json(new { overridden = v.Reasons })));
             tx.Commit();
             return Version(pipeline, version)!;
         }
@@ -312,9 +403,9 @@ public sealed class RegistryStore
         {
             using var c = Open();
             Exec(c, """
-                INSERT INTO aliases(pipeline, alias, version, updated_at) VALUES($p, $a, $v, $at)
+                INSERT INTO aliases(pipeline, alias, version, updated_at) VALUES(@p, @a, @v, @at)
                 ON CONFLICT(pipeline, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at
-                """, ("$p", pipeline), ("$a", alias), ("$v", version), ("$at", _clock.GetUtcNow().ToString("O")));
+                """, ("@p", pipeline), ("@a", alias), ("@v", version), ("@at", _clock.GetUtcNow().ToString("O")));
         }
         finally
         {
@@ -323,21 +414,21 @@ public sealed class RegistryStore
     }
 
     public ModelVersion? Champion(string pipeline) =>
-        Versions("v.pipeline = $p AND v.version = (SELECT version FROM aliases WHERE pipeline = $p AND alias = 'champion')", ("$p", pipeline)).FirstOrDefault();
+        Versions("v.pipeline = @p AND v.version = (SELECT version FROM aliases WHERE pipeline = @p AND alias = 'champion')", ("@p", pipeline)).FirstOrDefault();
 
-    public ModelVersion? VersionOfRun(Guid runId) => Versions("v.run_id = $r", ("$r", runId.ToString("N"))).FirstOrDefault();
+    public ModelVersion? VersionOfRun(Guid runId) => Versions("v.run_id = @r", ("@r", runId.ToString("N"))).FirstOrDefault();
 
-    public IReadOnlyList<ModelVersion> VersionsOf(string pipeline) => Versions("v.pipeline = $p", ("$p", pipeline));
+    public IReadOnlyList<ModelVersion> VersionsOf(string pipeline) => Versions("v.pipeline = @p", ("@p", pipeline));
 
     public ModelVersion? Version(string pipeline, int version) =>
-        Versions("v.pipeline = $p AND v.version = $v", ("$p", pipeline), ("$v", version)).FirstOrDefault();
+        Versions("v.pipeline = @p AND v.version = @v", ("@p", pipeline), ("@v", version)).FirstOrDefault();
 
     IReadOnlyList<ModelVersion> Versions(string where, params (string, object?)[] args)
     {
         using var c = Open();
         using var cmd = Command(c, $"""
             SELECT v.pipeline, v.version, v.run_id, v.model_sha256, v.metrics, v.approved, v.reasons, v.created_at,
-                   (SELECT group_concat(alias) FROM aliases a WHERE a.pipeline = v.pipeline AND a.version = v.version), v.tags
+                   (SELECT string_agg(alias, ',') FROM aliases a WHERE a.pipeline = v.pipeline AND a.version = v.version), v.tags
             FROM versions v WHERE {where} ORDER BY v.pipeline, v.version
             """, args);
         using var r = cmd.ExecuteReader();
@@ -362,22 +453,23 @@ public sealed class RegistryStore
         using var c = Open();
         using var cmd = Command(c, $"""
             SELECT {RunColumns} FROM runs
-            WHERE ($p IS NULL OR pipeline = $p) AND ($s IS NULL OR status = $s) AND ($t IS NULL OR trigger = $t)
-              AND ($from IS NULL OR created_at >= $from) AND ($to IS NULL OR created_at <= $to)
-            ORDER BY created_at DESC, run_id LIMIT $n
-            """, ("$p", pipeline), ("$s", status), ("$t", trigger), ("$from", from?.ToUniversalTime().ToString("O")),
-            ("$to", to?.ToUniversalTime().ToString("O")), ("$n", limit));
+            WHERE (CAST(@p AS TEXT) IS NULL OR pipeline = CAST(@p AS TEXT)) AND (CAST(@s AS TEXT) IS NULL OR status = CAST(@s AS TEXT))
+              AND (CAST(@t AS TEXT) IS NULL OR trigger = CAST(@t AS TEXT))
+              AND (CAST(@from AS TEXT) IS NULL OR created_at >= CAST(@from AS TEXT)) AND (CAST(@to AS TEXT) IS NULL OR created_at <= CAST(@to AS TEXT))
+            ORDER BY created_at DESC, run_id LIMIT @n
+            """, ("@p", pipeline), ("@s", status), ("@t", trigger), ("@from", from?.ToUniversalTime().ToString("O")),
+            ("@to", to?.ToUniversalTime().ToString("O")), ("@n", limit));
         return ReadRuns(cmd);
     }
 
     public RunRecord? Run(Guid runId)
     {
         using var c = Open();
-        using var cmd = Command(c, $"SELECT {RunColumns} FROM runs WHERE run_id = $r", ("$r", runId.ToString("N")));
+        using var cmd = Command(c, $"SELECT {RunColumns} FROM runs WHERE run_id = @r", ("@r", runId.ToString("N")));
         return ReadRuns(cmd).FirstOrDefault();
     }
 
-    static List<RunRecord> ReadRuns(SqliteCommand cmd)
+    static List<RunRecord> ReadRuns(DbCommand cmd)
     {
         using var r = cmd.ExecuteReader();
         var list = new List<RunRecord>();
@@ -396,7 +488,7 @@ public sealed class RegistryStore
     public IReadOnlyList<RunEvent> Events(Guid runId)
     {
         using var c = Open();
-        using var cmd = Command(c, "SELECT id, run_id, kind, at, detail FROM run_events WHERE run_id = $r ORDER BY id", ("$r", runId.ToString("N")));
+        using var cmd = Command(c, "SELECT id, run_id, kind, at, detail FROM run_events WHERE run_id = @r ORDER BY id", ("@r", runId.ToString("N")));
         using var r = cmd.ExecuteReader();
         var list = new List<RunEvent>();
         while (r.Read())

@@ -42,6 +42,15 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task TheRegistryRunsTheSameOnPostgreSql()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync(new Dictionary<string, string?> { ["ConnectionStrings:registry"] = TestInfra.NewPostgresDatabase() });
+        var bus = mlops.Service<MassTransit.IBus>();
+        await SystemFlow.RegistryAsync(mlops.Client, mlops.Client, mlops.Client, m => bus.Publish(m), "registry-pg");
+        Assert.False(File.Exists(Path.Combine(mlops.DataPath, "registry.db")), "the SQLite file was used instead of PostgreSQL");
+    }
+
+    [Fact]
     public async Task AnInvalidSuiteIsRefusedAtSubmissionNotWhenDataArrives()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

@@ -12,6 +12,21 @@ public static class TestInfra
     /// <summary>The same broker, another virtual host: for a test that runs its own service process beside the system tests'.</summary>
     public static string IsolatedMessaging => Require("MLOPS_TEST_MESSAGING_ISOLATED");
 
+    /// <summary>A fresh, empty PostgreSQL database on the test server (the server from scripts/infra.sh), as a connection string.</summary>
+    public static string NewPostgresDatabase()
+    {
+        var admin = Require("MLOPS_TEST_POSTGRES");
+        var name = $"mlops_{Guid.NewGuid():N}";
+        using (var connection = new Npgsql.NpgsqlConnection(admin))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = $"CREATE DATABASE {name}";
+            create.ExecuteNonQuery();
+        }
+        return new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
     /// <summary>The repository's root (the folder with MlOps.sln), found from the test binaries.</summary>
     public static string RepositoryRoot
     {
