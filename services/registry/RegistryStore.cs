@@ -76,16 +76,27 @@ public sealed class RegistryStore
         return new RegistryStore(() => source.CreateConnection(), true, clock);
     }
 
+    /// <summary>Where SQLite and PostgreSQL write the schema differently: identity columns, 64-bit integers, append-only triggers.</summary>
+    sealed record Dialect(string Identity, string BigInt, string Prelude, Func<string, string> AppendOnly);
+
+    static readonly Dialect SqliteSql = new("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "", t =>
+        $"CREATE TRIGGER {t}_append_only_u BEFORE UPDATE ON {t} BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END;\n" +
+        $"CREATE TRIGGER {t}_append_only_d BEFORE DELETE ON {t} BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END;");
+
+    static readonly Dialect PostgresSql = new("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT",
+        "CREATE FUNCTION mlops_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql;",
+        t => $"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION mlops_append_only();");
+
     /// <summary>The schema's history: each step runs once, in order, in one transaction with its version bump.</summary>
-    static readonly string[] Migrations =
+    static string[] Migrations(Dialect d) =>
     [
-        """
+        $$"""
         CREATE TABLE IF NOT EXISTS runs(
           run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL,
           trigger TEXT, parent_run_id TEXT, dataset_sha256 TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, created_at);
         CREATE TABLE IF NOT EXISTS run_events(
-          id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
+          id {{d.Identity}}, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS run_events_run ON run_events(run_id, id);
         CREATE TABLE IF NOT EXISTS versions(
           pipeline TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL UNIQUE, model_sha256 TEXT NOT NULL,
@@ -95,75 +106,33 @@ public sealed class RegistryStore
           pipeline TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL,
           PRIMARY KEY(pipeline, alias));
         """,
-        """
+        $$"""
         ALTER TABLE runs ADD COLUMN spec_sha256 TEXT;
         ALTER TABLE runs ADD COLUMN code_version TEXT;
         ALTER TABLE runs ADD COLUMN seed INTEGER;
-        ALTER TABLE runs ADD COLUMN dataset_rows INTEGER;
-        ALTER TABLE runs ADD COLUMN dataset_bytes INTEGER;
+        ALTER TABLE runs ADD COLUMN dataset_rows {{d.BigInt}};
+        ALTER TABLE runs ADD COLUMN dataset_bytes {{d.BigInt}};
         ALTER TABLE runs ADD COLUMN cached_from TEXT;
         CREATE INDEX runs_status ON runs(status, created_at);
         CREATE INDEX runs_trigger ON runs(trigger, created_at);
         CREATE INDEX runs_created ON runs(created_at);
         ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
         CREATE TABLE model_log(
-          id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT NOT NULL, version INTEGER, kind TEXT NOT NULL, at TEXT NOT NULL,
+          id {{d.Identity}}, pipeline TEXT NOT NULL, version INTEGER, kind TEXT NOT NULL, at TEXT NOT NULL,
           actor TEXT NOT NULL, reason TEXT, detail TEXT NOT NULL);
         CREATE INDEX model_log_pipeline ON model_log(pipeline, kind, at);
-        CREATE TRIGGER model_log_append_only_u BEFORE UPDATE ON model_log BEGIN SELECT RAISE(ABORT, 'model_log is append-only'); END;
-        CREATE TRIGGER model_log_append_only_d BEFORE DELETE ON model_log BEGIN SELECT RAISE(ABORT, 'model_log is append-only'); END;
-        CREATE TRIGGER run_events_append_only_u BEFORE UPDATE ON run_events BEGIN SELECT RAISE(ABORT, 'run_events is append-only'); END;
-        CREATE TRIGGER run_events_append_only_d BEFORE DELETE ON run_events BEGIN SELECT RAISE(ABORT, 'run_events is append-only'); END;
+        {{d.Prelude}}
+        {{d.AppendOnly("model_log")}}
+        {{d.AppendOnly("run_events")}}
         """,
     ];
 
-    /// <summary>The same schema in PostgreSQL's words (identity columns, a trigger function), step for step.</summary>
-    static readonly string[] PostgresMigrations =
-    [
-        """
-        CREATE TABLE IF NOT EXISTS runs(
-          run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL,
-          trigger TEXT, parent_run_id TEXT, dataset_sha256 TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, created_at);
-        CREATE TABLE IF NOT EXISTS run_events(
-          id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS run_events_run ON run_events(run_id, id);
-        CREATE TABLE IF NOT EXISTS versions(
-          pipeline TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL UNIQUE, model_sha256 TEXT NOT NULL,
-          metrics TEXT NOT NULL, approved INTEGER NOT NULL, reasons TEXT NOT NULL, created_at TEXT NOT NULL,
-          PRIMARY KEY(pipeline, version));
-        CREATE TABLE IF NOT EXISTS aliases(
-          pipeline TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL,
-          PRIMARY KEY(pipeline, alias));
-        """,
-        """
-        ALTER TABLE runs ADD COLUMN spec_sha256 TEXT;
-        ALTER TABLE runs ADD COLUMN code_version TEXT;
-        ALTER TABLE runs ADD COLUMN seed INTEGER;
-        ALTER TABLE runs ADD COLUMN dataset_rows BIGINT;
-        ALTER TABLE runs ADD COLUMN dataset_bytes BIGINT;
-        ALTER TABLE runs ADD COLUMN cached_from TEXT;
-        CREATE INDEX runs_status ON runs(status, created_at);
-        CREATE INDEX runs_trigger ON runs(trigger, created_at);
-        CREATE INDEX runs_created ON runs(created_at);
-        ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
-        CREATE TABLE model_log(
-          id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, pipeline TEXT NOT NULL, version INTEGER, kind TEXT NOT NULL, at TEXT NOT NULL,
-          actor TEXT NOT NULL, reason TEXT, detail TEXT NOT NULL);
-        CREATE INDEX model_log_pipeline ON model_log(pipeline, kind, at);
-        CREATE FUNCTION mlops_append_only() RETURNS trigger AS $$
-          BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql;
-        CREATE TRIGGER model_log_append_only BEFORE UPDATE OR DELETE ON model_log FOR EACH ROW EXECUTE FUNCTION mlops_append_only();
-        CREATE TRIGGER run_events_append_only BEFORE UPDATE OR DELETE ON run_events FOR EACH ROW EXECUTE FUNCTION mlops_append_only();
-        """,
-    ];
-
-    public static int SchemaVersion => Migrations.Length;
+    public static int SchemaVersion => Migrations(SqliteSql).Length;
 
     /// <summary>Runs the steps the database has not seen; on PostgreSQL under an advisory lock, so replicas starting together migrate once.</summary>
     void Migrate(DbConnection c)
     {
-        var steps = _postgres ? PostgresMigrations : Migrations;
+        var steps = Migrations(_postgres ? PostgresSql : SqliteSql);
         using var lockTx = c.BeginTransaction();
         if (_postgres)
         {
