@@ -170,6 +170,9 @@ public static class SystemFlow
 
         // Forcing it through needs a reason; with one, the override is recorded and the version deploys.
         var version = worse.GetProperty("version").GetProperty("version").GetInt32();
+        var aliasToRejected = await registry.PutAsJsonAsync($"/models/{pipeline}/aliases/challenger", new { version, reason = "try it" });
+        Assert.Equal(HttpStatusCode.Conflict, aliasToRejected.StatusCode); // a rejected version needs an overrideReason
+        Assert.Contains("overrideReason", await aliasToRejected.Content.ReadAsStringAsync());
         var noReason = await registry.PostAsJsonAsync($"/models/{pipeline}/versions/{version}/approve", new { reason = " " });
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await registry.PostAsJsonAsync($"/models/{pipeline}/versions/99/approve", new { reason = "x" })).StatusCode);
