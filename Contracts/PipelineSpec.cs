@@ -115,18 +115,34 @@ public record CacheSpec
 }
 
 /// <summary>
-/// When live inputs count as drifted: per numeric feature a two-sample KS test against the training data
-/// (drifted when p &lt; <see cref="PValue"/>), and the dataset when the drifted share reaches <see cref="DriftedShare"/>.
-/// No verdict before <see cref="MinSamples"/> live rows; at most one retrain per <see cref="Cooldown"/>.
+/// When live inputs count as drifted, with the defaults the best drift tools use (Evidently's): for a reference of at most
+/// <see cref="SmallReference"/> rows, a two-sample KS test per numeric feature (and chi-squared per categorical one),
+/// drifted when p &lt; <see cref="PValue"/> after the <see cref="Correction"/> for testing many features at once; for a larger
+/// reference, the normalized Wasserstein distance (Jensen–Shannon for categorical), drifted above <see cref="Threshold"/>.
+/// <see cref="Method"/> (ks, wasserstein, psi) and <see cref="Features"/> override the choice for the pipeline or one feature.
+/// The dataset has drifted when the drifted share reaches <see cref="DriftedShare"/>. No verdict before
+/// <see cref="MinSamples"/> live rows; at most one retrain per <see cref="Cooldown"/>.
 /// </summary>
 public record DriftSpec
 {
+    public string Method { get; init; } = "auto";
     public double PValue { get; init; } = 0.05;
+    public double Threshold { get; init; } = 0.1;
+    public string Correction { get; init; } = "benjaminiHochberg";
+    public int SmallReference { get; init; } = 1000;
+    public Dictionary<string, FeatureDriftSpec> Features { get; init; } = [];
     public double DriftedShare { get; init; } = 0.5;
     public int MinSamples { get; init; } = 200;
     public int ReferenceSampleSize { get; init; } = 5000;
     public TimeSpan Cooldown { get; init; } = TimeSpan.FromMinutes(10);
     public bool RetrainOnDrift { get; init; } = true;
+}
+
+/// <summary>One feature's own drift method and threshold (each optional: what is not given comes from the pipeline's policy).</summary>
+public record FeatureDriftSpec
+{
+    public string? Method { get; init; }
+    public double? Threshold { get; init; }
 }
 
 /// <summary>Pipeline names end up in object keys, queue names and URLs, so they are kept to a safe alphabet.</summary>

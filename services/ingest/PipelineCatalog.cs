@@ -32,6 +32,8 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
     static readonly string[] RegressionMetrics = ["r2", "rmse", "mae"];
     static readonly string[] ImputeModes = ["mean", "minimum", "maximum", "zero"];
     static readonly string[] Normalizers = ["none", "minMax", "meanVariance"];
+    static readonly string[] DriftMethods = ["auto", "ks", "wasserstein", "psi"];
+    static readonly string[] Corrections = ["benjaminiHochberg", "bonferroni", "none"];
 
     static string[] MetricsFor(ModelTask task) => task == ModelTask.Regression ? RegressionMetrics : ClassificationMetrics;
 
@@ -89,6 +91,16 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
             .WithMessage("gate.minimum must be a finite number, or null for no minimum.");
         RuleFor(s => s.Gate.ChampionTolerance).GreaterThanOrEqualTo(0.0).Must(double.IsFinite);
         RuleFor(s => s.Drift.PValue).ExclusiveBetween(0.0, 1.0);
+        RuleFor(s => s.Drift.Method).Must(m => DriftMethods.Contains(m))
+            .WithMessage(s => $"drift.method '{s.Drift.Method}' is not one of {string.Join(", ", DriftMethods)}.");
+        RuleFor(s => s.Drift.Threshold).Must(t => double.IsFinite(t) && t > 0 && t < 10)
+            .WithMessage(s => $"drift.threshold {s.Drift.Threshold} can never (or always) be crossed; use a distance in (0, 10), e.g. 0.1.");
+        RuleFor(s => s.Drift.Correction).Must(c => Corrections.Contains(c))
+            .WithMessage(s => $"drift.correction '{s.Drift.Correction}' is not one of {string.Join(", ", Corrections)}.");
+        RuleFor(s => s.Drift.SmallReference).GreaterThanOrEqualTo(0);
+        RuleForEach(s => s.Drift.Features).Must(kv => kv.Key.Trim().Length > 0 && (kv.Value.Method is null || DriftMethods.Contains(kv.Value.Method))
+                && (kv.Value.Threshold is null || double.IsFinite(kv.Value.Threshold.Value) && kv.Value.Threshold > 0 && kv.Value.Threshold < 10))
+            .WithMessage((_, kv) => $"drift.features['{kv.Key}']: method must be one of {string.Join(", ", DriftMethods)} and threshold in (0, 10).");
         RuleFor(s => s.Drift.DriftedShare).ExclusiveBetween(0.0, 1.0).Unless(s => s.Drift.DriftedShare == 1.0);
         RuleFor(s => s.Drift.MinSamples).GreaterThanOrEqualTo(20);
         RuleFor(s => s.Drift.ReferenceSampleSize).InclusiveBetween(100, 1_000_000);

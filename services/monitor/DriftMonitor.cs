@@ -14,8 +14,8 @@ public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRo
 
 /// <summary>
 /// Watches each pipeline's serving model. Live rows collect in a tumbling window; once it holds the spec's minimum sample,
-/// every numeric feature is tested against the training sample (two-sample KS, drifted when p &lt; drift.pValue) and the
-/// dataset counts as drifted when the drifted share reaches drift.driftedShare. A retrain is requested at most once per
+/// every numeric feature is compared with the training sample by its drift method (<see cref="Check"/>) and the dataset
+/// counts as drifted when the drifted share reaches drift.driftedShare. A retrain is requested at most once per
 /// drift.cooldown per pipeline, so a drifting stream starts one retrain, not a storm.
 /// </summary>
 public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogger<DriftMonitor> logger)
@@ -29,6 +29,20 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         public List<float[]> Window { get; } = [];
         public DateTimeOffset? LastRetrainAt { get; set; } = lastRetrainAt;
         public DriftReport? LastReport { get; set; }
+
+        /// <summary>The numeric features (those with a sample), in the order of the window's columns.</summary>
+        public IReadOnlyList<FeatureProfile> Numeric { get; } = profile.Features.Where(f => f.Sample.Length > 0).ToList();
+
+        readonly double[]?[] _sorted = new double[]?[profile.Features.Count];
+
+        /// <summary>The training sample of a numeric feature, sorted once and kept.</summary>
+        public double[] SortedSample(int i)
+        {
+            if (_sorted[i] is { } done) return done;
+            var sorted = Numeric[i].Sample.Where(double.IsFinite).ToArray();
+            Array.Sort(sorted);
+            return _sorted[i] = sorted;
+        }
     }
 
     readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
@@ -58,7 +72,7 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         if (watch.RunId != served.RunId) return null; // rows a replaced model served before the swap
 
         var position = served.Features.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
-        var columns = watch.Profile.Features.Select(f => position.GetValueOrDefault(f.Name, -1)).ToArray();
+        var columns = watch.Numeric.Select(f => position.GetValueOrDefault(f.Name, -1)).ToArray();
         if (columns.Any(c => c < 0))
         {
             logger.LogWarning("Served rows of {Pipeline} lack features of the training profile; skipped", served.Pipeline);
@@ -87,20 +101,53 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         return outcome;
     }
 
+    /// <summary>
+    /// Tests each numeric feature of the window against the training sample with its method (see <see cref="DriftSpec"/>);
+    /// the p-values of the tests are corrected together (Benjamini–Hochberg by default) before any feature is called drifted.
+    /// </summary>
     DriftReport Check(string pipeline, Watch watch)
     {
         var drift = watch.Spec.Drift;
-        // Categorical features (no sample) get their own test with issue 7; the index keeps each numeric feature with its served column.
-        var results = watch.Profile.Features.Select((feature, i) => (feature, i)).Where(x => x.feature.Sample.Length > 0).Select(x =>
+        var numeric = watch.Numeric;
+        var large = watch.Profile.Rows > drift.SmallReference;
+        var measured = numeric.Select((feature, i) =>
         {
-            var (feature, i) = x;
-            var current = watch.Window.Select(r => (double)r[i]).ToArray();
-            var (statistic, p) = KolmogorovSmirnov.Test(feature.Sample, current);
-            return new FeatureDrift(feature.Name, "ks", Math.Round(statistic, 6), p, drift.PValue, p < drift.PValue);
+            var current = watch.Window.Select(r => (double)r[i]).Where(double.IsFinite).ToArray();
+            Array.Sort(current);
+            var reference = watch.SortedSample(i);
+            var own = drift.Features.GetValueOrDefault(feature.Name);
+            var method = own?.Method ?? drift.Method;
+            if (method == "auto") method = large ? "wasserstein" : "ks";
+            var threshold = own?.Threshold ?? (method == "ks" ? drift.PValue : drift.Threshold);
+            if (current.Length == 0 || reference.Length == 0) return (feature.Name, method, statistic: 0.0, p: (double?)null, threshold, drifted: false);
+            switch (method)
+            {
+                case "ks":
+                    var d = DriftStatistics.KsStatistic(reference, current);
+                    return (feature.Name, method, statistic: d, p: DriftStatistics.KsPValue(d, reference.Length, current.Length), threshold, drifted: false);
+                case "psi":
+                    var psi = DriftStatistics.Psi(reference, current);
+                    return (feature.Name, method, statistic: psi, p: null, threshold, drifted: psi > threshold);
+                default:
+                    var std = DriftStatistics.StandardDeviation(reference);
+                    var w = DriftStatistics.Wasserstein(reference, current) / (std > 0 ? std : 1);
+                    return (feature.Name, method: "wasserstein", statistic: w, p: null, threshold, drifted: w > threshold);
+            }
         }).ToList();
+
+        // Testing many features at once: correct the tests' p-values together, so ten features do not give ten chances of a false alarm.
+        var tests = measured.Select((m, i) => (m, i)).Where(x => x.m.p is not null).ToList();
+        var significant = drift.Correction switch
+        {
+            "none" => tests.Select(t => t.m.p!.Value < t.m.threshold).ToArray(),
+            "bonferroni" => tests.Select(t => t.m.p!.Value < t.m.threshold / Math.Max(1, tests.Count)).ToArray(),
+            _ => DriftStatistics.BenjaminiHochberg(tests.Select(t => t.m.p!.Value).ToList(), drift.PValue),
+        };
+        for (var k = 0; k < tests.Count; k++) measured[tests[k].i] = measured[tests[k].i] with { drifted = significant[k] };
+
+        var results = measured.Select(m => new FeatureDrift(m.Name, m.method, Math.Round(m.statistic, 6), m.p, m.threshold, m.drifted)).ToList();
         var share = results.Count == 0 ? 0 : (double)results.Count(r => r.Drifted) / results.Count;
-        return new DriftReport(watch.RunId, pipeline, watch.Version, clock.GetUtcNow(),
-            watch.Profile.Features.FirstOrDefault()?.Sample.Length ?? 0, watch.Window.Count,
+        return new DriftReport(watch.RunId, pipeline, watch.Version, clock.GetUtcNow(), numeric.FirstOrDefault()?.Sample.Length ?? 0, watch.Window.Count,
             Math.Round(share, 4), drift.DriftedShare, share >= drift.DriftedShare, results);
     }
 }
