@@ -20,6 +20,7 @@ public record PipelineSpec
     public ValidationSpec Validation { get; init; } = new();
     public GateSpec Gate { get; init; } = new();
     public CacheSpec Cache { get; init; } = new();
+    public TriggerSpec Triggers { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
 }
 
@@ -102,6 +103,18 @@ public record GateSpec
     public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "rmse", "mae", "logLoss" };
 
     public string MetricFor(ModelTask task) => Metric != "auto" ? Metric : task == ModelTask.Regression ? "r2" : "accuracy";
+}
+
+/// <summary>
+/// Retraining on a clock: <see cref="Schedule"/> is a cron expression (five fields, UTC). In mode <c>always</c> every
+/// occurrence starts a retrain; in mode <c>hybrid</c> an occurrence is a check that retrains only when the model's last drift
+/// report found dataset drift. <see cref="MaxAge"/> retrains a model that has served longer than that.
+/// </summary>
+public record TriggerSpec
+{
+    public string? Schedule { get; init; }
+    public string ScheduleMode { get; init; } = "always";
+    public TimeSpan? MaxAge { get; init; }
 }
 
 /// <summary>

@@ -35,6 +35,19 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
     static readonly string[] DriftMethods = ["auto", "ks", "wasserstein", "psi"];
     static readonly string[] Corrections = ["benjaminiHochberg", "bonferroni", "none"];
 
+    static bool ParsesAsCron(string? expression)
+    {
+        try
+        {
+            Cronos.CronExpression.Parse(expression ?? "", Cronos.CronFormat.Standard);
+            return true;
+        }
+        catch (Cronos.CronFormatException)
+        {
+            return false;
+        }
+    }
+
     static string[] MetricsFor(ModelTask task) => task == ModelTask.Regression ? RegressionMetrics : ClassificationMetrics;
 
     public PipelineSpecValidator()
@@ -105,6 +118,12 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleFor(s => s.Drift.MinSamples).GreaterThanOrEqualTo(20);
         RuleFor(s => s.Drift.ReferenceSampleSize).InclusiveBetween(100, 1_000_000);
         RuleFor(s => s.Drift.Cooldown).GreaterThanOrEqualTo(TimeSpan.Zero);
+        RuleFor(s => s.Triggers.Schedule).Must(ParsesAsCron).When(s => s.Triggers.Schedule is not null)
+            .WithMessage(s => $"triggers.schedule '{s.Triggers.Schedule}' is not a cron expression of five fields (minute hour day month weekday), e.g. \"0 3 * * *\".");
+        RuleFor(s => s.Triggers.ScheduleMode).Must(m => m is "always" or "hybrid")
+            .WithMessage("triggers.scheduleMode is 'always' (retrain at every occurrence) or 'hybrid' (retrain only when drift says so).");
+        RuleFor(s => s.Triggers.MaxAge).Must(a => a is null || a >= TimeSpan.FromMinutes(1))
+            .WithMessage("triggers.maxAge must be at least a minute.");
     }
 }
 

@@ -10,7 +10,11 @@ public record DriftReport(Guid RunId, string Pipeline, int Version, DateTimeOffs
 /// <summary>What monitor decided about one window of live rows.</summary>
 public record DriftOutcome(DriftReport Report, bool RetrainNow, string Why);
 
-public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRows, int MinSamples, DateTimeOffset? LastRetrainAt, DriftReport? LastReport);
+public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRows, int MinSamples, DateTimeOffset? LastRetrainAt, DriftReport? LastReport,
+    ScheduledCheck? LastScheduledCheck);
+
+/// <summary>A scheduled occurrence (cron) or age check: when it was due, what it found, and whether it asks for a retrain.</summary>
+public record ScheduledCheck(string Pipeline, Guid RunId, int Version, DateTimeOffset DueAt, DateTimeOffset CheckedAt, string Kind, bool Retrain, string Reason);
 
 /// <summary>
 /// Watches each pipeline's serving model. Live rows collect in a tumbling window; once it holds the spec's minimum sample,
@@ -20,8 +24,13 @@ public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRo
 /// </summary>
 public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogger<DriftMonitor> logger)
 {
-    sealed class Watch(Guid runId, int version, PipelineSpec spec, ReferenceProfile profile, DateTimeOffset? lastRetrainAt)
+    sealed class Watch(Guid runId, int version, PipelineSpec spec, ReferenceProfile profile, DateTimeOffset? lastRetrainAt, DateTimeOffset since)
     {
+        /// <summary>When this model began to be watched: the start of its schedule and its age.</summary>
+        public DateTimeOffset Since { get; } = since;
+        public DateTimeOffset ScheduledThrough { get; set; } = since;
+        public bool AgeRetrainRequested { get; set; }
+        public ScheduledCheck? LastScheduledCheck { get; set; }
         public Guid RunId { get; } = runId;
         public int Version { get; } = version;
         public PipelineSpec Spec { get; } = spec;
@@ -52,14 +61,54 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(runId), ct);
         var profile = await store.GetJsonAsync<ReferenceProfile>(ArtifactKeys.Profile(runId), ct);
         _watches.AddOrUpdate(pipeline,
-            _ => new Watch(runId, version, spec, profile, null),
-            (_, old) => old.RunId == runId ? old : new Watch(runId, version, spec, profile, old.LastRetrainAt));
+            _ => new Watch(runId, version, spec, profile, null, clock.GetUtcNow()),
+            (_, old) => old.RunId == runId ? old : new Watch(runId, version, spec, profile, old.LastRetrainAt, clock.GetUtcNow()));
         logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) against {Rows} training rows", pipeline, version, runId, profile.Rows);
     }
 
     public WatchStatus? Status(string pipeline) => _watches.TryGetValue(pipeline, out var w)
-        ? new WatchStatus(pipeline, w.RunId, w.Version, w.Window.Count, w.Spec.Drift.MinSamples, w.LastRetrainAt, w.LastReport)
+        ? new WatchStatus(pipeline, w.RunId, w.Version, w.Window.Count, w.Spec.Drift.MinSamples, w.LastRetrainAt, w.LastReport, w.LastScheduledCheck)
         : null;
+
+    /// <summary>
+    /// The schedule's work up to <paramref name="now"/>: for each watched model, its cron occurrences that came due (once each,
+    /// the latest if several passed) and its age. In mode <c>always</c> a due occurrence asks for a retrain; in mode
+    /// <c>hybrid</c> only when the model's last drift report found dataset drift. Each check is kept as the model's last one.
+    /// </summary>
+    public IReadOnlyList<ScheduledCheck> DueChecks(DateTimeOffset now)
+    {
+        var due = new List<ScheduledCheck>();
+        foreach (var (pipeline, w) in _watches)
+        {
+            lock (w)
+            {
+                var triggers = w.Spec.Triggers;
+                if (triggers.Schedule is { } expression)
+                {
+                    var cron = Cronos.CronExpression.Parse(expression, Cronos.CronFormat.Standard);
+                    var occurrences = cron.GetOccurrences(w.ScheduledThrough.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true).ToList();
+                    if (occurrences.Count > 0)
+                    {
+                        var at = new DateTimeOffset(DateTime.SpecifyKind(occurrences[^1], DateTimeKind.Utc));
+                        w.ScheduledThrough = now;
+                        var drifted = w.LastReport is { DatasetDrift: true } r ? r : null;
+                        var retrain = triggers.ScheduleMode != "hybrid" || drifted is not null;
+                        var reason = triggers.ScheduleMode != "hybrid" ? $"cron '{expression}' was due at {at:O}"
+                            : drifted is not null ? $"scheduled check (cron '{expression}', due at {at:O}): the last drift report ({drifted.At:O}) found {drifted.DriftedShare:P0} of features drifted"
+                            : $"scheduled check (cron '{expression}', due at {at:O}): {(w.LastReport is null ? "no drift report yet" : "no dataset drift in the last report")}, no retrain";
+                        due.Add(w.LastScheduledCheck = new ScheduledCheck(pipeline, w.RunId, w.Version, at, now, triggers.ScheduleMode, retrain, reason));
+                    }
+                }
+                if (triggers.MaxAge is { } age && !w.AgeRetrainRequested && now - w.Since >= age)
+                {
+                    w.AgeRetrainRequested = true;
+                    due.Add(w.LastScheduledCheck = new ScheduledCheck(pipeline, w.RunId, w.Version, w.Since + age, now, "maxAge", true,
+                        $"v{w.Version} has served since {w.Since:O}, longer than triggers.maxAge {age}"));
+                }
+            }
+        }
+        return due;
+    }
 
     /// <summary>Adds served rows; returns an outcome when they complete a window.</summary>
     public async Task<DriftOutcome?> ObserveAsync(PredictionsServed served, CancellationToken ct)

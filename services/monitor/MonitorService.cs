@@ -11,6 +11,7 @@ public static class MonitorService
     {
         builder.AddArtifactStore();
         builder.Services.AddSingleton<DriftMonitor>();
+        builder.Services.AddHostedService<RetrainScheduler>();
         return builder;
     }
 

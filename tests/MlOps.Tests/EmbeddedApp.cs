@@ -17,7 +17,7 @@ public sealed class EmbeddedApp : IAsyncDisposable
     public required HttpClient Client { get; init; }
     public required string DataPath { get; init; }
 
-    public static async Task<EmbeddedApp> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<EmbeddedApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var data = TestInfra.TempDirectory();
         var app = EmbeddedHost.Build([], b =>
@@ -31,6 +31,7 @@ public sealed class EmbeddedApp : IAsyncDisposable
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             if (settings is not null) b.Configuration.AddInMemoryCollection(settings);
+            services?.Invoke(b.Services);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using MlOps.ServiceDefaults.Artifacts;
 using Xunit;
 
@@ -48,6 +49,63 @@ public class EmbeddedPipelineTests
         var bus = mlops.Service<MassTransit.IBus>();
         await SystemFlow.RegistryAsync(mlops.Client, mlops.Client, mlops.Client, m => bus.Publish(m), "registry-pg");
         Assert.False(File.Exists(Path.Combine(mlops.DataPath, "registry.db")), "the SQLite file was used instead of PostgreSQL");
+    }
+
+    [Fact]
+    public async Task AHybridScheduleRetrainsOnlyWhenTheLastDriftReportSaysSo()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var mlops = await EmbeddedApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var spec = """
+            {"target":"target","validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.05},
+             "drift":{"driftedShare":0.2,"minSamples":200,"retrainOnDrift":false},"triggers":{"schedule":"0 * * * *","scheduleMode":"hybrid"}}
+            """;
+        Assert.True((await mlops.Client.PutAsync("/pipelines/hourly", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var first = await PipelineCalls.UploadAsync(mlops.Client, "hourly", TestInfra.Sample("classification.csv"));
+        Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+
+        async Task<JsonElement> CheckAfterAnHour()
+        {
+            var before = (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/hourly")).GetProperty("lastScheduledCheck");
+            clock.Advance(TimeSpan.FromHours(1));
+            using var cts = new CancellationTokenSource(RunTimeout);
+            while (true)
+            {
+                var check = (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/hourly", cts.Token)).GetProperty("lastScheduledCheck");
+                if (check.ValueKind != JsonValueKind.Null && check.ToString() != before.ToString()) return check;
+                await Task.Delay(100, cts.Token);
+            }
+        }
+        async Task<int> ScheduledRuns() => (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=hourly&trigger=schedule")).GetArrayLength();
+
+        var noReport = await CheckAfterAnHour();
+        Assert.False(noReport.GetProperty("retrain").GetBoolean());
+        Assert.Contains("no drift report yet", noReport.GetProperty("reason").GetString());
+
+        await PipelineCalls.InferCsvAsync(mlops.Client, "hourly", TestInfra.Sample("classification.csv")); // like the training data
+        await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/hourly")).GetProperty("lastReport").ValueKind != JsonValueKind.Null);
+        var calm = await CheckAfterAnHour();
+        Assert.False(calm.GetProperty("retrain").GetBoolean());
+        Assert.Contains("no dataset drift", calm.GetProperty("reason").GetString());
+        Assert.Equal(0, await ScheduledRuns());
+
+        await PipelineCalls.InferCsvAsync(mlops.Client, "hourly", TestInfra.Sample("classification-drifted.csv"));
+        await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/hourly")).GetProperty("lastReport").GetProperty("datasetDrift").GetBoolean());
+        Assert.Equal(0, await ScheduledRuns()); // drift alone does not retrain here (retrainOnDrift is off): the schedule decides
+        var drifted = await CheckAfterAnHour();
+        Assert.True(drifted.GetProperty("retrain").GetBoolean());
+        Assert.Contains("drifted", drifted.GetProperty("reason").GetString());
+        await Eventually(async () => await ScheduledRuns() == 1);
+        var run = (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=hourly&trigger=schedule"))[0];
+        Assert.Equal(first, run.GetProperty("parentRunId").GetGuid());
+        await Task.Delay(500);
+        Assert.Equal(1, await ScheduledRuns());
+    }
+
+    static async Task Eventually(Func<Task<bool>> condition)
+    {
+        using var cts = new CancellationTokenSource(RunTimeout);
+        while (!await condition()) await Task.Delay(100, cts.Token);
     }
 
     [Fact]
@@ -151,6 +209,13 @@ public class EmbeddedPipelineTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("Unknown trainer 'XGBoost'", body);
         Assert.Contains("vibes", body);
+        var policy = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent(
+            """{"drift":{"threshold":0,"method":"vibes","features":{"x":{"threshold":-1}}},"triggers":{"schedule":"every day at noon","scheduleMode":"often"}}""",
+            Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, policy.StatusCode);
+        var policyBody = await policy.Content.ReadAsStringAsync();
+        foreach (var reason in new[] { "can never (or always) be crossed", "drift.method 'vibes'", "drift.features['x']", "not a cron expression", "triggers.scheduleMode" })
+            Assert.Contains(reason, policyBody);
         var malformed = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent("{not json", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
     }
