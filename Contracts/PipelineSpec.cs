@@ -21,6 +21,7 @@ public record PipelineSpec
     public GateSpec Gate { get; init; } = new();
     public CacheSpec Cache { get; init; } = new();
     public TriggerSpec Triggers { get; init; } = new();
+    public AlertSpec Alerts { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
 }
 
@@ -115,6 +116,13 @@ public record TriggerSpec
     public string? Schedule { get; init; }
     public string ScheduleMode { get; init; } = "always";
     public TimeSpan? MaxAge { get; init; }
+}
+
+/// <summary>Webhooks (absolute http or https URLs) told about <see cref="On"/>: drift, rollback, failed (runs), performance.</summary>
+public record AlertSpec
+{
+    public List<string> Webhooks { get; init; } = [];
+    public List<string> On { get; init; } = ["drift", "performance", "rollback", "failed"];
 }
 
 /// <summary>

@@ -120,6 +120,11 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleFor(s => s.Drift.Cooldown).GreaterThanOrEqualTo(TimeSpan.Zero);
         RuleFor(s => s.Triggers.Schedule).Must(ParsesAsCron).When(s => s.Triggers.Schedule is not null)
             .WithMessage(s => $"triggers.schedule '{s.Triggers.Schedule}' is not a cron expression of five fields (minute hour day month weekday), e.g. \"0 3 * * *\".");
+        RuleFor(s => s.Alerts.Webhooks.Count).LessThanOrEqualTo(10).WithMessage("At most 10 webhooks.");
+        RuleForEach(s => s.Alerts.Webhooks).Must(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            .WithMessage((_, u) => $"alerts.webhooks: '{u}' is not an absolute http or https URL.");
+        RuleForEach(s => s.Alerts.On).Must(o => o is "drift" or "performance" or "rollback" or "failed")
+            .WithMessage((_, o) => $"alerts.on: '{o}' is not one of drift, performance, rollback, failed.");
         RuleFor(s => s.Triggers.ScheduleMode).Must(m => m is "always" or "hybrid")
             .WithMessage("triggers.scheduleMode is 'always' (retrain at every occurrence) or 'hybrid' (retrain only when drift says so).");
         RuleFor(s => s.Triggers.MaxAge).Must(a => a is null || a >= TimeSpan.FromMinutes(1))

@@ -12,6 +12,7 @@ public static class MonitorService
         builder.AddArtifactStore();
         builder.Services.AddSingleton<DriftMonitor>();
         builder.Services.AddHostedService<RetrainScheduler>();
+        builder.Services.AddSingleton<Consumers.AlertThrottle>();
         return builder;
     }
 
@@ -19,5 +20,6 @@ public static class MonitorService
     {
         x.AddConsumer<ModelDeployedConsumer>();
         x.AddConsumer<PredictionsServedConsumer>();
+        x.AddConsumer<AlertConsumer>();
     }
 }

@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MlOps.ServiceDefaults.Artifacts;
 using Xunit;
 
@@ -100,6 +104,46 @@ public class EmbeddedPipelineTests
         Assert.Equal(first, run.GetProperty("parentRunId").GetGuid());
         await Task.Delay(500);
         Assert.Equal(1, await ScheduledRuns());
+    }
+
+    [Fact]
+    public async Task WebhooksHearOfDriftAndFailedRunsAndADeadOneBlocksNothing()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
+        var hook = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        hook.WebHost.UseUrls("http://127.0.0.1:0");
+        hook.Logging.ClearProviders();
+        await using var receiver = hook.Build();
+        receiver.MapPost("/alerts", async (HttpRequest request) =>
+        {
+            received.Enqueue((await JsonDocument.ParseAsync(request.Body)).RootElement.Clone());
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+        var url = receiver.Urls.First() + "/alerts";
+
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var spec = $$$"""
+            {"target":"target","validation":{"minRows":50},"trainer":{"testFraction":0.1},"drift":{"driftedShare":0.2,"retrainOnDrift":false},
+             "alerts":{"webhooks":["{{{url}}}","http://127.0.0.1:9/nobody-listens"],"on":["drift","failed"]}}
+            """;
+        Assert.True((await mlops.Client.PutAsync("/pipelines/alerted", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var run = await PipelineCalls.UploadAsync(mlops.Client, "alerted", TestInfra.Sample("classification.csv"));
+        Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, run, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+        await PipelineCalls.InferCsvAsync(mlops.Client, "alerted", TestInfra.Sample("classification-drifted.csv"));
+        await Eventually(() => Task.FromResult(received.Any(a => a.GetProperty("kind").GetString() == "drift")));
+        var drift = received.First(a => a.GetProperty("kind").GetString() == "drift");
+        Assert.Equal(run, drift.GetProperty("runId").GetGuid());
+        Assert.Contains("features drifted", drift.GetProperty("summary").GetString());
+
+        // 60 rows pass validation but are too few to hold out 10% for testing: the run fails, and the webhook hears it.
+        var small = Path.Combine(mlops.DataPath, "small.csv");
+        await File.WriteAllLinesAsync(small, File.ReadAllLines(TestInfra.Sample("classification.csv")).Take(61));
+        var failedRun = await PipelineCalls.UploadAsync(mlops.Client, "alerted", small);
+        Assert.Equal("failed", (await PipelineCalls.WaitForRunAsync(mlops.Client, failedRun, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+        await Eventually(() => Task.FromResult(received.Any(a => a.GetProperty("kind").GetString() == "failed")));
+        Assert.Contains("too few", received.First(a => a.GetProperty("kind").GetString() == "failed").GetProperty("summary").GetString());
+        Assert.Single(received, a => a.GetProperty("kind").GetString() == "drift"); // once per event, even with a dead webhook beside it
     }
 
     static async Task Eventually(Func<Task<bool>> condition)

@@ -1,0 +1,70 @@
+using System.Net.Http.Json;
+using MassTransit;
+using MlOps.Contracts;
+using MlOps.ServiceDefaults.Artifacts;
+
+namespace MlOps.Monitor.Consumers;
+
+/// <summary>What a webhook receives: the kind of alert, the pipeline and run, when, a sentence, and the event itself.</summary>
+public record Alert(string Kind, string Pipeline, Guid RunId, DateTimeOffset At, string Summary, object Event);
+
+/// <summary>
+/// Tells the pipeline's webhooks (its run's spec: <c>alerts.webhooks</c>) about drift, rollbacks and failed runs. Each webhook
+/// is called once per event with the standard resilience (retries with backoff); one that still fails is logged and
+/// skipped, so a dead endpoint never blocks the pipeline nor makes the other webhooks hear the alert twice.
+/// Drift alerts of a pipeline are sent at most once per its drift cooldown.
+/// </summary>
+public sealed class AlertConsumer(IArtifactStore store, IHttpClientFactory http, TimeProvider clock, AlertThrottle throttle, ILogger<AlertConsumer> logger) :
+    IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentRequested>
+{
+    public Task Consume(ConsumeContext<DriftDetected> c) => SendAsync("drift", c.Message.RunId, c.Message.Pipeline,
+        $"{c.Message.Pipeline} v{c.Message.Version}: {c.Message.DriftedShare:P0} of features drifted over {c.Message.CurrentRows} live rows.", c.Message, c.CancellationToken);
+
+    public Task Consume(ConsumeContext<RunFailed> c) => SendAsync("failed", c.Message.RunId, c.Message.Pipeline,
+        $"Run {c.Message.RunId:N} of {c.Message.Pipeline} failed in {c.Message.Stage}: {c.Message.Error}", c.Message, c.CancellationToken);
+
+    public Task Consume(ConsumeContext<DeploymentRequested> c) => c.Message.Kind != "rollback" ? Task.CompletedTask
+        : SendAsync("rollback", c.Message.RunId, c.Message.Pipeline,
+            $"{c.Message.Pipeline} rolled back to v{c.Message.Version} by {c.Message.By}: {c.Message.Reason}", c.Message, c.CancellationToken);
+
+    async Task SendAsync(string kind, Guid runId, string pipeline, string summary, object message, CancellationToken ct)
+    {
+        var spec = await store.TryGetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(runId), ct);
+        if (spec is null || spec.Alerts.Webhooks.Count == 0 || !spec.Alerts.On.Contains(kind)) return;
+        // A drifting stream raises DriftDetected for every window; people hear of it once per drift.cooldown.
+        if (kind == "drift" && !throttle.Allow(pipeline, clock.GetUtcNow(), spec.Drift.Cooldown)) return;
+        var alert = new Alert(kind, pipeline, runId, clock.GetUtcNow(), summary, message);
+        var client = http.CreateClient("alerts");
+        foreach (var url in spec.Alerts.Webhooks)
+        {
+            try
+            {
+                using var response = await client.PostAsJsonAsync(url, alert, ArtifactStoreJson.Options, ct);
+                if (!response.IsSuccessStatusCode) logger.LogWarning("Webhook {Url} answered {Status} to the {Kind} alert of {Pipeline}", url, (int)response.StatusCode, kind, pipeline);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException)
+            {
+                logger.LogWarning("Webhook {Url} could not be told about the {Kind} alert of {Pipeline}: {Error}", url, kind, pipeline, e.Message);
+            }
+        }
+    }
+}
+
+/// <summary>When each pipeline's last drift alert went out.</summary>
+public sealed class AlertThrottle
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _last = new(StringComparer.Ordinal);
+
+    public bool Allow(string pipeline, DateTimeOffset now, TimeSpan cooldown)
+    {
+        while (true)
+        {
+            if (_last.TryGetValue(pipeline, out var last))
+            {
+                if (now - last < cooldown) return false;
+                if (_last.TryUpdate(pipeline, now, last)) return true;
+            }
+            else if (_last.TryAdd(pipeline, now)) return true;
+        }
+    }
+}
