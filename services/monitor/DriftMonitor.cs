@@ -5,7 +5,10 @@ using MlOps.ServiceDefaults.Artifacts;
 namespace MlOps.Monitor;
 
 public record DriftReport(Guid RunId, string Pipeline, int Version, DateTimeOffset At, int ReferenceRows, int CurrentRows,
-    double DriftedShare, double ShareThreshold, bool DatasetDrift, IReadOnlyList<FeatureDrift> Features);
+    double DriftedShare, double ShareThreshold, bool DatasetDrift, IReadOnlyList<FeatureDrift> Features, IReadOnlyList<FeatureHistogram>? Histograms = null);
+
+/// <summary>Reference and current shares of one feature in ten equal-width bins over their joint range (what the report draws).</summary>
+public record FeatureHistogram(string Feature, double[] Edges, double[] Reference, double[] Current);
 
 /// <summary>What monitor decided about one window of live rows.</summary>
 public record DriftOutcome(DriftReport Report, bool RetrainNow, string Why);
@@ -146,7 +149,9 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
                 : $"{report.Features.Count(f => f.Drifted)} of {report.Features.Count} features drifted";
             outcome = new DriftOutcome(report, retrain, why);
         }
-        await store.PutJsonAsync($"{ArtifactKeys.Run(served.RunId)}monitoring/drift-{outcome.Report.At:yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}.json", outcome.Report, ct);
+        var name = $"{ArtifactKeys.Run(served.RunId)}monitoring/drift-{outcome.Report.At:yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}";
+        await store.PutJsonAsync(name + ".json", outcome.Report, ct);
+        await store.PutTextAsync(name + ".html", DriftReportPage.Render(outcome.Report, outcome.Why), "text/html", ct);
         return outcome;
     }
 
@@ -168,19 +173,23 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
             var method = own?.Method ?? drift.Method;
             if (method == "auto") method = large ? "wasserstein" : "ks";
             var threshold = own?.Threshold ?? (method == "ks" ? drift.PValue : drift.Threshold);
-            if (current.Length == 0 || reference.Length == 0) return (feature.Name, method, statistic: 0.0, p: (double?)null, threshold, drifted: false);
+            if (current.Length == 0 || reference.Length == 0)
+                return (feature.Name, method, statistic: 0.0, p: (double?)null, threshold, drifted: false, histogram: (FeatureHistogram?)null);
+            var (edges, referenceShares, currentShares) = DriftStatistics.Histogram(reference, current);
+            var histogram = new FeatureHistogram(feature.Name, edges.Select(e => Math.Round(e, 6)).ToArray(),
+                referenceShares.Select(x => Math.Round(x, 6)).ToArray(), currentShares.Select(x => Math.Round(x, 6)).ToArray());
             switch (method)
             {
                 case "ks":
                     var d = DriftStatistics.KsStatistic(reference, current);
-                    return (feature.Name, method, statistic: d, p: DriftStatistics.KsPValue(d, reference.Length, current.Length), threshold, drifted: false);
+                    return (feature.Name, method, statistic: d, p: DriftStatistics.KsPValue(d, reference.Length, current.Length), threshold, drifted: false, histogram);
                 case "psi":
                     var psi = DriftStatistics.Psi(reference, current);
-                    return (feature.Name, method, statistic: psi, p: null, threshold, drifted: psi > threshold);
+                    return (feature.Name, method, statistic: psi, p: null, threshold, drifted: psi > threshold, histogram);
                 default:
                     var std = DriftStatistics.StandardDeviation(reference);
                     var w = DriftStatistics.Wasserstein(reference, current) / (std > 0 ? std : 1);
-                    return (feature.Name, method: "wasserstein", statistic: w, p: null, threshold, drifted: w > threshold);
+                    return (feature.Name, method: "wasserstein", statistic: w, p: null, threshold, drifted: w > threshold, histogram);
             }
         }).ToList();
 
@@ -197,6 +206,7 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         var results = measured.Select(m => new FeatureDrift(m.Name, m.method, Math.Round(m.statistic, 6), m.p, m.threshold, m.drifted)).ToList();
         var share = results.Count == 0 ? 0 : (double)results.Count(r => r.Drifted) / results.Count;
         return new DriftReport(watch.RunId, pipeline, watch.Version, clock.GetUtcNow(), numeric.FirstOrDefault()?.Sample.Length ?? 0, watch.Window.Count,
-            Math.Round(share, 4), drift.DriftedShare, share >= drift.DriftedShare, results);
+            Math.Round(share, 4), drift.DriftedShare, share >= drift.DriftedShare, results,
+            measured.Where(m => m.histogram is not null).Select(m => m.histogram!).ToList());
     }
 }

@@ -92,28 +92,44 @@ public static class DriftStatistics
 
     public static double Psi(ReadOnlySpan<double> reference, ReadOnlySpan<double> current, int bins = 10)
     {
+        var histogram = Histogram(reference, current, bins);
+        double total = 0;
+        for (var k = 0; k < histogram.Reference.Length; k++)
+        {
+            var r = histogram.Reference[k] == 0 ? 0.0001 : histogram.Reference[k];
+            var c = histogram.Current[k] == 0 ? 0.0001 : histogram.Current[k];
+            total += (c - r) * Math.Log(c / r);
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Both samples' shares in equal-width bins over their joint range (numpy's <c>histogram_bin_edges</c> and
+    /// <c>histogram</c>: each bin [low, high), the last one closed). PSI is computed on these bins, and the drift report draws them.
+    /// </summary>
+    public static (double[] Edges, double[] Reference, double[] Current) Histogram(ReadOnlySpan<double> reference, ReadOnlySpan<double> current, int bins = 10)
+    {
         var low = Math.Min(reference[0], current[0]);
         var high = Math.Max(reference[^1], current[^1]);
-        if (high <= low) return 0;
+        if (high <= low) return ([low, high], [1], [1]);
         var step = (high - low) / bins;
         var edges = new double[bins + 1];
         for (var k = 0; k < bins; k++) edges[k] = low + k * step;
         edges[bins] = high;
-        double total = 0;
+        var r = new double[bins];
+        var c = new double[bins];
         for (var k = 0; k < bins; k++)
         {
-            var r = Share(reference, edges, k, bins);
-            var c = Share(current, edges, k, bins);
-            total += (c - r) * Math.Log(c / r);
+            r[k] = Share(reference, edges, k, bins);
+            c[k] = Share(current, edges, k, bins);
         }
-        return total;
+        return (edges, r, c);
 
         static double Share(ReadOnlySpan<double> sorted, double[] edges, int bin, int bins)
         {
             var from = LowerBound(sorted, edges[bin]);
             var to = bin == bins - 1 ? sorted.Length : LowerBound(sorted, edges[bin + 1]);
-            var share = (double)(to - from) / sorted.Length;
-            return share == 0 ? 0.0001 : share;
+            return (double)(to - from) / sorted.Length;
         }
     }
 

@@ -96,6 +96,9 @@ public class EmbeddedPipelineTests
         await PipelineCalls.InferCsvAsync(mlops.Client, "hourly", TestInfra.Sample("classification-drifted.csv"));
         await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/hourly")).GetProperty("lastReport").GetProperty("datasetDrift").GetBoolean());
         Assert.Equal(0, await ScheduledRuns()); // drift alone does not retrain here (retrainOnDrift is off): the schedule decides
+        var report = await mlops.Client.GetStringAsync("/monitor/hourly/report");
+        Assert.Contains("DATASET DRIFT", report);
+        Assert.Contains("feature_0", report);
         var drifted = await CheckAfterAnHour();
         Assert.True(drifted.GetProperty("retrain").GetBoolean());
         Assert.Contains("drifted", drifted.GetProperty("reason").GetString());

@@ -55,6 +55,13 @@ public static class SystemFlow
         var retrain = await PipelineCalls.WaitForRunAsync(registry, retrainRun, RunTimeout);
         Assert.Equal("deployed", retrain.GetProperty("run").GetProperty("status").GetString());
         Assert.Equal(firstRun, retrain.GetProperty("run").GetProperty("parentRunId").GetGuid());
+        // Every check is kept under the serving run, as JSON and as a page that draws each feature's distributions.
+        var monitoring = await store.ListAsync(ArtifactKeys.Run(firstRun) + "monitoring/", default);
+        Assert.Contains(monitoring, k => k.EndsWith(".json"));
+        var pageKey = monitoring.Where(k => k.EndsWith(".html")).Order().Last();
+        var page = await ReadTextAsync(store, pageKey);
+        Assert.Contains("DATASET DRIFT", page);
+        Assert.Equal(10, page.Split("<svg role=\"img\"").Length - 1);
         var firstTimeline = await registry.GetFromJsonAsync<JsonElement>($"/runs/{firstRun:N}");
         Assert.Contains(firstTimeline.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "DriftDetected");
         Assert.Equal(2, retrain.GetProperty("version").GetProperty("version").GetInt32());
