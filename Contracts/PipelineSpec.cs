@@ -22,6 +22,8 @@ public record PipelineSpec
     public CacheSpec Cache { get; init; } = new();
     public TriggerSpec Triggers { get; init; } = new();
     public AlertSpec Alerts { get; init; } = new();
+    public PerformanceSpec Performance { get; init; } = new();
+    public RetrainingSpec Retraining { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
 }
 
@@ -116,6 +118,28 @@ public record TriggerSpec
     public string? Schedule { get; init; }
     public string ScheduleMode { get; init; } = "always";
     public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>Retrain once this many labelled production rows (feedback) arrived since the serving model was trained.</summary>
+    public int? NewRows { get; init; }
+}
+
+/// <summary>
+/// Live performance from feedback: over the last <see cref="Window"/> labelled predictions (at least <see cref="MinFeedback"/>),
+/// accuracy (classification) or RMSE (regression) worse than the version's hold-out value by more than <see cref="Tolerance"/>
+/// (RMSE: relative, e.g. 0.05 = 5% higher) is a performance drop: alerted, and a retrain is requested.
+/// </summary>
+public record PerformanceSpec
+{
+    public double Tolerance { get; init; } = 0.05;
+    public int Window { get; init; } = 200;
+    public int MinFeedback { get; init; } = 50;
+    public bool RetrainOnDrop { get; init; } = true;
+}
+
+/// <summary>What a retrain trains on: the newest accepted dataset, plus (by default) every labelled production row not in it yet.</summary>
+public record RetrainingSpec
+{
+    public bool IncludeFeedback { get; init; } = true;
 }
 
 /// <summary>Webhooks (absolute http or https URLs) told about <see cref="On"/>: drift, rollback, failed (runs), performance.</summary>

@@ -6,7 +6,11 @@ public record PredictionsServed(
     string Pipeline,
     int Version,
     IReadOnlyList<string> Features,
-    IReadOnlyList<ServedPrediction> Predictions) : IRunMessage;
+    IReadOnlyList<ServedPrediction> Predictions,
+    IReadOnlyList<string>? TextFeatures = null) : IRunMessage;
 
-/// <summary>One served row: its feature values in the order of <see cref="PredictionsServed.Features"/> and the answer.</summary>
-public record ServedPrediction(string PredictionId, float[] Values, string Output, DateTimeOffset At);
+/// <summary>
+/// One served row: its numeric values in the order of <see cref="PredictionsServed.Features"/> (NaN for an empty cell), its
+/// text values in the order of <see cref="PredictionsServed.TextFeatures"/>, and the answer.
+/// </summary>
+public record ServedPrediction(string PredictionId, float[] Values, string Output, DateTimeOffset At, string[]? Texts = null);

@@ -2,7 +2,8 @@ namespace MlOps.Contracts;
 
 /// <summary>
 /// A run's lineage, written once by ingest when the run starts (<c>runs/{runId}/manifest.json</c>): what data, which
-/// spec, which code, which seed, why, and from which parent run.
+/// spec, which code, which seed, why, and from which parent run. A retrain's dataset is the dataset of <c>BaseRunId</c> plus the
+/// labelled production rows of <c>FeedbackKeys</c> (cumulative: every feedback file the dataset contains), stored as exact bytes.
 /// </summary>
 public record RunManifest(
     Guid RunId,
@@ -16,4 +17,6 @@ public record RunManifest(
     string SpecSha256,
     int Seed,
     string CodeVersion,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<string>? FeedbackKeys = null,
+    Guid? BaseRunId = null);

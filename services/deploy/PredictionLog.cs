@@ -50,7 +50,8 @@ public sealed class PredictionLog(IBus bus, IOptions<DeployOptions> options, ILo
                 {
                     try
                     {
-                        await bus.Publish(new PredictionsServed(m.RunId, m.Pipeline, m.Version, m.Scorer.Card.Features, chunk), ct);
+                        var card = m.Scorer.Card;
+                        await bus.Publish(new PredictionsServed(m.RunId, m.Pipeline, m.Version, card.Features, chunk, [.. card.Categorical, .. card.HashedText]), ct);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {

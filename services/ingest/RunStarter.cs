@@ -16,7 +16,8 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
 {
     public async Task<RunManifest> StartAsync(
         string pipeline, Guid runId, Stream dataset, string sha256, long bytes,
-        Trigger trigger, string? reason, Guid? parentRunId, IPublishEndpoint publish, CancellationToken ct)
+        Trigger trigger, string? reason, Guid? parentRunId, IPublishEndpoint publish, CancellationToken ct,
+        IReadOnlyList<string>? feedbackKeys = null, Guid? baseRunId = null)
     {
         var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(runId), ct);
         if (manifest is null)
@@ -25,7 +26,7 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
             await store.PutAsync(ArtifactKeys.Dataset(runId), dataset, "text/csv", ct);
             await store.PutJsonAsync(ArtifactKeys.Spec(runId), spec, ct);
             manifest = new RunManifest(runId, pipeline, trigger, reason, parentRunId, ArtifactKeys.Dataset(runId), sha256, bytes,
-                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow());
+                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow(), feedbackKeys, baseRunId);
             await store.PutJsonAsync(ArtifactKeys.Manifest(runId), manifest, ct);
             logger.LogInformation("Run {RunId} of {Pipeline} started by {Trigger}: {Bytes} bytes, sha256 {Sha256}", runId, pipeline, trigger, bytes, sha256);
         }

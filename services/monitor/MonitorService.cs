@@ -11,6 +11,7 @@ public static class MonitorService
     {
         builder.AddArtifactStore();
         builder.Services.AddSingleton<DriftMonitor>();
+        builder.Services.AddSingleton<FeedbackBook>();
         builder.Services.AddHostedService<RetrainScheduler>();
         builder.Services.AddSingleton<Consumers.AlertThrottle>();
         return builder;

@@ -149,6 +149,80 @@ public class EmbeddedPipelineTests
         Assert.Single(received, a => a.GetProperty("kind").GetString() == "drift"); // once per event, even with a dead webhook beside it
     }
 
+    [Fact]
+    public async Task FeedbackShowingADropRetrainsOnTheDataPlusTheLabelledRowsAndVolumeTriggersAtItsThreshold()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var spec = """
+            {"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
+             "performance":{"tolerance":0.05,"window":100,"minFeedback":50},"triggers":{"newRows":100000}}
+            """;
+        Assert.True((await mlops.Client.PutAsync("/pipelines/feedback", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var first = await PipelineCalls.UploadAsync(mlops.Client, "feedback", TestInfra.Sample("classification.csv"));
+        Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+        var (ids, answers) = await ServeAsync(mlops, "feedback", 200);
+
+        async Task<(HttpStatusCode Status, JsonElement Body)> Feedback(object body, string pipeline = "feedback")
+        {
+            var response = await mlops.Client.PostAsJsonAsync($"/monitor/{pipeline}/feedback", body);
+            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+        }
+        await Eventually(async () => (await Feedback(new { predictionId = ids[0], label = answers[0] })).Status == HttpStatusCode.OK);
+
+        // Bad feedback: clear answers, nothing stored.
+        var malformed = await mlops.Client.PostAsync("/monitor/feedback/feedback", new StringContent("{oops", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        var (status, body) = await Feedback(new { items = new object[]
+        {
+            new { predictionId = "no-such-prediction", label = "1" }, new { predictionId = ids[0], label = answers[0] }, new { predictionId = ids[1], label = "7" },
+        } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        var reasons = body.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("reason").GetString()).ToList();
+        Assert.Contains(reasons, r => r!.Contains("Unknown prediction"));
+        Assert.Contains(reasons, r => r!.Contains("already has its label"));
+        Assert.Contains(reasons, r => r!.Contains("one of the model's classes"));
+
+        // The truth is the opposite of every answer: live accuracy collapses, PerformanceDropped, and a retrain on data + labels.
+        var wrong = Enumerable.Range(1, 80).Select(i => new { predictionId = ids[i], label = answers[i] == "1" ? "0" : "1" }).ToArray();
+        (status, body) = await Feedback(new { items = wrong });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(80, body.GetProperty("accepted").GetInt32());
+        var live = body.GetProperty("performance")[0];
+        Assert.True(live.GetProperty("dropped").GetBoolean(), live.ToString());
+        var retrain = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "feedback", "Performance", RunTimeout, first);
+        var run = await PipelineCalls.WaitForRunAsync(mlops.Client, retrain, RunTimeout);
+        Assert.Equal(1081, run.GetProperty("run").GetProperty("datasetRows").GetInt64()); // 1000 rows + 81 labelled production rows
+        var manifest = await mlops.Service<IArtifactStore>().GetJsonAsync<MlOps.Contracts.RunManifest>(ArtifactKeys.Manifest(retrain), default);
+        Assert.Equal(2, manifest.FeedbackKeys!.Count);
+        Assert.Equal(first, manifest.BaseRunId);
+        Assert.Contains((await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{first:N}")).GetProperty("events").EnumerateArray(),
+            e => e.GetProperty("kind").GetString() == "PerformanceDropped");
+
+        // Data volume: a pipeline that retrains after 30 labelled rows (all of them right, so no drop).
+        Assert.True((await mlops.Client.PutAsync("/pipelines/volume", new StringContent(
+            """{"target":"target","validation":{"minRows":100},"triggers":{"newRows":30}}""", Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var base2 = await PipelineCalls.UploadAsync(mlops.Client, "volume", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, base2, RunTimeout);
+        var (ids2, answers2) = await ServeAsync(mlops, "volume", 100);
+        await Eventually(async () => (await mlops.Client.PostAsJsonAsync("/monitor/volume/feedback", new { predictionId = ids2[0], label = answers2[0] })).StatusCode == HttpStatusCode.OK);
+        (status, _) = await Feedback(new { items = Enumerable.Range(1, 28).Select(i => new { predictionId = ids2[i], label = answers2[i] }).ToArray() }, "volume");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var noRun = (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=volume&trigger=datavolume")).GetArrayLength();
+        Assert.Equal(0, noRun); // 29 rows: not yet
+        await mlops.Client.PostAsJsonAsync("/monitor/volume/feedback", new { predictionId = ids2[29], label = answers2[29] });
+        var volumeRun = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "volume", "DataVolume", RunTimeout, base2);
+        Assert.Contains("30 labelled production rows", (await PipelineCalls.WaitForRunAsync(mlops.Client, volumeRun, RunTimeout)).GetProperty("events")[0].GetProperty("detail").GetProperty("reason").GetString());
+    }
+
+    /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
+    static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
+    {
+        var answers = await PipelineCalls.InferCsvAsync(mlops.Client, pipeline, TestInfra.Sample("classification.csv"));
+        var ids = answers.SelectMany(a => a.GetProperty("parameters").GetProperty("prediction_ids").EnumerateArray().Select(x => x.GetString()!)).Take(rows).ToList();
+        var labels = answers.SelectMany(a => a.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString()!)).Take(rows).ToList();
+        return (ids, labels);
+    }
+
     static async Task Eventually(Func<Task<bool>> condition)
     {
         using var cts = new CancellationTokenSource(RunTimeout);

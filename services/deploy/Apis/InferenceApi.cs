@@ -106,7 +106,9 @@ public static class InferenceApi
         for (var i = 0; i < rows; i++)
         {
             predictionIds[i] = $"{model.RunId:N}-{Guid.NewGuid():N}";
-            log.Add(model, new ServedPrediction(predictionIds[i], batch.Numeric.AsSpan(i * width, width).ToArray(), predictions[i].Label, now));
+            log.Add(model, new ServedPrediction(predictionIds[i], batch.Numeric.AsSpan(i * width, width).ToArray(), predictions[i].Label, now,
+                card.Categorical.Count + card.HashedText.Count == 0 ? null
+                : [.. batch.Categorical.AsSpan(i * card.Categorical.Count, card.Categorical.Count), .. batch.Hashed.AsSpan(i * card.HashedText.Count, card.HashedText.Count)]));
         }
 
         return TypedResults.Ok(new

@@ -15,8 +15,12 @@ public record Alert(string Kind, string Pipeline, Guid RunId, DateTimeOffset At,
 /// Drift alerts of a pipeline are sent at most once per its drift cooldown.
 /// </summary>
 public sealed class AlertConsumer(IArtifactStore store, IHttpClientFactory http, TimeProvider clock, AlertThrottle throttle, ILogger<AlertConsumer> logger) :
-    IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentRequested>
+    IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>
 {
+    public Task Consume(ConsumeContext<PerformanceDropped> c) => SendAsync("performance", c.Message.RunId, c.Message.Pipeline,
+        $"{c.Message.Pipeline} v{c.Message.Version}: live {c.Message.Metric} {c.Message.Live:0.####} over {c.Message.Rows} labelled predictions, against {c.Message.Holdout:0.####} on its hold-out rows.",
+        c.Message, c.CancellationToken);
+
     public Task Consume(ConsumeContext<DriftDetected> c) => SendAsync("drift", c.Message.RunId, c.Message.Pipeline,
         $"{c.Message.Pipeline} v{c.Message.Version}: {c.Message.DriftedShare:P0} of features drifted over {c.Message.CurrentRows} live rows.", c.Message, c.CancellationToken);
 

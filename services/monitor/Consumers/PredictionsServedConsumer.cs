@@ -4,11 +4,12 @@ using MlOps.Contracts;
 namespace MlOps.Monitor.Consumers;
 
 /// <summary>Feeds served rows to the drift check; publishes DriftDetected and, when the policy allows, RetrainRequested.</summary>
-public sealed class PredictionsServedConsumer(DriftMonitor monitor, ILogger<PredictionsServedConsumer> logger) : IConsumer<PredictionsServed>
+public sealed class PredictionsServedConsumer(DriftMonitor monitor, FeedbackBook feedback, ILogger<PredictionsServedConsumer> logger) : IConsumer<PredictionsServed>
 {
     public async Task Consume(ConsumeContext<PredictionsServed> context)
     {
         var m = context.Message;
+        feedback.Remember(m); // so ground truth can be matched to the row and the answer later
         if (await monitor.ObserveAsync(m, context.CancellationToken) is not { } outcome) return;
         var r = outcome.Report;
         logger.LogInformation("Drift check of {Pipeline} v{Version}: {Share:P0} of features drifted over {Rows} rows; retrain: {Retrain} ({Why})",

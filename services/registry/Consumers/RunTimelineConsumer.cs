@@ -11,8 +11,11 @@ namespace MlOps.Registry.Consumers;
 public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
     IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>,
-    IConsumer<DeploymentRequested>
+    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>
 {
+    public Task Consume(ConsumeContext<PerformanceDropped> c) =>
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(PerformanceDropped), null, c.Message);
+
     public Task Consume(ConsumeContext<RetrainRequested> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RetrainRequested), "requested", c.Message,
             new RunFacts(Trigger: c.Message.Trigger.ToString(), Parent: c.Message.ParentRunId));
