@@ -39,6 +39,9 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         public PipelineSpec Spec { get; } = spec;
         public ReferenceProfile Profile { get; } = profile;
         public List<float[]> Window { get; } = [];
+        /// <summary>The text values of the window's rows, in the order of <see cref="Categorical"/> (empty when not served).</summary>
+        public List<string[]> TextWindow { get; } = [];
+        public IReadOnlyList<FeatureProfile> Categorical { get; } = profile.Features.Where(f => f.Categories is not null).ToList();
         public DateTimeOffset? LastRetrainAt { get; set; } = lastRetrainAt;
         public DriftReport? LastReport { get; set; }
 
@@ -131,13 +134,22 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
             return null;
         }
 
+        var textPosition = (served.TextFeatures ?? []).Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+        var textColumns = watch.Categorical.Select(f => textPosition.GetValueOrDefault(f.Name, -1)).ToArray();
+        var withText = textColumns.Length > 0 && textColumns.All(c => c >= 0);
+
         DriftOutcome? outcome = null;
         lock (watch)
         {
-            foreach (var p in served.Predictions) watch.Window.Add(columns.Select(c => p.Values[c]).ToArray());
+            foreach (var p in served.Predictions)
+            {
+                watch.Window.Add(columns.Select(c => p.Values[c]).ToArray());
+                if (withText && p.Texts is { } texts) watch.TextWindow.Add(textColumns.Select(c => texts[c]).ToArray());
+            }
             if (watch.Window.Count < watch.Spec.Drift.MinSamples) return null;
             var report = Check(served.Pipeline, watch);
             watch.Window.Clear();
+            watch.TextWindow.Clear();
             watch.LastReport = report;
             var now = clock.GetUtcNow();
             var cooled = watch.LastRetrainAt is null || now - watch.LastRetrainAt >= watch.Spec.Drift.Cooldown;
@@ -192,6 +204,25 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
                     return (feature.Name, method: "wasserstein", statistic: w, p: null, threshold, drifted: w > threshold, histogram);
             }
         }).ToList();
+
+        // Categorical features: chi-squared on the counts for a small reference, Jensen–Shannon distance for a large one.
+        for (var c = 0; c < watch.Categorical.Count && watch.TextWindow.Count > 0; c++)
+        {
+            var feature = watch.Categorical[c];
+            var counts = watch.TextWindow.GroupBy(r => r[c], StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+            var own = drift.Features.GetValueOrDefault(feature.Name);
+            if (large || own?.Method is "wasserstein" or "psi")
+            {
+                var js = DriftStatistics.JensenShannon(feature.Categories!, counts);
+                var threshold = own?.Threshold ?? drift.Threshold;
+                measured.Add((feature.Name, "jensenShannon", js, null, threshold, js > threshold, null));
+            }
+            else
+            {
+                var (chi, p) = DriftStatistics.ChiSquare(feature.Categories!, counts);
+                measured.Add((feature.Name, "chiSquared", double.IsFinite(chi) ? chi : 1e300, p, own?.Threshold ?? drift.PValue, false, null));
+            }
+        }
 
         // Testing many features at once: correct the tests' p-values together, so ten features do not give ten chances of a false alarm.
         var tests = measured.Select((m, i) => (m, i)).Where(x => x.m.p is not null).ToList();

@@ -214,6 +214,40 @@ public class EmbeddedPipelineTests
         Assert.Contains("30 labelled production rows", (await PipelineCalls.WaitForRunAsync(mlops.Client, volumeRun, RunTimeout)).GetProperty("events")[0].GetProperty("detail").GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public async Task ACategoricalFeatureWhoseMixShiftsIsCaughtByChiSquared()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var spec = """
+            {"target":"label","features":{"categorical":["colour"],"hashed":["zip"],"hashBits":6,"impute":{"size":"mean"}},
+             "validation":{"minRows":100},"gate":{"minimum":0.6},"drift":{"driftedShare":0.3,"minSamples":200,"retrainOnDrift":false}}
+            """;
+        Assert.True((await mlops.Client.PutAsync("/pipelines/colours", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var data = Path.Combine(mlops.DataPath, "colours.csv");
+        await File.WriteAllTextAsync(data, TrainingTests.CategoricalCsv());
+        var run = await PipelineCalls.UploadAsync(mlops.Client, "colours", data);
+        Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, run, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+
+        // 300 live rows: sizes like training, but every colour is red (training had a third of each).
+        var random = new Random(5);
+        var body = new
+        {
+            inputs = new object[]
+            {
+                new { name = "size", datatype = "FP32", shape = new[] { 300 }, data = Enumerable.Range(0, 300).Select(_ => random.NextDouble() * 10).ToArray() },
+                new { name = "colour", datatype = "BYTES", shape = new[] { 300 }, data = Enumerable.Repeat("red", 300).ToArray() },
+                new { name = "zip", datatype = "BYTES", shape = new[] { 300 }, data = Enumerable.Range(0, 300).Select(i => $"z{i % 50}").ToArray() },
+            },
+        };
+        Assert.True((await mlops.Client.PostAsJsonAsync("/v2/models/colours/infer", body)).IsSuccessStatusCode);
+        await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/colours")).GetProperty("lastReport").ValueKind != JsonValueKind.Null);
+        var report = (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/colours")).GetProperty("lastReport");
+        var features = report.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("feature").GetString()!);
+        Assert.Equal("chiSquared", features["colour"].GetProperty("test").GetString());
+        Assert.True(features["colour"].GetProperty("drifted").GetBoolean(), report.ToString());
+        Assert.False(features["size"].GetProperty("drifted").GetBoolean(), report.ToString());
+    }
+
     /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
     static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
     {

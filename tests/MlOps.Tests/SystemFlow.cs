@@ -49,6 +49,10 @@ public static class SystemFlow
 
         await AssertInferRefusesBadInputAsync(deploy, pipeline);
 
+        // 1,000 rows like the training data (five drift checks) start no retrain.
+        await Task.Delay(1500);
+        Assert.Equal(0, (await registry.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=drift")).GetArrayLength());
+
         // Drift: the drifted batch through infer leads to DriftDetected on the serving run and a drift-triggered retrain.
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
         var retrainRun = await PipelineCalls.WaitForNewRunAsync(registry, pipeline, "Drift", RunTimeout, firstRun);
@@ -72,6 +76,12 @@ public static class SystemFlow
         Assert.Equal(version.GetProperty("modelSha256").GetString(), retrain.GetProperty("version").GetProperty("modelSha256").GetString());
         var now = await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}");
         Assert.Equal("2", now.GetProperty("versions")[0].GetString());
+
+        // The stream keeps drifting: within the cooldown it starts no second retrain.
+        await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
+        await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
+        await Task.Delay(2000);
+        Assert.Equal(1, (await registry.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=drift")).GetArrayLength());
     }
 
     /// <summary>
