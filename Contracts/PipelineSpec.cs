@@ -23,6 +23,7 @@ public record PipelineSpec
     public TriggerSpec Triggers { get; init; } = new();
     public AlertSpec Alerts { get; init; } = new();
     public PerformanceSpec Performance { get; init; } = new();
+    public RolloutSpec Rollout { get; init; } = new();
     public RetrainingSpec Retraining { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
 }
@@ -134,6 +135,17 @@ public record PerformanceSpec
     public int Window { get; init; } = 200;
     public int MinFeedback { get; init; } = 50;
     public bool RetrainOnDrop { get; init; } = true;
+}
+
+/// <summary>
+/// How an approved version replaces the serving one. With <see cref="CanaryShare"/> 0 it replaces it at once; otherwise it
+/// first answers that share of requests (sticky by the request's key when one is given) and is promoted once it has served
+/// <see cref="MinPredictions"/> without a performance drop; a drop of the canary rolls it back.
+/// </summary>
+public record RolloutSpec
+{
+    public double CanaryShare { get; init; }
+    public int MinPredictions { get; init; } = 500;
 }
 
 /// <summary>What a retrain trains on: the newest accepted dataset, plus (by default) every labelled production row not in it yet.</summary>

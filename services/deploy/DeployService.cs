@@ -15,6 +15,7 @@ public static class DeployService
         builder.Services.AddSingleton<PredictionLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PredictionLog>());
         builder.Services.AddHostedService<DeploymentRestorer>();
+        builder.Services.AddHostedService<CanaryJudge>();
         builder.Services.AddHealthChecks().AddCheck<ExecutionProviderHealthCheck>("execution-provider");
         return builder;
     }
@@ -23,5 +24,6 @@ public static class DeployService
     {
         x.AddConsumer<ModelApprovedConsumer>();
         x.AddConsumer<DeploymentRequestedConsumer>();
+        x.AddConsumer<PerformanceDroppedConsumer>();
     }
 }

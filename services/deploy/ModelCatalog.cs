@@ -27,6 +27,14 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
         if (Get(pipeline) is { } current && current.Version == version) return current;
+        var model = await LoadAsync(pipeline, version, runId, ct);
+        Serve(model);
+        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, version, runId, model.DeployedAt), ct);
+        return model;
+    }
+
+    async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
+    {
         var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
         byte[] onnx;
         await using (var stream = await store.OpenReadAsync(ArtifactKeys.Onnx(runId), ct))
@@ -37,16 +45,75 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         }
         var scorer = new OnnxScorer(onnx, card);
         WarmUp(scorer);
-        var model = new DeployedModel(pipeline, version, runId, scorer, clock.GetUtcNow());
+        return new DeployedModel(pipeline, version, runId, scorer, clock.GetUtcNow());
+    }
+
+    void Serve(DeployedModel model)
+    {
         DeployedModel? previous = null;
-        _serving.AddOrUpdate(pipeline, model, (_, old) => { previous = old; return model; });
-        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, version, runId, model.DeployedAt), ct);
-        logger.LogInformation("Serving {Pipeline} v{Version} (run {RunId}) on {Provider}", pipeline, version, runId, scorer.ExecutionProvider);
-        if (previous is not null && previous.Scorer != scorer)
-        {
-            _ = Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => previous.Scorer.Dispose(), TaskScheduler.Default);
-        }
+        _serving.AddOrUpdate(model.Pipeline, model, (_, old) => { previous = old; return model; });
+        logger.LogInformation("Serving {Pipeline} v{Version} (run {RunId}) on {Provider}", model.Pipeline, model.Version, model.RunId, model.Scorer.ExecutionProvider);
+        if (previous is not null && previous.Scorer != model.Scorer) Retire(previous);
+    }
+
+    /// <summary>A replaced session is disposed after a grace period, so requests that took it finish first.</summary>
+    static void Retire(DeployedModel model) =>
+        _ = Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => model.Scorer.Dispose(), TaskScheduler.Default);
+
+    /// <summary>A canary: a newer version answering a share of requests beside production, and how many it has answered.</summary>
+    public sealed class Canary(DeployedModel model, double share, int minPredictions)
+    {
+        public DeployedModel Model { get; } = model;
+        public double Share { get; } = share;
+        public int MinPredictions { get; } = minPredictions;
+        long _served;
+        public long Served => Interlocked.Read(ref _served);
+        public void Count(int rows) => Interlocked.Add(ref _served, rows);
+    }
+
+    readonly ConcurrentDictionary<string, Canary> _canaries = new(StringComparer.Ordinal);
+
+    public Canary? CanaryOf(string pipeline) => _canaries.GetValueOrDefault(pipeline);
+    public IReadOnlyCollection<Canary> Canaries => _canaries.Values.ToList();
+
+    /// <summary>Which model answers this request: the canary for its share of keys (or of requests without a key), else production.</summary>
+    public DeployedModel? Route(string pipeline, string? key)
+    {
+        var production = Get(pipeline);
+        if (production is null || _canaries.GetValueOrDefault(pipeline) is not { } canary) return production;
+        var pick = key is null ? Random.Shared.NextDouble()
+            : BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)), 0) / (double)uint.MaxValue;
+        return pick < canary.Share ? canary.Model : production;
+    }
+
+    public async Task<Canary> StartCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, CancellationToken ct)
+    {
+        if (_canaries.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
+        var model = await LoadAsync(pipeline, version, runId, ct);
+        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions);
+        if (_canaries.TryGetValue(pipeline, out var replaced)) Retire(replaced.Model);
+        _canaries[pipeline] = canary;
+        logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
+        return canary;
+    }
+
+    /// <summary>The canary becomes production (atomically: a request holds the model it started with).</summary>
+    public async Task<DeployedModel?> PromoteAsync(string pipeline, CancellationToken ct)
+    {
+        if (!_canaries.TryRemove(pipeline, out var canary)) return null;
+        var model = canary.Model with { DeployedAt = clock.GetUtcNow() };
+        Serve(model);
+        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt), ct);
         return model;
+    }
+
+    /// <summary>Takes the canary of this run out of serving; from the return on, no request is routed to it.</summary>
+    public DeployedModel? RollBack(string pipeline, Guid runId)
+    {
+        if (!_canaries.TryGetValue(pipeline, out var canary) || canary.Model.RunId != runId || !_canaries.TryRemove(pipeline, out _)) return null;
+        Retire(canary.Model);
+        logger.LogWarning("Canary {Pipeline} v{Version} rolled back", pipeline, canary.Model.Version);
+        return canary.Model;
     }
 
     /// <summary>First calls into a fresh session are several times slower; pay that before the model takes traffic.</summary>

@@ -22,7 +22,7 @@ public record FeedbackActions(IReadOnlyList<PerformanceDropped> Drops, IReadOnly
 /// keeps a sliding window of (answer, truth) per serving run, compared with the run's hold-out metric; and counts labelled
 /// rows for the data-volume trigger.
 /// </summary>
-public sealed class FeedbackBook(IArtifactStore store, TimeProvider clock, ILogger<FeedbackBook> logger)
+public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, TimeProvider clock, ILogger<FeedbackBook> logger)
 {
     public const int Capacity = 500_000;
 
@@ -109,7 +109,8 @@ public sealed class FeedbackBook(IArtifactStore store, TimeProvider clock, ILogg
                 {
                     state.DropAnnounced = true;
                     drops.Add(new PerformanceDropped(card.RunId, pipeline, live.Version, live.Metric, live.Live, live.Holdout, live.Tolerance, live.Rows));
-                    if (spec.Performance.RetrainOnDrop)
+                    // A canary's drop rolls it back (deploy does that); only the production model is retrained.
+                    if (spec.Performance.RetrainOnDrop && monitor.Status(pipeline)?.RunId == card.RunId)
                         retrains.Add(new RetrainRequested(Guid.NewGuid(), pipeline, Trigger.Performance,
                             $"Live {live.Metric} of v{live.Version} over the last {live.Rows} labelled predictions is {live.Live:0.####}, against {live.Holdout:0.####} on its hold-out rows (tolerance {live.Tolerance}).", card.RunId));
                 }

@@ -248,6 +248,80 @@ public class EmbeddedPipelineTests
         Assert.False(features["size"].GetProperty("drifted").GetBoolean(), report.ToString());
     }
 
+    [Fact]
+    public async Task ACanaryWhoseFeedbackShowsADropIsRolledBackAndAnswersNothingAfter()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        const string spec = """
+            {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
+             "rollout":{"canaryShare":0.5,"minPredictions":1000000},"performance":{"tolerance":0.05,"window":60,"minFeedback":30}}
+            """;
+        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/canary",
+            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        await PutSpec(42);
+        var v1 = await PipelineCalls.UploadAsync(mlops.Client, "canary", TestInfra.Sample("classification.csv"));
+        Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, v1, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+        await PutSpec(43);
+        var v2 = await PipelineCalls.UploadAsync(mlops.Client, "canary", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deploying");
+
+        // Half the requests (by chance) are answered by the canary, v2.
+        var served = new List<(string Id, string Label, string Version)>();
+        await Eventually(async () =>
+        {
+            foreach (var answer in await PipelineCalls.InferCsvAsync(mlops.Client, "canary", TestInfra.Sample("classification.csv"), batch: 10))
+            {
+                var version = answer.GetProperty("model_version").GetString()!;
+                var ids = answer.GetProperty("parameters").GetProperty("prediction_ids").EnumerateArray().Select(x => x.GetString()!).ToList();
+                var labels = answer.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString()!).ToList();
+                served.AddRange(ids.Zip(labels, (id, label) => (id, label, version)));
+            }
+            return served.Count(s => s.Version == "2") >= 60 && served.Any(s => s.Version == "1");
+        });
+
+        // Ground truth says the canary is always wrong: live accuracy collapses, and the canary is rolled back.
+        var wrong = served.Where(s => s.Version == "2").Take(60).Select(s => new { predictionId = s.Id, label = s.Label == "1" ? "0" : "1" }).ToArray();
+        await Eventually(async () => (await mlops.Client.PostAsJsonAsync("/monitor/canary/feedback", new { predictionId = wrong[0].predictionId, label = wrong[0].label })).StatusCode == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.PostAsJsonAsync("/monitor/canary/feedback", new { items = wrong.Skip(1).ToArray() })).StatusCode);
+        var rolledBack = await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "rolled-back");
+        Assert.Contains(rolledBack.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "DeploymentRolledBack");
+
+        // From the rollback on, every request is answered by v1; and a canary's drop starts no retrain.
+        var after = await PipelineCalls.InferCsvAsync(mlops.Client, "canary", TestInfra.Sample("classification.csv"), batch: 10);
+        Assert.All(after, a => Assert.Equal("1", a.GetProperty("model_version").GetString()));
+        Assert.Equal(0, (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=canary&trigger=performance")).GetArrayLength());
+        Assert.Equal(1, (await mlops.Client.GetFromJsonAsync<JsonElement>("/models/canary/aliases/champion")).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task ACanaryThatServesItsPredictionsWithoutADropIsPromoted()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        const string spec = """
+            {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
+             "rollout":{"canaryShare":0.3,"minPredictions":200}}
+            """;
+        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/promoted",
+            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        await PutSpec(42);
+        var v1 = await PipelineCalls.UploadAsync(mlops.Client, "promoted", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, v1, RunTimeout);
+        await PutSpec(43);
+        var v2 = await PipelineCalls.UploadAsync(mlops.Client, "promoted", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deploying");
+        Assert.Equal(1, (await mlops.Client.GetFromJsonAsync<JsonElement>("/models/promoted/aliases/champion")).GetProperty("version").GetInt32());
+
+        // Traffic until the canary has answered its 200 predictions; then it is promoted, and answers everything.
+        await Eventually(async () =>
+        {
+            await PipelineCalls.InferCsvAsync(mlops.Client, "promoted", TestInfra.Sample("classification.csv"), batch: 20);
+            return (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{v2:N}")).GetProperty("run").GetProperty("status").GetString() == "deployed";
+        });
+        Assert.Equal(2, (await mlops.Client.GetFromJsonAsync<JsonElement>("/models/promoted/aliases/champion")).GetProperty("version").GetInt32());
+        var after = await PipelineCalls.InferCsvAsync(mlops.Client, "promoted", TestInfra.Sample("classification.csv"), batch: 50);
+        Assert.All(after, a => Assert.Equal("2", a.GetProperty("model_version").GetString()));
+    }
+
     /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
     static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
     {

@@ -24,7 +24,7 @@ public static class InferenceApi
         group.MapGet("/health/ready", (ModelCatalog catalog) => TypedResults.Ok(new { ready = true, models = catalog.All.Count }));
         group.MapGet("/models/{name}", ModelMetadata);
         group.MapGet("/models/{name}/ready", ModelReady);
-        group.MapPost("/models/{name}/infer", Infer);
+        group.MapPost("/models/{name}/infer", InferAny);
         group.MapPost("/models/{name}/versions/{version}/infer", InferVersion);
         return group;
     }
@@ -66,16 +66,26 @@ public static class InferenceApi
         });
     }
 
-    static Task<IResult> InferVersion(string name, string version, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options) =>
-        catalog.Get(name) is { } m && m.Version.ToString() != version
-            ? Task.FromResult(Error(404, $"Model '{name}' serves version {m.Version}, not '{(version.Length > 20 ? version[..20] : version)}'."))
-            : Infer(name, http, catalog, log, options);
+    static Task<IResult> InferVersion(string name, string version, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options)
+    {
+        var production = catalog.Get(name);
+        var canary = catalog.CanaryOf(name)?.Model;
+        var chosen = production?.Version.ToString() == version ? production : canary?.Version.ToString() == version ? canary : null;
+        return chosen is null && production is not null
+            ? Task.FromResult(Error(404, $"Model '{name}' serves version {production.Version}{(canary is null ? "" : $" (and canary {canary.Version})")}, not '{(version.Length > 20 ? version[..20] : version)}'."))
+            : Infer(name, http, catalog, log, options, chosen);
+    }
 
-    static async Task<IResult> Infer(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options)
+    static Task<IResult> InferAny(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options) =>
+        Infer(name, http, catalog, log, options, null);
+
+    static async Task<IResult> Infer(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options, DeployedModel? pinned)
     {
         var started = Stopwatch.GetTimestamp();
-        // Take the model once: a swap during this request does not change who answers it.
-        if (catalog.Get(name) is not { } model) return Error(404, UnknownModel(name));
+        // Take the model once: a swap during this request does not change who answers it. With a canary, the request's key
+        // (X-Request-Key) keeps a caller on one version; without one, each request is routed by chance.
+        var model = pinned ?? catalog.Route(name, http.Request.Headers["X-Request-Key"].FirstOrDefault());
+        if (model is null) return Error(404, UnknownModel(name));
         var limit = options.Value.MaxRequestBytes;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
         if (http.Request.ContentLength > limit) return Error(413, $"The request body is {http.Request.ContentLength} bytes; the limit is {limit}.");
@@ -98,6 +108,7 @@ public static class InferenceApi
         if (!TryReadInputs(body, card, out var batch, out var problem)) return Error(400, problem);
         var rows = batch.Rows;
         var predictions = model.Scorer.Score(batch);
+        if (catalog.CanaryOf(name) is { } canary && canary.Model == model) canary.Count(rows);
 
         var requestId = body?["id"]?.GetValueKind() == JsonValueKind.String ? body["id"]!.GetValue<string>() : Guid.NewGuid().ToString("N");
         var predictionIds = new string[rows];

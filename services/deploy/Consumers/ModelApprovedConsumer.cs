@@ -1,25 +1,34 @@
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.Scoring;
+using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Deploy.Consumers;
 
 /// <summary>
-/// Loads an approved version, checks it answers, swaps it in, and announces it. Idempotent on the version, and only forward:
-/// an approval of a version older than the one serving (a late or redelivered message) changes nothing; going back is a
-/// rollback, asked for explicitly (<see cref="DeploymentRequested"/>).
+/// Rolls out an approved version as its spec says: with <c>rollout.canaryShare</c> &gt; 0 and a version already serving, as a
+/// canary beside it (promoted later by <see cref="CanaryJudge"/>); otherwise straight to production, announced with
+/// ModelDeployed. Idempotent on the version, and only forward: an approval of a version older than the one serving (a late or
+/// redelivered message) changes nothing; going back is a rollback, asked for explicitly (<see cref="DeploymentRequested"/>).
 /// </summary>
-public sealed class ModelApprovedConsumer(ModelCatalog catalog, ILogger<ModelApprovedConsumer> logger) : IConsumer<ModelApproved>
+public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore store, ILogger<ModelApprovedConsumer> logger) : IConsumer<ModelApproved>
 {
     public async Task Consume(ConsumeContext<ModelApproved> context)
     {
         var m = context.Message;
+        var ct = context.CancellationToken;
         if (catalog.Get(m.Pipeline) is { } serving && serving.Version > m.Version)
         {
             logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{Serving} is newer and serving", m.Pipeline, m.Version, serving.Version);
             return;
         }
-        var model = await catalog.DeployAsync(m.Pipeline, m.Version, m.RunId, context.CancellationToken);
-        await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), context.CancellationToken);
+        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        if (spec.Rollout.CanaryShare > 0 && catalog.Get(m.Pipeline) is { } production && production.Version < m.Version)
+        {
+            await catalog.StartCanaryAsync(m.Pipeline, m.Version, m.RunId, spec.Rollout, ct);
+            return;
+        }
+        var model = await catalog.DeployAsync(m.Pipeline, m.Version, m.RunId, ct);
+        await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), ct);
     }
 }

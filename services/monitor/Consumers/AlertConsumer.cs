@@ -15,8 +15,11 @@ public record Alert(string Kind, string Pipeline, Guid RunId, DateTimeOffset At,
 /// Drift alerts of a pipeline are sent at most once per its drift cooldown.
 /// </summary>
 public sealed class AlertConsumer(IArtifactStore store, IHttpClientFactory http, TimeProvider clock, AlertThrottle throttle, ILogger<AlertConsumer> logger) :
-    IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>
+    IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>
 {
+    public Task Consume(ConsumeContext<DeploymentRolledBack> c) => SendAsync("rollback", c.Message.RunId, c.Message.Pipeline,
+        $"Canary {c.Message.Pipeline} v{c.Message.Version} rolled back; v{c.Message.ServingVersion} answers every request. {c.Message.Reason}", c.Message, c.CancellationToken);
+
     public Task Consume(ConsumeContext<PerformanceDropped> c) => SendAsync("performance", c.Message.RunId, c.Message.Pipeline,
         $"{c.Message.Pipeline} v{c.Message.Version}: live {c.Message.Metric} {c.Message.Live:0.####} over {c.Message.Rows} labelled predictions, against {c.Message.Holdout:0.####} on its hold-out rows.",
         c.Message, c.CancellationToken);

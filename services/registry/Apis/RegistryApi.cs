@@ -17,7 +17,7 @@ public record RunComparison(Guid RunId, string Pipeline, string Status, string? 
 /// <summary>Experiment tracking: runs, filtered and compared.</summary>
 public static class RegistryApi
 {
-    static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "failed"];
+    static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "rolled-back", "failed"];
 
     public static RouteGroupBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {

@@ -11,8 +11,15 @@ namespace MlOps.Registry.Consumers;
 public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
     IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>,
-    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>
+    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>
 {
+    public async Task Consume(ConsumeContext<DeploymentRolledBack> c)
+    {
+        var m = c.Message;
+        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(DeploymentRolledBack), "rolled-back", m, new RunFacts(Error: $"rolled back: {m.Reason}"));
+        await registry.LogAsync(m.Pipeline, m.Version, "rolled-back", "deploy", m.Reason, new { runId = m.RunId, serving = m.ServingVersion }, m.At);
+    }
+
     public Task Consume(ConsumeContext<PerformanceDropped> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(PerformanceDropped), null, c.Message);
 
