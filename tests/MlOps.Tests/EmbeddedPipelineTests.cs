@@ -110,6 +110,26 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task AModelOlderThanMaxAgeIsRetrainedOnce()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var mlops = await EmbeddedApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        var spec = """{"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"triggers":{"maxAge":"02:00:00"}}""";
+        Assert.True((await mlops.Client.PutAsync("/pipelines/aging", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var first = await PipelineCalls.UploadAsync(mlops.Client, "aging", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout);
+        await Eventually(async () => (await mlops.Client.GetAsync("/monitor/aging")).IsSuccessStatusCode);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await Task.Delay(500);
+        Assert.Equal(0, (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=aging&trigger=schedule")).GetArrayLength());
+        clock.Advance(TimeSpan.FromHours(2));
+        var retrain = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "aging", "Schedule", RunTimeout, first);
+        var events = (await PipelineCalls.WaitForRunAsync(mlops.Client, retrain, RunTimeout)).GetProperty("events");
+        Assert.Contains("longer than triggers.maxAge", events[0].GetProperty("detail").GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task WebhooksHearOfDriftAndFailedRunsAndADeadOneBlocksNothing()
     {
         var received = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
