@@ -110,6 +110,67 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task TheV2EndpointsAnswerTheProtocolsRequestsAndAHotSwapUnderLoadLosesNoRequest()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        const string spec = """{"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1}}""";
+        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/swap",
+            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        await PutSpec(42);
+        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "swap", TestInfra.Sample("classification.csv")), RunTimeout);
+
+        var server = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2");
+        Assert.Equal("mlops-deploy", server.GetProperty("name").GetString());
+        Assert.True(server.TryGetProperty("extensions", out _));
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/health/ready")).StatusCode);
+        var metadata = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/swap/versions/1");
+        Assert.Equal("swap", metadata.GetProperty("name").GetString());
+        Assert.Equal(10, metadata.GetProperty("inputs").GetArrayLength());
+        Assert.Equal("label", metadata.GetProperty("outputs")[0].GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/models/swap/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/models/swap/versions/1/ready")).StatusCode);
+        var missing = await mlops.Client.GetAsync("/v2/models/swap/versions/9/ready");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.True(JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement.TryGetProperty("error", out _));
+
+        // The protocol's request shape: an id, named inputs, nested row-major data; the answer echoes the id.
+        const string request = """
+            {"id":"42","inputs":[{"name":"Features","shape":[2,10],"datatype":"FP32",
+              "data":[[1.1251,1.17812,0.493516,0.79088,-0.614278,1.34702,1.41952,1.35732,0.966041,-1.98114],
+                      [-0.564641,3.63863,-1.52241,-1.5417,1.6167,4.78131,3.19029,-0.890254,1.43883,-3.82875]]}]}
+            """;
+        var answer = JsonDocument.Parse(await (await mlops.Client.PostAsync("/v2/models/swap/infer", new StringContent(request, Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("42", answer.GetProperty("id").GetString());
+        Assert.Equal("swap", answer.GetProperty("model_name").GetString());
+        var output = answer.GetProperty("outputs")[0];
+        Assert.Equal([2], output.GetProperty("shape").EnumerateArray().Select(x => x.GetInt32()));
+        Assert.Equal("BYTES", output.GetProperty("datatype").GetString());
+        Assert.Equal(["1", "0"], output.GetProperty("data").EnumerateArray().Select(x => x.GetString()));
+
+        // Four clients keep scoring while a new version is trained and swapped in: every request is answered.
+        var failures = 0;
+        var versions = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var response = await mlops.Client.PostAsync("/v2/models/swap/infer", new StringContent(request, Encoding.UTF8, "application/json"));
+                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
+                else versions.AddOrUpdate(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model_version").GetString()!, 1, (_, n) => n + 1);
+            }
+        })).ToList();
+        await PutSpec(43);
+        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "swap", TestInfra.Sample("classification.csv")), RunTimeout);
+        await Eventually(() => Task.FromResult(versions.ContainsKey("2") && versions["2"] > 20));
+        stop.Cancel();
+        await Task.WhenAll(load);
+        Assert.Equal(0, failures);
+        Assert.True(versions["1"] > 0 && versions["2"] > 0);
+    }
+
+    [Fact]
     public async Task AModelOlderThanMaxAgeIsRetrainedOnce()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -24,6 +24,8 @@ public static class InferenceApi
         group.MapGet("/health/ready", (ModelCatalog catalog) => TypedResults.Ok(new { ready = true, models = catalog.All.Count }));
         group.MapGet("/models/{name}", ModelMetadata);
         group.MapGet("/models/{name}/ready", ModelReady);
+        group.MapGet("/models/{name}/versions/{version}", VersionMetadata);
+        group.MapGet("/models/{name}/versions/{version}/ready", VersionReady);
         group.MapPost("/models/{name}/infer", InferAny);
         group.MapPost("/models/{name}/versions/{version}/infer", InferVersion);
         return group;
@@ -36,16 +38,31 @@ public static class InferenceApi
     static IResult ModelReady(string name, ModelCatalog catalog) =>
         catalog.Get(name) is { } m ? TypedResults.Ok(new { name, version = m.Version.ToString(), ready = true }) : Error(404, UnknownModel(name));
 
+    /// <summary>The production or canary model with this version, or null.</summary>
+    static DeployedModel? Version(ModelCatalog catalog, string name, string version) =>
+        catalog.Get(name) is { } p && p.Version.ToString() == version ? p
+        : catalog.CanaryOf(name)?.Model is { } c && c.Version.ToString() == version ? c : null;
+
+    static IResult VersionReady(string name, string version, ModelCatalog catalog) =>
+        Version(catalog, name, version) is { } m ? TypedResults.Ok(new { name, version = m.Version.ToString(), ready = true })
+        : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no version '{(version.Length > 20 ? version[..20] : version)}' serving.");
+
+    static IResult VersionMetadata(string name, string version, ModelCatalog catalog) =>
+        Version(catalog, name, version) is { } m ? Metadata(name, m)
+        : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no version '{(version.Length > 20 ? version[..20] : version)}' serving.");
+
     static string UnknownModel(string name) => $"Model '{(name.Length > 80 ? name[..80] + "…" : name)}' is not served. A pipeline's model is served once a version passes the gate.";
 
-    static IResult ModelMetadata(string name, ModelCatalog catalog)
+    static IResult ModelMetadata(string name, ModelCatalog catalog) =>
+        catalog.Get(name) is { } m ? Metadata(name, m, catalog.CanaryOf(name)?.Model) : Error(404, UnknownModel(name));
+
+    static IResult Metadata(string name, DeployedModel m, DeployedModel? canary = null)
     {
-        if (catalog.Get(name) is not { } m) return Error(404, UnknownModel(name));
         var card = m.Scorer.Card;
         return TypedResults.Ok(new
         {
             name,
-            versions = new[] { m.Version.ToString() },
+            versions = canary is null ? new[] { m.Version.ToString() } : [m.Version.ToString(), canary.Version.ToString()],
             platform = "onnxruntime_onnx",
             inputs = card.Features.Select(f => new { name = f, datatype = "FP32", shape = new[] { -1 } })
                 .Concat(card.Categorical.Concat(card.HashedText).Select(f => new { name = f, datatype = "BYTES", shape = new[] { -1 } })).ToArray(),
