@@ -194,8 +194,61 @@ Goals: ≤ 1 s: {"met" if ours_median <= 1 else "**not met**"}; ≥ 3× scipy: {
     print(text)
 
 
+def serve(results, connections, duration):
+    text = open(results).read()
+    sections = re.split(r"^### (single|batch|inprocess) (\d+)\n", text, flags=re.M)
+    runs = {"single": [], "batch": [], "inprocess": []}
+    def ms(value):
+        number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+        return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    for kind, _, body in zip(sections[1::3], sections[2::3], sections[3::3]):
+        if kind == "inprocess":
+            runs[kind].append(json.loads(body.strip().splitlines()[-1]))
+            continue
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", body)
+        runs[kind].append({
+            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", body).group(1)),
+            "p50": ms(re.search(r"^\s+50%\s+(\S+)", body, re.M).group(1)),
+            "p99": ms(re.search(r"^\s+99%\s+(\S+)", body, re.M).group(1)),
+            "errors": int(non2xx.group(1)) if non2xx else 0,
+        })
+    med = lambda kind, key: statistics.median(r[key] for r in runs[kind])
+    single_rps, single_p50, single_p99 = med("single", "rps"), med("single", "p50"), med("single", "p99")
+    batch_rows = med("batch", "rps") * 1000
+    ort_p50, ort_p99 = med("inprocess", "single_p50_ms"), med("inprocess", "single_p99_ms")
+    ort_rows = med("inprocess", "batch_rows_per_second")
+    errors = sum(r["errors"] for k in ("single", "batch") for r in runs[k])
+    ok = lambda cond: "met" if cond else "**not met**"
+    text = f"""
+## Serving: the deploy service over HTTP (wrk) against ONNX Runtime in process
+
+Command: `bash bench/serve.sh` (issue 6). Machine: {machine()}. Load generator: Debian's wrk, on the same two cores as the
+service (so every figure includes the client's share of the CPU).
+
+The model is the walk-through's (LightGbm, 10 features), trained by the main job and served by the deploy service alone
+(`services/deploy`, in-memory bus: its prediction log batches every row as in production, with no monitor consuming).
+Single-row: `wrk -t2 -c{connections} -d{duration} --latency` POSTing one row to `/v2/models/bench/infer`; batch: `-c4`, 1,000 rows per
+request. In process: `bench/ServeBench` scores the same model file with the same `OnnxScorer` (20,000 single rows;
+1,000-row batches for 3 s). Three rounds; medians. Non-2xx answers over all runs: {errors}.
+
+| | p50 | p99 | throughput |
+|---|---|---|---|
+| HTTP, one row per request | {single_p50:.3f} ms | {single_p99:.3f} ms | {single_rps:,.0f} requests/s |
+| HTTP, 1,000 rows per request | | | {batch_rows:,.0f} rows/s |
+| ONNX Runtime in process, one row | {ort_p50:.4f} ms | {ort_p99:.4f} ms | |
+| ONNX Runtime in process, 1,000-row batches | | | {ort_rows:,.0f} rows/s |
+
+HTTP overhead: single-row p50 is {single_p50 / ort_p50:.0f}× the in-process call; batch throughput is {batch_rows / ort_rows:.2f} of in-process.
+Goals: p50 ≤ 1 ms {ok(single_p50 <= 1)}; p99 ≤ 5 ms {ok(single_p99 <= 5)}; ≥ 10,000 requests/s {ok(single_rps >= 10000)}; batch ≥ 1,000,000 rows/s {ok(batch_rows >= 1_000_000)}.
+"""
+    replace_section("serve", text)
+    print(text)
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
+    if kind == "serve":
+        serve(sys.argv[2], sys.argv[3], sys.argv[4])
     if kind == "drift":
         drift(sys.argv[2])
     if kind == "registry":

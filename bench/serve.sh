@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The serving benchmark (issue 6): the deploy service alone, serving the walk-through model, loaded over HTTP with wrk
+# (Debian's), against ONNX Runtime called in process on the same model. Writes its section of BENCHMARKS.md.
+#   bash bench/serve.sh        (DURATION=10s CONNECTIONS=16 to change the load)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-16}
+PORT=${PORT:-5191}
+command -v wrk >/dev/null || { echo "installing Debian's wrk"; apt-get install -y -qq wrk >/dev/null; }
+dotnet build Embedded -c Release -v q -nologo >/dev/null
+dotnet build services/deploy -c Release -v q -nologo >/dev/null
+dotnet build bench/ServeBench -c Release -v q -nologo >/dev/null
+
+echo "training the model to serve (the main job, embedded)"
+(cd "$WORK" && Artifacts__Path="$WORK/artifacts" Registry__Database="$WORK/registry.db" \
+  dotnet "$OLDPWD/Embedded/bin/Release/net10.0/MlOps.Embedded.dll" run "$OLDPWD/samples/classification.csv" bench > "$WORK/train.log")
+
+echo "starting the deploy service on :$PORT"
+Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
+  dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy.log" 2>&1 &
+DEPLOY=$!
+trap 'kill $DEPLOY 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
+
+ROW='[1.1251,1.17812,0.493516,0.79088,-0.614278,1.34702,1.41952,1.35732,0.966041,-1.98114]'
+cat > "$WORK/single.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"inputs":[{"name":"Features","shape":[1,10],"datatype":"FP32","data":$ROW}]}'
+LUA
+python3 - "$WORK/batch.lua" "$ROW" <<'PY'
+import sys
+row = sys.argv[2]
+data = ",".join([row[1:-1]] * 1000)
+open(sys.argv[1], "w").write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+    f'wrk.body = \'{{"inputs":[{{"name":"Features","shape":[1000,10],"datatype":"FP32","data":[{data}]}}]}}\'\n')
+PY
+OUT="$WORK/serve-results.txt"
+: > "$OUT"
+for round in 1 2 3; do
+  echo "round $round/3"
+  echo "### single $round" >> "$OUT"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/single.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
+  echo "### batch $round" >> "$OUT"
+  wrk -t2 -c4 -d"$DURATION" --latency -s "$WORK/batch.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
+  echo "### inprocess $round" >> "$OUT"
+  dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench >> "$OUT"
+done
+/usr/bin/python3 bench/report.py serve "$OUT" "$CONNECTIONS" "$DURATION"
