@@ -53,15 +53,20 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
     public async Task Consume(ConsumeContext<ModelDeployed> c)
     {
         var m = c.Message;
+        // The model log and the alias first, the run's status last: whoever sees the run deployed also sees what serves.
+        if (!registry.Log(m.Pipeline, "deployed").Any(e => e.Version == m.Version && e.At == m.DeployedAt)) // else a redelivery
+        {
+            await registry.LogAsync(m.Pipeline, m.Version, "deployed", "deploy", null,
+                new { runId = m.RunId, modelSha256 = m.ModelSha256, executionProvider = m.ExecutionProvider }, m.DeployedAt);
+            var previous = registry.Champion(m.Pipeline)?.Version;
+            if (previous != m.Version)
+            {
+                await registry.SetAliasAsync(m.Pipeline, "champion", m.Version);
+                await registry.LogAsync(m.Pipeline, m.Version, "alias-moved", "deploy", "the version now serving is the champion",
+                    new { alias = "champion", from = previous, to = m.Version });
+            }
+        }
         await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelDeployed), "deployed", m);
-        if (registry.Log(m.Pipeline, "deployed").Any(e => e.Version == m.Version && e.At == m.DeployedAt)) return; // a redelivery
-        await registry.LogAsync(m.Pipeline, m.Version, "deployed", "deploy", null,
-            new { runId = m.RunId, modelSha256 = m.ModelSha256, executionProvider = m.ExecutionProvider }, m.DeployedAt);
-        var previous = registry.Champion(m.Pipeline)?.Version;
-        if (previous == m.Version) return;
-        await registry.SetAliasAsync(m.Pipeline, "champion", m.Version);
-        await registry.LogAsync(m.Pipeline, m.Version, "alias-moved", "deploy", "the version now serving is the champion",
-            new { alias = "champion", from = previous, to = m.Version });
     }
 
     public Task Consume(ConsumeContext<DriftDetected> c) =>
