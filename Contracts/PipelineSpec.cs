@@ -146,6 +146,9 @@ public record RolloutSpec
 {
     public double CanaryShare { get; init; }
     public int MinPredictions { get; init; } = 500;
+
+    /// <summary>Serve an approved version as a shadow instead: it scores a copy of every request, its answers are compared and logged, never returned; promote it with the champion alias.</summary>
+    public bool Shadow { get; init; }
 }
 
 /// <summary>What a retrain trains on: the newest accepted dataset, plus (by default) every labelled production row not in it yet.</summary>

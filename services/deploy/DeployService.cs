@@ -16,6 +16,8 @@ public static class DeployService
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PredictionLog>());
         builder.Services.AddHostedService<DeploymentRestorer>();
         builder.Services.AddHostedService<CanaryJudge>();
+        builder.Services.AddSingleton<ShadowScorer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ShadowScorer>());
         builder.Services.AddHealthChecks().AddCheck<ExecutionProviderHealthCheck>("execution-provider");
         return builder;
     }

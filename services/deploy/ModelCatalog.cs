@@ -50,6 +50,8 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
 
     void Serve(DeployedModel model)
     {
+        if (_shadows.TryGetValue(model.Pipeline, out var shadow) && shadow.Model.Version <= model.Version && _shadows.TryRemove(model.Pipeline, out _))
+            Retire(shadow.Model);
         DeployedModel? previous = null;
         _serving.AddOrUpdate(model.Pipeline, model, (_, old) => { previous = old; return model; });
         logger.LogInformation("Serving {Pipeline} v{Version} (run {RunId}) on {Provider}", model.Pipeline, model.Version, model.RunId, model.Scorer.ExecutionProvider);
@@ -72,6 +74,32 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     }
 
     readonly ConcurrentDictionary<string, Canary> _canaries = new(StringComparer.Ordinal);
+
+    /// <summary>A shadow: a version scoring copies of production's requests, and how often it agreed with production.</summary>
+    public sealed class Shadow(DeployedModel model)
+    {
+        public DeployedModel Model { get; } = model;
+        long _compared, _agreed, _failed;
+        public long Compared => Interlocked.Read(ref _compared);
+        public long Agreed => Interlocked.Read(ref _agreed);
+        public long Failed => Interlocked.Read(ref _failed);
+        public void Record(int compared, int agreed) { Interlocked.Add(ref _compared, compared); Interlocked.Add(ref _agreed, agreed); }
+        public void Fail() => Interlocked.Increment(ref _failed);
+    }
+
+    readonly ConcurrentDictionary<string, Shadow> _shadows = new(StringComparer.Ordinal);
+
+    public Shadow? ShadowOf(string pipeline) => _shadows.GetValueOrDefault(pipeline);
+
+    public async Task<Shadow> StartShadowAsync(string pipeline, int version, Guid runId, CancellationToken ct)
+    {
+        if (_shadows.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
+        var shadow = new Shadow(await LoadAsync(pipeline, version, runId, ct));
+        if (_shadows.TryGetValue(pipeline, out var replaced)) Retire(replaced.Model);
+        _shadows[pipeline] = shadow;
+        logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);
+        return shadow;
+    }
 
     public Canary? CanaryOf(string pipeline) => _canaries.GetValueOrDefault(pipeline);
     public IReadOnlyCollection<Canary> Canaries => _canaries.Values.ToList();

@@ -375,6 +375,35 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task AShadowScoresEveryRequestAndAnswersNoneUntilPromoted()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        const string spec = """
+            {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"rollout":{"shadow":true}}
+            """;
+        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/shadowed",
+            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        await PutSpec(42);
+        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "shadowed", TestInfra.Sample("classification.csv")), RunTimeout);
+        await PutSpec(43);
+        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "shadowed", TestInfra.Sample("classification.csv")), RunTimeout, "deploying");
+        await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/shadowed/shadow")).IsSuccessStatusCode);
+
+        var answers = await PipelineCalls.InferCsvAsync(mlops.Client, "shadowed", TestInfra.Sample("classification.csv"), batch: 50);
+        Assert.All(answers, a => Assert.Equal("1", a.GetProperty("model_version").GetString())); // never answered by the shadow
+        await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/shadowed/shadow")).GetProperty("compared").GetInt64() == 1000);
+        var shadow = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/shadowed/shadow");
+        Assert.Equal("2", shadow.GetProperty("version").GetString());
+        Assert.True(shadow.GetProperty("agreement").GetDouble() > 0.8, shadow.ToString());
+
+        // Promoted by moving the champion alias: v2 answers, and the shadow is gone.
+        var move = await mlops.Client.PutAsJsonAsync("/models/shadowed/aliases/champion", new { version = 2, reason = "agrees with v1 on 1,000 live rows" });
+        Assert.Equal(HttpStatusCode.Accepted, move.StatusCode);
+        await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/shadowed")).GetProperty("versions")[0].GetString() == "2");
+        Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/shadowed/shadow")).StatusCode);
+    }
+
+    [Fact]
     public async Task ACanaryThatServesItsPredictionsWithoutADropIsPromoted()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

@@ -25,6 +25,7 @@ public static class InferenceApi
         group.MapGet("/models/{name}/ready", ModelReady);
         group.MapGet("/models/{name}/versions/{version}", VersionMetadata);
         group.MapGet("/models/{name}/versions/{version}/ready", VersionReady);
+        group.MapGet("/models/{name}/shadow", ShadowStatus);
         group.MapPost("/models/{name}/infer", InferAny);
         group.MapPost("/models/{name}/versions/{version}/infer", InferVersion);
         return group;
@@ -49,6 +50,13 @@ public static class InferenceApi
     static IResult VersionMetadata(string name, string version, ModelCatalog catalog) =>
         Version(catalog, name, version) is { } m ? Metadata(name, m)
         : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no version '{(version.Length > 20 ? version[..20] : version)}' serving.");
+
+    /// <summary>A shadow's record: which version, how many rows it scored beside production, and how often it agreed.</summary>
+    static IResult ShadowStatus(string name, ModelCatalog catalog) =>
+        catalog.ShadowOf(name) is { } s
+            ? TypedResults.Ok(new { name, version = s.Model.Version.ToString(), serving = catalog.Get(name)?.Version.ToString(), compared = s.Compared,
+                agreed = s.Agreed, agreement = s.Compared == 0 ? (double?)null : Math.Round((double)s.Agreed / s.Compared, 6), failed = s.Failed })
+            : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no shadow.");
 
     static string UnknownModel(string name) => $"Model '{(name.Length > 80 ? name[..80] + "…" : name)}' is not served. A pipeline's model is served once a version passes the gate.";
 
@@ -82,20 +90,21 @@ public static class InferenceApi
         });
     }
 
-    static Task<IResult> InferVersion(string name, string version, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options)
+    static Task<IResult> InferVersion(string name, string version, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options, ShadowScorer shadows)
     {
         var production = catalog.Get(name);
         var canary = catalog.CanaryOf(name)?.Model;
         var chosen = production?.Version.ToString() == version ? production : canary?.Version.ToString() == version ? canary : null;
         return chosen is null && production is not null
             ? Task.FromResult(Error(404, $"Model '{name}' serves version {production.Version}{(canary is null ? "" : $" (and canary {canary.Version})")}, not '{(version.Length > 20 ? version[..20] : version)}'."))
-            : Infer(name, http, catalog, log, options, chosen);
+            : Infer(name, http, catalog, log, options, shadows, chosen);
     }
 
-    static Task<IResult> InferAny(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options) =>
-        Infer(name, http, catalog, log, options, null);
+    static Task<IResult> InferAny(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options, ShadowScorer shadows) =>
+        Infer(name, http, catalog, log, options, shadows, null);
 
-    static async Task<IResult> Infer(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options, DeployedModel? pinned)
+    static async Task<IResult> Infer(string name, HttpContext http, ModelCatalog catalog, PredictionLog log, IOptions<DeployOptions> options,
+        ShadowScorer shadows, DeployedModel? pinned)
     {
         var started = Stopwatch.GetTimestamp();
         // Take the model once: a swap during this request does not change who answers it. With a canary, the request's key
@@ -116,6 +125,8 @@ public static class InferenceApi
         var rows = batch.Rows;
         var predictions = model.Scorer.Score(batch);
         if (catalog.CanaryOf(name) is { } canary && canary.Model == model) canary.Count(rows);
+        if (pinned is null && catalog.ShadowOf(name) is { } shadow && catalog.Get(name) == model)
+            shadows.Offer(shadow, batch, predictions.Select(p => p.Label).ToArray());
 
         var requestId = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
             ? id.GetString()! : Guid.NewGuid().ToString("N");

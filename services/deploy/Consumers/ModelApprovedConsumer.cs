@@ -23,6 +23,11 @@ public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore s
             return;
         }
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        if (spec.Rollout.Shadow && catalog.Get(m.Pipeline) is { } live && live.Version < m.Version)
+        {
+            await catalog.StartShadowAsync(m.Pipeline, m.Version, m.RunId, ct);
+            return;
+        }
         if (spec.Rollout.CanaryShare > 0 && catalog.Get(m.Pipeline) is { } production && production.Version < m.Version)
         {
             await catalog.StartCanaryAsync(m.Pipeline, m.Version, m.RunId, spec.Rollout, ct);
