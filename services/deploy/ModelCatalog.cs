@@ -6,6 +6,9 @@ using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Deploy;
 
+/// <summary>A version that answered its hold-out rows differently from training time: it is never served.</summary>
+public sealed class SmokeTestFailedException(string message) : Exception(message);
+
 /// <summary>A model version being served: its scorer (a thread-safe ONNX Runtime session) and where it came from.</summary>
 public sealed record DeployedModel(string Pipeline, int Version, Guid RunId, OnnxScorer Scorer, DateTimeOffset DeployedAt);
 
@@ -45,7 +48,37 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         }
         var scorer = new OnnxScorer(onnx, card);
         WarmUp(scorer);
+        await SmokeTestAsync(scorer, runId, ct);
         return new DeployedModel(pipeline, version, runId, scorer, clock.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Staging: before a version takes any traffic it scores (up to 200 of) its hold-out rows and must give the answers ML.NET
+    /// gave at training time (holdout-predictions.csv); otherwise it is not served and <see cref="SmokeTestFailedException"/> says why.
+    /// </summary>
+    async Task SmokeTestAsync(OnnxScorer scorer, Guid runId, CancellationToken ct)
+    {
+        if (!await store.ExistsAsync(ArtifactKeys.Holdout(runId), ct) || !await store.ExistsAsync(ArtifactKeys.HoldoutPredictions(runId), ct)) return;
+        LabelledRows rows;
+        await using (var csv = await store.OpenReadAsync(ArtifactKeys.Holdout(runId), ct))
+            rows = CsvRows.Read(csv, scorer.Card, withTarget: false);
+        string[] expected;
+        await using (var csv = await store.OpenReadAsync(ArtifactKeys.HoldoutPredictions(runId), ct))
+        using (var reader = new StreamReader(csv))
+            expected = (await reader.ReadToEndAsync(ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToArray();
+        var n = Math.Min(200, Math.Min(rows.Inputs.Rows, expected.Length));
+        var inputs = rows.Inputs;
+        var f = scorer.Card.Features.Count; var c = scorer.Card.Categorical.Count; var h = scorer.Card.HashedText.Count;
+        var sample = new ModelInputs(n, inputs.Numeric[..(n * f)], inputs.Categorical[..(n * c)], inputs.Hashed[..(n * h)]);
+        var answers = scorer.Score(sample);
+        for (var i = 0; i < n; i++)
+        {
+            var same = scorer.Card.Task == ModelTask.Regression
+                ? Math.Abs(answers[i].Value!.Value - double.Parse(expected[i], System.Globalization.CultureInfo.InvariantCulture)) <= 1e-5 * Math.Max(1, Math.Abs(answers[i].Value!.Value))
+                : answers[i].Label == expected[i];
+            if (!same)
+                throw new SmokeTestFailedException($"Staging smoke test of run {runId:N} failed: hold-out row {i} is '{answers[i].Label}' here but was '{expected[i]}' at training time.");
+        }
     }
 
     void Serve(DeployedModel model)

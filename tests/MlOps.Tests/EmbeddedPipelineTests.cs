@@ -159,13 +159,21 @@ public class EmbeddedPipelineTests
                 var response = await mlops.Client.PostAsync("/v2/models/swap/infer", new StringContent(request, Encoding.UTF8, "application/json"));
                 if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
                 else versions.AddOrUpdate(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model_version").GetString()!, 1, (_, n) => n + 1);
+                await Task.Delay(2); // steady load, leaving the two cores room to train the next version
             }
         })).ToList();
-        await PutSpec(43);
-        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "swap", TestInfra.Sample("classification.csv")), RunTimeout);
-        await Eventually(() => Task.FromResult(versions.ContainsKey("2") && versions["2"] > 20));
-        stop.Cancel();
-        await Task.WhenAll(load);
+        try
+        {
+            await PutSpec(43);
+            var second = await PipelineCalls.UploadAsync(mlops.Client, "swap", TestInfra.Sample("classification.csv"));
+            Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, second, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+            await Eventually(() => Task.FromResult(versions.ContainsKey("2") && versions["2"] > 20));
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(load);
+        }
         Assert.Equal(0, failures);
         Assert.True(versions["1"] > 0 && versions["2"] > 0);
     }

@@ -22,6 +22,19 @@ public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore s
             logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{Serving} is newer and serving", m.Pipeline, m.Version, serving.Version);
             return;
         }
+        try
+        {
+            await RollOutAsync(context, m, ct);
+        }
+        catch (SmokeTestFailedException e)
+        {
+            logger.LogError("{Error}", e.Message);
+            await context.Publish(new RunFailed(m.RunId, m.Pipeline, "deploy", e.Message), ct);
+        }
+    }
+
+    async Task RollOutAsync(ConsumeContext<ModelApproved> context, ModelApproved m, CancellationToken ct)
+    {
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
         if (spec.Rollout.Shadow && catalog.Get(m.Pipeline) is { } live && live.Version < m.Version)
         {
