@@ -5,8 +5,9 @@ using MlOps.Scoring;
 namespace MlOps.Deploy;
 
 /// <summary>
-/// Promotes each canary once it has answered its <c>rollout.minPredictions</c> (a performance drop rolls it back before that,
-/// see PerformanceDroppedConsumer), and announces the promotion with ModelDeployed. Checks every second.
+/// Judges each canary once it has answered its <c>rollout.minPredictions</c> (<see cref="CanaryVerdict"/>): promoted (announced
+/// with ModelDeployed) or rolled back (DeploymentRolledBack). A performance drop rolls it back before that (PerformanceDroppedConsumer).
+/// Checks every second.
 /// </summary>
 public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, ILogger<CanaryJudge> logger) : BackgroundService
 {
@@ -17,8 +18,18 @@ public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, ILogger<CanaryJu
         {
             foreach (var canary in catalog.Canaries.Where(c => c.Served >= c.MinPredictions))
             {
-                if (await catalog.PromoteAsync(canary.Model.Pipeline, stoppingToken) is not { } model) continue;
-                logger.LogInformation("Canary {Pipeline} v{Version} promoted after {Served} predictions", model.Pipeline, model.Version, canary.Served);
+                var pipeline = canary.Model.Pipeline;
+                if (catalog.Get(pipeline) is not { } production) continue;
+                var (promote, reason) = CanaryVerdict.Judge(canary.Model.Stats, production.Stats);
+                if (!promote)
+                {
+                    if (catalog.RollBack(pipeline, canary.Model.RunId) is not { } gone) continue;
+                    logger.LogWarning("Canary {Pipeline} v{Version} rolled back: {Reason}", pipeline, gone.Version, reason);
+                    await bus.Publish(new DeploymentRolledBack(gone.RunId, pipeline, gone.Version, production.Version, $"Worse than production: {reason}.", DateTimeOffset.UtcNow), stoppingToken);
+                    continue;
+                }
+                if (await catalog.PromoteAsync(pipeline, stoppingToken) is not { } model) continue;
+                logger.LogInformation("Canary {Pipeline} v{Version} promoted after {Served} predictions: {Reason}", model.Pipeline, model.Version, canary.Served, reason);
                 await bus.Publish(new ModelDeployed(model.RunId, model.Pipeline, model.Version, model.Scorer.Card.ModelSha256, ExecutionProvider.Name, model.DeployedAt), stoppingToken);
             }
         }

@@ -10,7 +10,45 @@ namespace MlOps.Deploy;
 public sealed class SmokeTestFailedException(string message) : Exception(message);
 
 /// <summary>A model version being served: its scorer (a thread-safe ONNX Runtime session) and where it came from.</summary>
-public sealed record DeployedModel(string Pipeline, int Version, Guid RunId, OnnxScorer Scorer, DateTimeOffset DeployedAt);
+public sealed record DeployedModel(string Pipeline, int Version, Guid RunId, OnnxScorer Scorer, DateTimeOffset DeployedAt)
+{
+    /// <summary>How this version has served since it was loaded: what a canary is judged by against production.</summary>
+    public ServingStats Stats { get; } = new();
+}
+
+/// <summary>Requests answered, requests whose scoring failed, and their total latency; updated lock-free by every request.</summary>
+public sealed class ServingStats
+{
+    long _requests, _errors, _microseconds;
+    public long Requests => Interlocked.Read(ref _requests);
+    public long Errors => Interlocked.Read(ref _errors);
+    public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
+    public double MeanLatencyMs => Requests == 0 ? 0 : Interlocked.Read(ref _microseconds) / 1000.0 / Requests;
+
+    public void Record(TimeSpan latency, bool failed)
+    {
+        Interlocked.Increment(ref _requests);
+        if (failed) Interlocked.Increment(ref _errors);
+        Interlocked.Add(ref _microseconds, (long)latency.TotalMicroseconds);
+    }
+}
+
+/// <summary>
+/// The canary's verdict once it has answered its minimum of predictions: rolled back when its error rate is higher than
+/// production's by more than a point, or its mean latency more than 1.5× production's plus a millisecond; promoted otherwise
+/// (its accuracy is judged by feedback, which rolls it back through PerformanceDropped at any time).
+/// </summary>
+public static class CanaryVerdict
+{
+    public static (bool Promote, string Reason) Judge(ServingStats canary, ServingStats production)
+    {
+        if (canary.ErrorRate > production.ErrorRate + 0.01)
+            return (false, $"error rate {canary.ErrorRate:P2} against production's {production.ErrorRate:P2}");
+        if (canary.MeanLatencyMs > production.MeanLatencyMs * 1.5 + 1)
+            return (false, $"mean latency {canary.MeanLatencyMs:0.###} ms against production's {production.MeanLatencyMs:0.###} ms");
+        return (true, $"error rate {canary.ErrorRate:P2} (production {production.ErrorRate:P2}), mean latency {canary.MeanLatencyMs:0.###} ms (production {production.MeanLatencyMs:0.###} ms)");
+    }
+}
 
 /// <summary>The record of what serves each pipeline, kept in the store so a restarted deploy serves the same versions.</summary>
 public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt);

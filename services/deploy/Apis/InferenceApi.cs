@@ -123,7 +123,16 @@ public static class InferenceApi
         var card = model.Scorer.Card;
         if (!TryReadInputs(body, card, out var batch, out var problem)) return Error(400, problem);
         var rows = batch.Rows;
-        var predictions = model.Scorer.Score(batch);
+        Prediction[] predictions;
+        try
+        {
+            predictions = model.Scorer.Score(batch);
+        }
+        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException)
+        {
+            model.Stats.Record(Stopwatch.GetElapsedTime(started), failed: true);
+            return Error(500, $"Model '{name}' v{model.Version} could not score the request: {e.Message}");
+        }
         if (catalog.CanaryOf(name) is { } canary && canary.Model == model) canary.Count(rows);
         if (pinned is null && catalog.ShadowOf(name) is { } shadow && catalog.Get(name) == model)
             shadows.Offer(shadow, batch, predictions.Select(p => p.Label).ToArray());
@@ -143,6 +152,7 @@ public static class InferenceApi
                 : [.. batch.Categorical.AsSpan(i * card.Categorical.Count, card.Categorical.Count), .. batch.Hashed.AsSpan(i * card.HashedText.Count, card.HashedText.Count)]));
         }
 
+        model.Stats.Record(Stopwatch.GetElapsedTime(started), failed: false);
         return TypedResults.Ok(new
         {
             model_name = name,
