@@ -102,6 +102,8 @@ stop() {
     kill "$(cat "$s3/pid")" 2>/dev/null || true
     rm -f "$s3/pid"
   fi
+  # setsid may leave node under another PID than the one recorded: stop whatever serves this port's s3rver.
+  pkill -f "s3rver.js --address 127.0.0.1 --port $s3_port" 2>/dev/null || true
   if [ -n "$(pgbin)" ] && [ -f "$pg/data/postmaster.pid" ]; then
     runuser -u postgres -- "$(pgbin)/pg_ctl" -D "$pg/data" -m fast stop > /dev/null 2>&1 || true
   fi
