@@ -147,6 +147,9 @@ public record RolloutSpec
     public double CanaryShare { get; init; }
     public int MinPredictions { get; init; } = 500;
 
+    /// <summary>Judge the canary after this long even if it has answered fewer than <see cref="MinPredictions"/> (null: only the count).</summary>
+    public TimeSpan? MinDuration { get; init; }
+
     /// <summary>Serve an approved version as a shadow instead: it scores a copy of every request, its answers are compared and logged, never returned; promote it with the champion alias.</summary>
     public bool Shadow { get; init; }
 }

@@ -5,18 +5,18 @@ using MlOps.Scoring;
 namespace MlOps.Deploy;
 
 /// <summary>
-/// Judges each canary once it has answered its <c>rollout.minPredictions</c> (<see cref="CanaryVerdict"/>): promoted (announced
+/// Judges each canary once it has answered its <c>rollout.minPredictions</c> (or served for <c>rollout.minDuration</c>) (<see cref="CanaryVerdict"/>): promoted (announced
 /// with ModelDeployed) or rolled back (DeploymentRolledBack). A performance drop rolls it back before that (PerformanceDroppedConsumer).
 /// Checks every second.
 /// </summary>
-public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, ILogger<CanaryJudge> logger) : BackgroundService
+public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clock, ILogger<CanaryJudge> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var canary in catalog.Canaries.Where(c => c.Served >= c.MinPredictions))
+            foreach (var canary in catalog.Canaries.Where(c => c.Due(clock.GetUtcNow())))
             {
                 var pipeline = canary.Model.Pipeline;
                 if (catalog.Get(pipeline) is not { } production) continue;

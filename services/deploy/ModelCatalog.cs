@@ -35,8 +35,9 @@ public sealed class ServingStats
 
 /// <summary>
 /// The canary's verdict once it has answered its minimum of predictions: rolled back when its error rate is higher than
-/// production's by more than a point, or its mean latency more than 1.5× production's plus a millisecond; promoted otherwise
-/// (its accuracy is judged by feedback, which rolls it back through PerformanceDropped at any time).
+/// production's by more than a point, or (from 100 requests on each side: fewer are mostly a fresh session's first calls)
+/// its mean latency more than 1.5× production's plus a millisecond; promoted otherwise (its accuracy is judged by feedback,
+/// which rolls it back through PerformanceDropped at any time).
 /// </summary>
 public static class CanaryVerdict
 {
@@ -44,7 +45,8 @@ public static class CanaryVerdict
     {
         if (canary.ErrorRate > production.ErrorRate + 0.01)
             return (false, $"error rate {canary.ErrorRate:P2} against production's {production.ErrorRate:P2}");
-        if (canary.MeanLatencyMs > production.MeanLatencyMs * 1.5 + 1)
+        const int latencySample = 100;
+        if (canary.Requests >= latencySample && production.Requests >= latencySample && canary.MeanLatencyMs > production.MeanLatencyMs * 1.5 + 1)
             return (false, $"mean latency {canary.MeanLatencyMs:0.###} ms against production's {production.MeanLatencyMs:0.###} ms");
         return (true, $"error rate {canary.ErrorRate:P2} (production {production.ErrorRate:P2}), mean latency {canary.MeanLatencyMs:0.###} ms (production {production.MeanLatencyMs:0.###} ms)");
     }
@@ -134,11 +136,16 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         _ = Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => model.Scorer.Dispose(), TaskScheduler.Default);
 
     /// <summary>A canary: a newer version answering a share of requests beside production, and how many it has answered.</summary>
-    public sealed class Canary(DeployedModel model, double share, int minPredictions)
+    public sealed class Canary(DeployedModel model, double share, int minPredictions, TimeSpan? minDuration, DateTimeOffset started)
     {
         public DeployedModel Model { get; } = model;
         public double Share { get; } = share;
         public int MinPredictions { get; } = minPredictions;
+        public TimeSpan? MinDuration { get; } = minDuration;
+        public DateTimeOffset Started { get; } = started;
+
+        /// <summary>Ready for a verdict: enough predictions, or (with a duration) long enough and at least one prediction.</summary>
+        public bool Due(DateTimeOffset now) => Served >= MinPredictions || MinDuration is { } d && now - Started >= d && Served > 0;
         long _served;
         public long Served => Interlocked.Read(ref _served);
         public void Count(int rows) => Interlocked.Add(ref _served, rows);
@@ -189,7 +196,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     {
         if (_canaries.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
         var model = await LoadAsync(pipeline, version, runId, ct);
-        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions);
+        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, clock.GetUtcNow());
         if (_canaries.TryGetValue(pipeline, out var replaced)) Retire(replaced.Model);
         _canaries[pipeline] = canary;
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);

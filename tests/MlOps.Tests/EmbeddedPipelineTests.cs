@@ -383,6 +383,29 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task ACanaryIsJudgedAfterItsMinimumDurationEvenWithFewPredictions()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var mlops = await EmbeddedApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        const string spec = """
+            {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
+             "rollout":{"canaryShare":0.5,"minPredictions":1000000,"minDuration":"00:30:00"}}
+            """;
+        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/timed",
+            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        await PutSpec(42);
+        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "timed", TestInfra.Sample("classification.csv")), RunTimeout);
+        await PutSpec(43);
+        var v2 = await PipelineCalls.UploadAsync(mlops.Client, "timed", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deploying");
+        await PipelineCalls.InferCsvAsync(mlops.Client, "timed", TestInfra.Sample("classification.csv"), batch: 50);
+        await Task.Delay(1500);
+        Assert.Equal("deploying", (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{v2:N}")).GetProperty("run").GetProperty("status").GetString());
+        clock.Advance(TimeSpan.FromMinutes(31));
+        Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deployed")).GetProperty("run").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task AShadowScoresEveryRequestAndAnswersNoneUntilPromoted()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

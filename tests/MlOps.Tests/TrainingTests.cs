@@ -226,5 +226,6 @@ public class CanaryVerdictTests
         var (promote, reason) = MlOps.Deploy.CanaryVerdict.Judge(Stats(500, 0, 4), Stats(1000, 0, 0.5));
         Assert.False(promote);
         Assert.Contains("latency", reason);
+        Assert.True(MlOps.Deploy.CanaryVerdict.Judge(Stats(20, 0, 4), Stats(1000, 0, 0.5)).Promote); // 20 requests: too few to judge latency
     }
 }
