@@ -16,21 +16,21 @@ public sealed class PredictionLog(IBus bus, IOptions<DeployOptions> options, ILo
     static readonly Meter Meter = new("MlOps");
     static readonly Counter<long> Dropped = Meter.CreateCounter<long>("mlops.predictions.dropped");
 
-    readonly Channel<(DeployedModel Model, ServedPrediction Row)> _channel =
-        Channel.CreateBounded<(DeployedModel, ServedPrediction)>(new BoundedChannelOptions(options.Value.PredictionLogCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, SingleReader = true,
-        });
+    // One entry per request (its rows together); the bound is kept in rows by _pending, so a 1,000-row request costs one write.
+    readonly Channel<(DeployedModel Model, ServedPrediction[] Rows)> _channel =
+        Channel.CreateUnbounded<(DeployedModel, ServedPrediction[])>(new UnboundedChannelOptions { SingleReader = true });
 
-    long _dropped;
+    long _dropped, _pending;
 
     public long DroppedCount => Interlocked.Read(ref _dropped);
 
-    public void Add(DeployedModel model, ServedPrediction row)
+    public void Add(DeployedModel model, ServedPrediction[] rows)
     {
-        if (_channel.Writer.TryWrite((model, row))) return;
-        Dropped.Add(1);
-        if (Interlocked.Increment(ref _dropped) % 1000 == 1)
+        if (Interlocked.Add(ref _pending, rows.Length) <= options.Value.PredictionLogCapacity && _channel.Writer.TryWrite((model, rows))) return;
+        Interlocked.Add(ref _pending, -rows.Length);
+        Dropped.Add(rows.Length);
+        var before = Interlocked.Add(ref _dropped, rows.Length) - rows.Length;
+        if (before / 1000 != (before + rows.Length) / 1000 || before == 0)
             logger.LogWarning("Prediction log full: {Dropped} predictions dropped so far (monitor or the broker is behind)", DroppedCount);
     }
 
@@ -42,7 +42,11 @@ public sealed class PredictionLog(IBus bus, IOptions<DeployOptions> options, ILo
         {
             // Give a burst a moment to gather so monitor gets few, full messages.
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
-            while (batch.Count < max * 8 && _channel.Reader.TryRead(out var item)) batch.Add(item);
+            while (batch.Count < max * 8 && _channel.Reader.TryRead(out var item))
+            {
+                Interlocked.Add(ref _pending, -item.Rows.Length);
+                foreach (var row in item.Rows) batch.Add((item.Model, row));
+            }
             foreach (var group in batch.GroupBy(b => b.Model))
             {
                 var m = group.Key;

@@ -144,13 +144,15 @@ public static class InferenceApi
         var requestPart = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         var now = DateTimeOffset.UtcNow;
         var width = card.Features.Count;
+        var served = new ServedPrediction[rows];
         for (var i = 0; i < rows; i++)
         {
             predictionIds[i] = PredictionId(runPrefix, requestPart, i);
-            log.Add(model, new ServedPrediction(predictionIds[i], batch.Numeric.AsSpan(i * width, width).ToArray(), predictions[i].Label, now,
+            served[i] = new ServedPrediction(predictionIds[i], batch.Numeric.AsSpan(i * width, width).ToArray(), predictions[i].Label, now,
                 card.Categorical.Count + card.HashedText.Count == 0 ? null
-                : [.. batch.Categorical.AsSpan(i * card.Categorical.Count, card.Categorical.Count), .. batch.Hashed.AsSpan(i * card.HashedText.Count, card.HashedText.Count)]));
+                : [.. batch.Categorical.AsSpan(i * card.Categorical.Count, card.Categorical.Count), .. batch.Hashed.AsSpan(i * card.HashedText.Count, card.HashedText.Count)]);
         }
+        log.Add(model, served);
 
         model.Stats.Record(Stopwatch.GetElapsedTime(started), failed: false);
         return TypedResults.Ok(new
