@@ -62,6 +62,11 @@ public record FeatureSpec
 /// </summary>
 public record TrainerSpec
 {
+    /// <summary>The trainers train knows, and the hyperparameters each kind takes: read by ingest's spec check and by train.</summary>
+    public static readonly IReadOnlyList<string> Names = ["LightGbm", "FastTree", "FastForest", "Linear"];
+    public static readonly IReadOnlyList<string> TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads"];
+    public static readonly IReadOnlyList<string> LinearHyperparameters = ["maximumNumberOfIterations"];
+
     /// <summary>LightGbm (default), FastTree, FastForest or Linear.</summary>
     public string Name { get; init; } = "LightGbm";
     public int Seed { get; init; } = 42;

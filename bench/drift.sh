@@ -6,9 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 WORK=${WORK:-$(mktemp -d)}
-if ! $PY -c "import scipy" 2>/dev/null; then
-  echo "installing Debian's python3-scipy (the baseline)"; apt-get install -y -qq python3-scipy >/dev/null
-fi
+. bench/baseline.sh
+baseline "$PY -c 'import scipy'" python3-scipy
 dotnet build bench/DriftBench -c Release -v q -nologo >/dev/null
 [ -f "$WORK/ref.bin" ] || $PY bench/drift_scipy.py generate "$WORK"
 OUT="$WORK/drift-results.jsonl"

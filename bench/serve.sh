@@ -9,7 +9,8 @@ mkdir -p "$WORK"
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-5191}
-command -v wrk >/dev/null || { echo "installing Debian's wrk"; apt-get install -y -qq wrk >/dev/null; }
+. bench/baseline.sh
+baseline "command -v wrk" wrk
 dotnet build Embedded -c Release -v q -nologo >/dev/null
 dotnet build services/deploy -c Release -v q -nologo >/dev/null
 dotnet build bench/ServeBench -c Release -v q -nologo >/dev/null

@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 WORK=${WORK:-$(mktemp -d)}
 PY=/usr/bin/python3
-if ! $PY -c "import sklearn" 2>/dev/null; then
-  echo "installing Debian's python3-sklearn (the baseline)"; apt-get install -y -qq python3-sklearn >/dev/null
-fi
+. bench/baseline.sh
+baseline "$PY -c 'import sklearn'" python3-sklearn
 dotnet build bench/TrainBench -c Release -v q -nologo >/dev/null
 BENCH="dotnet bench/TrainBench/bin/Release/net10.0/MlOps.Bench.Train.dll run $WORK/train.csv"
 [ -f "$WORK/train.csv" ] || $PY bench/train_sklearn.py generate "$WORK/train.csv"

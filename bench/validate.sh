@@ -10,9 +10,8 @@ RUNS=${RUNS:-5}
 WORK=${WORK:-$(mktemp -d)}
 PY=/usr/bin/python3
 
-if ! $PY -c "import pandas" 2>/dev/null; then
-  echo "installing Debian's python3-pandas (the baseline)"; apt-get install -y -qq python3-pandas >/dev/null
-fi
+. bench/baseline.sh
+baseline "$PY -c 'import pandas'" python3-pandas
 dotnet build bench/ValidateBench -c Release -v q -nologo >/dev/null
 BENCH="dotnet bench/ValidateBench/bin/Release/net10.0/MlOps.Bench.Validate.dll"
 

@@ -39,6 +39,15 @@ public static class ArtifactStoreJson
         }
     }
 
+    /// <summary>An artifact's whole content (a model file, say), for code that needs bytes rather than a stream.</summary>
+    public static async Task<byte[]> ReadAllBytesAsync(this IArtifactStore store, string key, CancellationToken ct)
+    {
+        await using var stream = await store.OpenReadAsync(key, ct);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
+    }
+
     public static async Task PutTextAsync(this IArtifactStore store, string key, string text, string contentType, CancellationToken ct)
     {
         using var buffer = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));

@@ -20,10 +20,7 @@ public static class Program
         var record = await store.GetJsonAsync<JsonElement>($"deployments/{pipeline}.json", default);
         var runId = record.GetProperty("runId").GetGuid();
         var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), default);
-        await using var file = await store.OpenReadAsync(ArtifactKeys.Onnx(runId), default);
-        using var buffer = new MemoryStream();
-        await file.CopyToAsync(buffer);
-        using var scorer = new OnnxScorer(buffer.ToArray(), card);
+        using var scorer = new OnnxScorer(await store.ReadAllBytesAsync(ArtifactKeys.Onnx(runId), default), card);
 
         var random = new Random(1);
         var row = Enumerable.Range(0, card.Features.Count).Select(_ => (float)random.NextDouble()).ToArray();

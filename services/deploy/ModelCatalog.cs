@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MlOps.Contracts;
 using MlOps.Scoring;
 using MlOps.ServiceDefaults.Artifacts;
+using nietras.SeparatedValues;
 
 namespace MlOps.Deploy;
 
@@ -79,14 +80,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
         var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
-        byte[] onnx;
-        await using (var stream = await store.OpenReadAsync(ArtifactKeys.Onnx(runId), ct))
-        {
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, ct);
-            onnx = buffer.ToArray();
-        }
-        var scorer = new OnnxScorer(onnx, card);
+        var scorer = new OnnxScorer(await store.ReadAllBytesAsync(ArtifactKeys.Onnx(runId), ct), card);
         WarmUp(scorer);
         await SmokeTestAsync(scorer, runId, ct);
         return new DeployedModel(pipeline, version, runId, scorer, clock.GetUtcNow());
@@ -102,11 +96,12 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         LabelledRows rows;
         await using (var csv = await store.OpenReadAsync(ArtifactKeys.Holdout(runId), ct))
             rows = CsvRows.Read(csv, scorer.Card, withTarget: false);
-        string[] expected;
+        // Read with Sep, as train wrote it: a label with a comma or a quote is an escaped field, not two.
+        var expected = new List<string>();
         await using (var csv = await store.OpenReadAsync(ArtifactKeys.HoldoutPredictions(runId), ct))
-        using (var reader = new StreamReader(csv))
-            expected = (await reader.ReadToEndAsync(ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToArray();
-        var n = Math.Min(200, Math.Min(rows.Inputs.Rows, expected.Length));
+        using (var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true }).From(csv))
+            foreach (var row in reader) expected.Add(row[0].ToString());
+        var n = Math.Min(200, Math.Min(rows.Inputs.Rows, expected.Count));
         var inputs = rows.Inputs;
         var f = scorer.Card.Features.Count; var c = scorer.Card.Categorical.Count; var h = scorer.Card.HashedText.Count;
         var sample = new ModelInputs(n, inputs.Numeric[..(n * f)], inputs.Categorical[..(n * c)], inputs.Hashed[..(n * h)]);

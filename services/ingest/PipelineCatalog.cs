@@ -25,9 +25,9 @@ public sealed class PipelineCatalog(IArtifactStore store)
 
 public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
 {
-    static readonly string[] Trainers = ["LightGbm", "FastTree", "FastForest", "Linear"];
-    static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads"];
-    static readonly string[] LinearHyperparameters = ["maximumNumberOfIterations"];
+    static readonly IReadOnlyList<string> Trainers = TrainerSpec.Names;
+    static readonly IReadOnlyList<string> TreeHyperparameters = TrainerSpec.TreeHyperparameters;
+    static readonly IReadOnlyList<string> LinearHyperparameters = TrainerSpec.LinearHyperparameters;
     static readonly string[] ClassificationMetrics = ["accuracy", "f1", "auc", "logLoss", "macroAccuracy", "microAccuracy"];
     static readonly string[] RegressionMetrics = ["r2", "rmse", "mae"];
     static readonly string[] ImputeModes = ["mean", "minimum", "maximum", "zero"];

@@ -47,14 +47,7 @@ public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> l
 
     async Task<IReadOnlyDictionary<string, double>> ScoreAsync(Guid runId, ModelCard card, LabelledRows rows, CancellationToken ct)
     {
-        byte[] onnx;
-        await using (var file = await store.OpenReadAsync(ArtifactKeys.Onnx(runId), ct))
-        using (var buffer = new MemoryStream())
-        {
-            await file.CopyToAsync(buffer, ct);
-            onnx = buffer.ToArray();
-        }
-        using var scorer = new OnnxScorer(onnx, card);
+        using var scorer = new OnnxScorer(await store.ReadAllBytesAsync(ArtifactKeys.Onnx(runId), ct), card);
         return HoldoutMetrics.Evaluate(card, rows.Targets, scorer.Score(rows.Inputs)).Metrics;
     }
 

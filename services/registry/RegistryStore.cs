@@ -47,11 +47,6 @@ public sealed class RegistryStore
 
     static readonly string RankSql = "CASE status " + string.Join(" ", Rank.Select(kv => $"WHEN '{kv.Key}' THEN {kv.Value}")) + " ELSE 0 END";
 
-    RegistryStore(string path, TimeProvider clock)
-        : this(() => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString()), false, clock)
-    {
-    }
-
     RegistryStore(Func<DbConnection> connect, bool postgres, TimeProvider clock)
     {
         _connect = connect;
@@ -66,7 +61,8 @@ public sealed class RegistryStore
     public static RegistryStore Sqlite(string path, TimeProvider clock)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        return new RegistryStore(path, clock);
+        var connection = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        return new RegistryStore(() => new SqliteConnection(connection), false, clock);
     }
 
     /// <summary>PostgreSQL through Npgsql; the connection string's database must exist.</summary>

@@ -16,10 +16,6 @@ namespace MlOps.Train;
 /// </summary>
 public static class Trainers
 {
-    public static readonly string[] Names = ["LightGbm", "FastTree", "FastForest", "Linear"];
-    public static readonly string[] TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads"];
-    public static readonly string[] LinearHyperparameters = ["maximumNumberOfIterations"];
-
     public static IEstimator<ITransformer> Create(MLContext ml, TrainerSpec spec, ModelTask task, string features)
     {
         var h = new Hyper(spec.Hyperparameters);
@@ -77,7 +73,7 @@ public static class Trainers
                 MinimumExampleCountPerLeaf = h.MinPerLeaf,
             }),
             (ModelTask.Regression, "Linear") => ml.Regression.Trainers.Sdca(label, features, maximumNumberOfIterations: h.Iterations),
-            _ => throw new TrainingException($"Unknown trainer '{spec.Name}'. Use one of: {string.Join(", ", Names)}."),
+            _ => throw new TrainingException($"Unknown trainer '{spec.Name}'. Use one of: {string.Join(", ", TrainerSpec.Names)}."),
         };
     }
 

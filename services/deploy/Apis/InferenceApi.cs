@@ -94,7 +94,7 @@ public static class InferenceApi
     {
         var production = catalog.Get(name);
         var canary = catalog.CanaryOf(name)?.Model;
-        var chosen = production?.Version.ToString() == version ? production : canary?.Version.ToString() == version ? canary : null;
+        var chosen = Version(catalog, name, version);
         return chosen is null && production is not null
             ? Task.FromResult(Error(404, $"Model '{name}' serves version {production.Version}{(canary is null ? "" : $" (and canary {canary.Version})")}, not '{(version.Length > 20 ? version[..20] : version)}'."))
             : Infer(name, http, catalog, log, options, shadows, chosen);
