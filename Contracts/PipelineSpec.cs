@@ -58,13 +58,14 @@ public record FeatureSpec
 
 /// <summary>
 /// The trainer and its hyperparameters. Known hyperparameters: numberOfTrees, numberOfLeaves, maxDepth (mapped to
-/// 2^maxDepth leaves), learningRate, minimumExampleCountPerLeaf (tree trainers); maximumNumberOfIterations (linear).
+/// 2^maxDepth leaves), learningRate, minimumExampleCountPerLeaf, threads, rowFraction, maxBins (tree trainers);
+/// maximumNumberOfIterations (linear).
 /// </summary>
 public record TrainerSpec
 {
     /// <summary>The trainers train knows, and the hyperparameters each kind takes: read by ingest's spec check and by train.</summary>
     public static readonly IReadOnlyList<string> Names = ["LightGbm", "FastTree", "FastForest", "Linear"];
-    public static readonly IReadOnlyList<string> TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads"];
+    public static readonly IReadOnlyList<string> TreeHyperparameters = ["numberOfTrees", "numberOfLeaves", "maxDepth", "learningRate", "minimumExampleCountPerLeaf", "threads", "rowFraction", "maxBins"];
     public static readonly IReadOnlyList<string> LinearHyperparameters = ["maximumNumberOfIterations"];
 
     /// <summary>LightGbm (default), FastTree, FastForest or Linear.</summary>

@@ -27,5 +27,6 @@ public static class DeployService
         x.AddConsumer<ModelApprovedConsumer>();
         x.AddConsumer<DeploymentRequestedConsumer>();
         x.AddConsumer<PerformanceDroppedConsumer>();
+        x.AddConsumer<RetirementRequestedConsumer>();
     }
 }

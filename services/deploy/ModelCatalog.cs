@@ -54,7 +54,10 @@ public static class CanaryVerdict
 }
 
 /// <summary>The record of what serves each pipeline, kept in the store so a restarted deploy serves the same versions.</summary>
-public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt);
+public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null);
+
+/// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
+public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);
 
 /// <summary>
 /// Which version serves each pipeline. A swap replaces the reference atomically: a request holds the model it started
@@ -68,11 +71,38 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
 
     public IReadOnlyCollection<DeployedModel> All => _serving.Values.ToList();
 
+    readonly ConcurrentDictionary<string, Retirement> _retired = new(StringComparer.Ordinal);
+
+    /// <summary>Set while a pipeline is retired: approvals do not bring it back, a person's promotion does.</summary>
+    public Retirement? RetiredOf(string pipeline) => _retired.GetValueOrDefault(pipeline);
+
+    /// <summary>On start: what the store says was retired stays retired.</summary>
+    public void RestoreRetired(string pipeline, Retirement retirement) => _retired[pipeline] = retirement;
+
+    /// <summary>
+    /// Stops serving the pipeline: production, canary and shadow leave the catalog at once (no request is routed to them from
+    /// the return on; those already running finish), their sessions are disposed after the grace period, and the retirement
+    /// is stored so a restarted deploy keeps it. Repeated for an already retired pipeline, it returns the same retirement.
+    /// </summary>
+    public async Task<Retirement?> RetireAsync(string pipeline, string reason, string by, CancellationToken ct)
+    {
+        if (!_serving.TryRemove(pipeline, out var model)) return RetiredOf(pipeline);
+        if (_canaries.TryRemove(pipeline, out var canary)) DisposeLater(canary.Model);
+        if (_shadows.TryRemove(pipeline, out var shadow)) DisposeLater(shadow.Model);
+        DisposeLater(model);
+        var retirement = new Retirement(model.Version, model.RunId, clock.GetUtcNow(), by, reason);
+        _retired[pipeline] = retirement;
+        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt, retirement), ct);
+        logger.LogWarning("{Pipeline} retired by {By}: v{Version} unloaded ({Reason})", pipeline, by, model.Version, reason);
+        return retirement;
+    }
+
     public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
         if (Get(pipeline) is { } current && current.Version == version) return current;
         var model = await LoadAsync(pipeline, version, runId, ct);
         Serve(model);
+        _retired.TryRemove(pipeline, out _);
         await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, version, runId, model.DeployedAt), ct);
         return model;
     }
@@ -119,15 +149,15 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     void Serve(DeployedModel model)
     {
         if (_shadows.TryGetValue(model.Pipeline, out var shadow) && shadow.Model.Version <= model.Version && _shadows.TryRemove(model.Pipeline, out _))
-            Retire(shadow.Model);
+            DisposeLater(shadow.Model);
         DeployedModel? previous = null;
         _serving.AddOrUpdate(model.Pipeline, model, (_, old) => { previous = old; return model; });
         logger.LogInformation("Serving {Pipeline} v{Version} (run {RunId}) on {Provider}", model.Pipeline, model.Version, model.RunId, model.Scorer.ExecutionProvider);
-        if (previous is not null && previous.Scorer != model.Scorer) Retire(previous);
+        if (previous is not null && previous.Scorer != model.Scorer) DisposeLater(previous);
     }
 
     /// <summary>A replaced session is disposed after a grace period, so requests that took it finish first.</summary>
-    static void Retire(DeployedModel model) =>
+    static void DisposeLater(DeployedModel model) =>
         _ = Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => model.Scorer.Dispose(), TaskScheduler.Default);
 
     /// <summary>A canary: a newer version answering a share of requests beside production, and how many it has answered.</summary>
@@ -168,7 +198,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     {
         if (_shadows.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
         var shadow = new Shadow(await LoadAsync(pipeline, version, runId, ct));
-        if (_shadows.TryGetValue(pipeline, out var replaced)) Retire(replaced.Model);
+        if (_shadows.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _shadows[pipeline] = shadow;
         logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);
         return shadow;
@@ -192,7 +222,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         if (_canaries.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
         var model = await LoadAsync(pipeline, version, runId, ct);
         var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, clock.GetUtcNow());
-        if (_canaries.TryGetValue(pipeline, out var replaced)) Retire(replaced.Model);
+        if (_canaries.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _canaries[pipeline] = canary;
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
         return canary;
@@ -212,7 +242,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     public DeployedModel? RollBack(string pipeline, Guid runId)
     {
         if (!_canaries.TryGetValue(pipeline, out var canary) || canary.Model.RunId != runId || !_canaries.TryRemove(pipeline, out _)) return null;
-        Retire(canary.Model);
+        DisposeLater(canary.Model);
         logger.LogWarning("Canary {Pipeline} v{Version} rolled back", pipeline, canary.Model.Version);
         return canary.Model;
     }
@@ -244,7 +274,8 @@ public sealed class DeploymentRestorer(ModelCatalog catalog, IArtifactStore stor
             try
             {
                 var record = await store.GetJsonAsync<DeploymentRecord>(key, ct);
-                await catalog.DeployAsync(record.Pipeline, record.Version, record.RunId, ct);
+                if (record.Retired is { } retired) catalog.RestoreRetired(record.Pipeline, retired);
+                else await catalog.DeployAsync(record.Pipeline, record.Version, record.RunId, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -62,7 +62,7 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
             .WithMessage((s, kv) => $"'{kv.Key}' is not a hyperparameter of {s.Trainer.Name}. Known: {string.Join(", ", s.Trainer.Name == "Linear" ? LinearHyperparameters : TreeHyperparameters)}.");
         RuleForEach(s => s.Trainer.Hyperparameters).Must(kv => double.IsFinite(kv.Value) && kv.Value > 0)
             .WithMessage((_, kv) => $"Hyperparameter '{kv.Key}' must be a positive number, not {kv.Value}.");
-        RuleForEach(s => s.Trainer.Hyperparameters).Must(kv => kv.Key is "learningRate" || kv.Value == Math.Round(kv.Value) && kv.Value <= 1_000_000)
+        RuleForEach(s => s.Trainer.Hyperparameters).Must(kv => kv.Key is "learningRate" or "rowFraction" || kv.Value == Math.Round(kv.Value) && kv.Value <= 1_000_000)
             .WithMessage((_, kv) => $"Hyperparameter '{kv.Key}' must be a whole number up to 1,000,000, not {kv.Value}.");
         RuleFor(s => s.Trainer.Hyperparameters).Must(h => !(h.ContainsKey("maxDepth") && h.ContainsKey("numberOfLeaves")))
             .WithMessage("Give maxDepth or numberOfLeaves, not both: maxDepth d means at most 2^d leaves.");
@@ -72,6 +72,10 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
             .WithMessage("threads is at most 256.");
         RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("learningRate", out var r) || r <= 1)
             .WithMessage("learningRate must be in (0, 1].");
+        RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("rowFraction", out var r) || r <= 1)
+            .WithMessage("rowFraction (the share of rows each tree learns from) must be in (0, 1].");
+        RuleFor(s => s.Trainer.Hyperparameters).Must(h => !h.TryGetValue("maxBins", out var b) || b is >= 2 and <= 1024)
+            .WithMessage("maxBins (histogram bins per feature) must be between 2 and 1024.");
 
         RuleForEach(s => s.Features.Categorical.Concat(s.Features.Hashed)).Must(c => !string.IsNullOrWhiteSpace(c))
             .OverridePropertyName("features").WithMessage("features.categorical and features.hashed name columns; an empty name is not one.");

@@ -41,8 +41,8 @@ public sealed class RegistryStore
     /// <summary>How far along a run is; a status only moves forward, so late or redelivered events never rewind it.</summary>
     static readonly Dictionary<string, int> Rank = new()
     {
-        ["requested"] = 0, ["validating"] = 1, ["training"] = 2, ["gating"] = 3, ["deploying"] = 4,
-        ["deployed"] = 9, ["rejected"] = 9, ["model-rejected"] = 9, ["rolled-back"] = 9, ["failed"] = 10,
+        ["requested"] = 0, ["validating"] = 1, ["training"] = 2, ["gating"] = 3, ["deploying"] = 4, ["approved"] = 4,
+        ["deployed"] = 9, ["rejected"] = 9, ["model-rejected"] = 9, ["rolled-back"] = 9, ["retired"] = 9, ["failed"] = 10,
     };
 
     static readonly string RankSql = "CASE status " + string.Join(" ", Rank.Select(kv => $"WHEN '{kv.Key}' THEN {kv.Value}")) + " ELSE 0 END";
@@ -262,12 +262,15 @@ public sealed class RegistryStore
     }
 
     /// <summary>The deployment that was live at <paramref name="at"/>: the last "deployed" entry at or before it.</summary>
+    /// <summary>Whether the pipeline's last deployment event is a retirement: nothing of it serves until a person promotes a version.</summary>
+    public bool IsRetired(string pipeline) => ServedAt(pipeline, DateTimeOffset.MaxValue) is { Kind: "retired" };
+
     public ModelLogEntry? ServedAt(string pipeline, DateTimeOffset at)
     {
         using var c = Open();
         using var cmd = Command(c, """
             SELECT id, pipeline, version, kind, at, actor, reason, detail FROM model_log
-            WHERE pipeline = @p AND kind = 'deployed' AND at <= @t ORDER BY at DESC, id DESC LIMIT 1
+            WHERE pipeline = @p AND kind IN ('deployed', 'retired') AND at <= @t ORDER BY at DESC, id DESC LIMIT 1
             """, ("@p", pipeline), ("@t", at.ToUniversalTime().ToString("O")));
         using var r = cmd.ExecuteReader();
         return r.Read()
@@ -371,6 +374,21 @@ public sealed class RegistryStore
                 INSERT INTO aliases(pipeline, alias, version, updated_at) VALUES(@p, @a, @v, @at)
                 ON CONFLICT(pipeline, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at
                 """, ("@p", pipeline), ("@a", alias), ("@v", version), ("@at", _clock.GetUtcNow().ToString("O")));
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
+    /// <summary>Takes an alias off whatever version holds it (a retired pipeline has no champion).</summary>
+    public async Task RemoveAliasAsync(string pipeline, string alias)
+    {
+        await _write.WaitAsync();
+        try
+        {
+            using var c = Open();
+            Exec(c, "DELETE FROM aliases WHERE pipeline = @p AND alias = @a", ("@p", pipeline), ("@a", alias));
         }
         finally
         {

@@ -72,7 +72,10 @@ public static class ModelTrainer
         var split = ml.Data.TrainTestSplit(all, spec.Trainer.TestFraction, seed: spec.Trainer.Seed);
 
         var stopwatch = Stopwatch.StartNew();
-        var model = Estimator(ml, spec, layout, task).Fit(split.TrainSet);
+        var model = Estimator(ml, spec, layout, task, rows - testRows).Fit(split.TrainSet);
+        if (Trainers.NeedsCalibration(spec.Trainer, task))
+            model = model.Append(ml.BinaryClassification.Calibrators.Platt(labelColumnName: "Positive")
+                .Fit(model.Transform(CalibrationSample(ml, split.TrainSet, rows - testRows, spec.Trainer.Seed))));
         stopwatch.Stop();
 
         using var zip = new MemoryStream();
@@ -157,7 +160,12 @@ public static class ModelTrainer
     }
 
     /// <summary>The transforms the spec declares, then the trainer, as one estimator whose every step exports to ONNX.</summary>
-    static IEstimator<ITransformer> Estimator(MLContext ml, PipelineSpec spec, FeatureLayout layout, ModelTask task)
+    /// <summary>A seeded random subset of at most <see cref="Trainers.CalibrationRows"/> training rows.</summary>
+    static IDataView CalibrationSample(MLContext ml, IDataView train, int trainRows, int seed) =>
+        trainRows <= Trainers.CalibrationRows ? train
+            : ml.Data.TrainTestSplit(train, testFraction: 1 - (double)Trainers.CalibrationRows / trainRows, seed: seed + 1).TrainSet;
+
+    static IEstimator<ITransformer> Estimator(MLContext ml, PipelineSpec spec, FeatureLayout layout, ModelTask task, int trainRows)
     {
         var f = spec.Features;
         var parts = new List<string>();
@@ -188,7 +196,7 @@ public static class ModelTrainer
         }
         pipeline = pipeline.Append(ml.Transforms.Concatenate(FeatureVector, [.. parts]));
         if (spec.Trainer.Name == "Linear") pipeline = pipeline.Append(ml.Transforms.NormalizeMinMax(FeatureVector));
-        var trainer = Trainers.Create(ml, spec.Trainer, task, FeatureVector);
+        var trainer = Trainers.Create(ml, spec.Trainer, task, FeatureVector, trainRows);
         pipeline = pipeline.Append(trainer);
         if (task == ModelTask.Multiclass) pipeline = pipeline.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
         return pipeline;

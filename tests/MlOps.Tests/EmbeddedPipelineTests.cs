@@ -464,6 +464,68 @@ public class EmbeddedPipelineTests
         Assert.All(after, a => Assert.Equal("2", a.GetProperty("model_version").GetString()));
     }
 
+    [Fact]
+    public async Task ARetiredModelIsUnloadedAndStaysRetiredAcrossApprovalsAndRestartsUntilAPersonPromotesAVersion()
+    {
+        const string spec = """{"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1}}""";
+        var mlops = await EmbeddedApp.StartAsync();
+        try
+        {
+            async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/retiring",
+                new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+            await PutSpec(42);
+            await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "retiring", TestInfra.Sample("classification.csv")), RunTimeout, "deployed");
+            Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);
+
+            Assert.Equal(HttpStatusCode.BadRequest, (await mlops.Client.PostAsJsonAsync("/models/retiring/retire", new { reason = " " })).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.PostAsJsonAsync("/models/never-served/retire", new { reason = "cleanup" })).StatusCode);
+            var retire = await mlops.Client.PostAsJsonAsync("/models/retiring/retire", new { reason = "product withdrawn", by = "oncall" });
+            Assert.Equal(HttpStatusCode.Accepted, retire.StatusCode);
+
+            // Unloaded: readiness, metadata and infer say it was retired, by whom, and what brings it back.
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode == HttpStatusCode.NotFound);
+            var infer = await mlops.Client.PostAsJsonAsync("/v2/models/retiring/infer", new { inputs = Array.Empty<object>() });
+            Assert.Equal(HttpStatusCode.NotFound, infer.StatusCode);
+            var error = (await infer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
+            Assert.Contains("was retired", error);
+            Assert.Contains("oncall", error);
+            Assert.Contains("aliases/champion", error);
+            await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement[]>("/models/retiring/log"))!.Any(e => e.GetProperty("kind").GetString() == "retired"));
+            Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/models/retiring/aliases/champion")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync($"/models/retiring/served?at={DateTimeOffset.UtcNow.AddSeconds(1):O}".Replace("+", "%2B"))).StatusCode);
+
+            // A new version passes the gate, but a retired pipeline is not served again by an approval.
+            await PutSpec(43);
+            var v2 = await PipelineCalls.UploadAsync(mlops.Client, "retiring", TestInfra.Sample("classification.csv"));
+            await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "approved");
+            await Task.Delay(500);
+            Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);
+
+            // Nor by a restart of the service.
+            var paths = new Dictionary<string, string?>
+            {
+                ["Artifacts:Path"] = Path.Combine(mlops.DataPath, "artifacts"),
+                ["Registry:Database"] = Path.Combine(mlops.DataPath, "registry.db"),
+            };
+            await mlops.DisposeAsync();
+            mlops = await EmbeddedApp.StartAsync(paths);
+            await Task.Delay(500);
+            var afterRestart = await mlops.Client.GetAsync("/v2/models/retiring/ready");
+            Assert.Equal(HttpStatusCode.NotFound, afterRestart.StatusCode);
+            Assert.Contains("was retired", await afterRestart.Content.ReadAsStringAsync());
+
+            // A person's promotion serves it again.
+            var promote = await mlops.Client.PutAsJsonAsync("/models/retiring/aliases/champion", new { version = 2, reason = "relaunched", by = "product" });
+            Assert.Equal(HttpStatusCode.Accepted, promote.StatusCode);
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/retiring/ready")).IsSuccessStatusCode);
+            Assert.Equal("2", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/retiring/ready")).GetProperty("version").GetString());
+        }
+        finally
+        {
+            await mlops.DisposeAsync();
+        }
+    }
+
     /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
     static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
     {
@@ -587,6 +649,12 @@ public class EmbeddedPipelineTests
         var policyBody = await policy.Content.ReadAsStringAsync();
         foreach (var reason in new[] { "can never (or always) be crossed", "drift.method 'vibes'", "drift.features['x']", "not a cron expression", "triggers.scheduleMode" })
             Assert.Contains(reason, policyBody);
+        var trees = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent(
+            """{"trainer":{"name":"FastForest","hyperparameters":{"rowFraction":1.5,"maxBins":1,"leaves":3}}}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, trees.StatusCode);
+        var treesBody = await trees.Content.ReadAsStringAsync();
+        foreach (var reason in new[] { "rowFraction (the share of rows each tree learns from) must be in (0, 1]", "maxBins (histogram bins per feature) must be between 2 and 1024", "'leaves' is not a hyperparameter of FastForest" })
+            Assert.Contains(reason, treesBody);
         var malformed = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent("{not json", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
     }

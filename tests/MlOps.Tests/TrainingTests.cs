@@ -110,6 +110,21 @@ public class TrainingTests
         Assert.NotEqual(first.Card.ModelSha256, otherSeed.Card.ModelSha256); // the seed is part of what makes the model
     }
 
+    [Theory]
+    [InlineData("FastForest")]
+    [InlineData("FastTree")]
+    [InlineData("LightGbm")]
+    public void RowFractionAndMaxBinsReachTheTrainer(string trainer)
+    {
+        var spec = new PipelineSpec { Target = "target", Trainer = new TrainerSpec { Name = trainer } };
+        var plain = Train(spec, Sample("classification.csv"));
+        var bagged = Train(spec with { Trainer = spec.Trainer with { Hyperparameters = new() { ["rowFraction"] = 0.5 } } }, Sample("classification.csv"));
+        var coarse = Train(spec with { Trainer = spec.Trainer with { Hyperparameters = new() { ["maxBins"] = 4 } } }, Sample("classification.csv"));
+        Assert.NotEqual(plain.Card.ModelSha256, bagged.Card.ModelSha256);
+        Assert.NotEqual(plain.Card.ModelSha256, coarse.Card.ModelSha256);
+        Assert.True(bagged.Card.Metrics["accuracy"] > 0.7, $"{trainer} with rowFraction 0.5: accuracy {bagged.Card.Metrics["accuracy"]}");
+    }
+
     [Fact]
     public void CategoricalImputedAndHashedFeaturesAreInsideTheOnnxGraph()
     {

@@ -36,7 +36,7 @@ public static class InferenceApi
     static IResult ServerMetadata() => TypedResults.Ok(new { name = "mlops-deploy", version = MlOps.ServiceDefaults.CodeVersion.Current, extensions = Array.Empty<string>() });
 
     static IResult ModelReady(string name, ModelCatalog catalog) =>
-        catalog.Get(name) is { } m ? TypedResults.Ok(new { name, version = m.Version.ToString(), ready = true }) : Error(404, UnknownModel(name));
+        catalog.Get(name) is { } m ? TypedResults.Ok(new { name, version = m.Version.ToString(), ready = true }) : Error(404, UnknownModel(name, catalog));
 
     /// <summary>The production or canary model with this version, or null.</summary>
     static DeployedModel? Version(ModelCatalog catalog, string name, string version) =>
@@ -58,10 +58,12 @@ public static class InferenceApi
                 agreed = s.Agreed, agreement = s.Compared == 0 ? (double?)null : Math.Round((double)s.Agreed / s.Compared, 6), failed = s.Failed })
             : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no shadow.");
 
-    static string UnknownModel(string name) => $"Model '{(name.Length > 80 ? name[..80] + "…" : name)}' is not served. A pipeline's model is served once a version passes the gate.";
+    static string UnknownModel(string name, ModelCatalog catalog) => catalog.RetiredOf(name) is { } r
+        ? $"Model '{name}' was retired at {r.At:O} by {r.By} ({r.Reason}); v{r.Version} was the last version served. Promote a version (PUT /models/{name}/aliases/champion on the registry) to serve it again."
+        : $"Model '{(name.Length > 80 ? name[..80] + "…" : name)}' is not served. A pipeline's model is served once a version passes the gate.";
 
     static IResult ModelMetadata(string name, ModelCatalog catalog) =>
-        catalog.Get(name) is { } m ? Metadata(name, m, catalog.CanaryOf(name)?.Model) : Error(404, UnknownModel(name));
+        catalog.Get(name) is { } m ? Metadata(name, m, catalog.CanaryOf(name)?.Model) : Error(404, UnknownModel(name, catalog));
 
     static IResult Metadata(string name, DeployedModel m, DeployedModel? canary = null)
     {
@@ -110,7 +112,7 @@ public static class InferenceApi
         // Take the model once: a swap during this request does not change who answers it. With a canary, the request's key
         // (X-Request-Key) keeps a caller on one version; without one, each request is routed by chance.
         var model = pinned ?? catalog.Route(name, http.Request.Headers["X-Request-Key"].FirstOrDefault());
-        if (model is null) return Error(404, UnknownModel(name));
+        if (model is null) return Error(404, UnknownModel(name, catalog));
         var limit = options.Value.MaxRequestBytes;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
         if (http.Request.ContentLength > limit) return Error(413, $"The request body is {http.Request.ContentLength} bytes; the limit is {limit}.");

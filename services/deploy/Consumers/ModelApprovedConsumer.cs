@@ -10,6 +10,7 @@ namespace MlOps.Deploy.Consumers;
 /// canary beside it (promoted later by <see cref="CanaryJudge"/>); otherwise straight to production, announced with
 /// ModelDeployed. Idempotent on the version, and only forward: an approval of a version older than the one serving (a late or
 /// redelivered message) changes nothing; going back is a rollback, asked for explicitly (<see cref="DeploymentRequested"/>).
+/// A retired pipeline stays retired: approvals are not deployed until a person promotes a version.
 /// </summary>
 public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore store, ILogger<ModelApprovedConsumer> logger) : IConsumer<ModelApproved>
 {
@@ -17,6 +18,12 @@ public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore s
     {
         var m = context.Message;
         var ct = context.CancellationToken;
+        if (catalog.RetiredOf(m.Pipeline) is { } retired)
+        {
+            logger.LogWarning("Approval of {Pipeline} v{Version} not deployed: the pipeline was retired at {At} by {By}; a person's promotion serves it again",
+                m.Pipeline, m.Version, retired.At, retired.By);
+            return;
+        }
         if (catalog.Get(m.Pipeline) is { } serving && serving.Version > m.Version)
         {
             logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{Serving} is newer and serving", m.Pipeline, m.Version, serving.Version);

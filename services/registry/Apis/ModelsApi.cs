@@ -15,6 +15,9 @@ public record AliasMove(int? Version, string? Reason, string? By, string? Overri
 /// <summary>A rollback to the previous champion: why and who.</summary>
 public record RollbackRequest(string? Reason, string? By);
 
+/// <summary>Retiring a pipeline's model: why and who.</summary>
+public record RetireRequest(string? Reason, string? By);
+
 /// <summary>What served a model at a time: the version, its run, and the log entry of that deployment.</summary>
 public record ServedAnswer(string Pipeline, DateTimeOffset At, int Version, Guid RunId, DateTimeOffset DeployedAt, ModelLogEntry Deployment);
 
@@ -34,6 +37,7 @@ public static partial class ModelsApi
         group.MapGet("/log", GetLog);
         group.MapGet("/served", Served);
         group.MapPost("/rollback", Rollback);
+        group.MapPost("/retire", Retire);
         return group;
     }
 
@@ -112,7 +116,7 @@ public static partial class ModelsApi
     {
         if (!PipelineName.IsValid(pipeline)) return BadName();
         if (at is null || !RegistryApi.TryTime(at, out var time)) return Problem(400, "Invalid time", "at must be an ISO 8601 time, e.g. 2026-11-27T14:00:00Z.");
-        return registry.ServedAt(pipeline, time!.Value) is { Version: int version } entry
+        return registry.ServedAt(pipeline, time!.Value) is { Kind: "deployed", Version: int version } entry
             ? TypedResults.Ok(new ServedAnswer(pipeline, time.Value, version, entry.Detail.GetProperty("runId").GetGuid(), entry.At, entry))
             : Problem(404, "Nothing served", $"No version of '{pipeline}' was serving at {time:O}.");
     }
@@ -132,6 +136,23 @@ public static partial class ModelsApi
         await registry.LogAsync(pipeline, version, "rollback-requested", by, reason, new { from = current.Version, to = version });
         await publish.Publish(new DeploymentRequested(target.RunId, pipeline, version, ArtifactKeys.Onnx(target.RunId), target.ModelSha256, "rollback", reason, by), ct);
         return TypedResults.Accepted($"/models/{pipeline}/aliases/champion", target);
+    }
+
+    /// <summary>
+    /// POST /models/{p}/retire — stop serving the pipeline's model and unload it (202; deploy answers with ModelRetired, which
+    /// logs "retired" and takes the champion alias off). It stays retired until a person promotes a version again.
+    /// </summary>
+    public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Retire(string pipeline, RetireRequest? request,
+        RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
+    {
+        if (!PipelineName.IsValid(pipeline)) return BadName();
+        var reason = request?.Reason?.Trim();
+        if (string.IsNullOrEmpty(reason) || reason.Length > 2000) return Problem(400, "A reason is required", "Retiring a model needs a reason of 1 to 2000 characters: {\"reason\": \"why\", \"by\": \"who\"}.");
+        if (registry.Champion(pipeline) is not { } current) return Problem(404, "Nothing to retire", $"'{pipeline}' has no champion: nothing of it is served.");
+        var by = Who(request!.By, http);
+        await registry.LogAsync(pipeline, current.Version, "retire-requested", by, reason, new { version = current.Version });
+        await publish.Publish(new RetirementRequested(current.RunId, pipeline, current.Version, reason, by), ct);
+        return TypedResults.Accepted($"/models/{pipeline}/log", current);
     }
 
     /// <summary>Approves a version the gate rejected. A reason is required; the override is recorded and the version is deployed.</summary>

@@ -11,7 +11,7 @@ namespace MlOps.Registry.Consumers;
 public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
     IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>,
-    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>
+    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>
 {
     public async Task Consume(ConsumeContext<DeploymentRolledBack> c)
     {
@@ -43,12 +43,29 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataRejected), "rejected", c.Message,
             new RunFacts(Error: string.Join(" ", c.Message.Reasons)));
 
+    /// <summary>An approved version deploys, unless its pipeline was retired: then it waits, "approved", for a person's promotion.</summary>
     public Task Consume(ConsumeContext<ModelApproved> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelApproved), "deploying", c.Message);
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelApproved), registry.IsRetired(c.Message.Pipeline) ? "approved" : "deploying", c.Message);
 
     public Task Consume(ConsumeContext<ModelRejected> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelRejected), "model-rejected", c.Message,
             new RunFacts(Error: string.Join(" ", c.Message.Reasons)));
+
+    public async Task Consume(ConsumeContext<ModelRetired> c)
+    {
+        var m = c.Message;
+        if (!registry.Log(m.Pipeline, "retired").Any(e => e.At == m.RetiredAt)) // else a redelivery
+        {
+            await registry.LogAsync(m.Pipeline, m.Version, "retired", m.By, m.Reason, new { runId = m.RunId }, m.RetiredAt);
+            if (registry.Champion(m.Pipeline)?.Version == m.Version)
+            {
+                await registry.RemoveAliasAsync(m.Pipeline, "champion");
+                await registry.LogAsync(m.Pipeline, m.Version, "alias-moved", "deploy", "the pipeline was retired: nothing serves",
+                    new { alias = "champion", from = m.Version, to = (int?)null });
+            }
+        }
+        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelRetired), "retired", m);
+    }
 
     public async Task Consume(ConsumeContext<ModelDeployed> c)
     {
