@@ -54,7 +54,7 @@ public static class CanaryVerdict
 }
 
 /// <summary>The record of what serves each pipeline, kept in the store so a restarted deploy serves the same versions.</summary>
-public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null);
+public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null, int? RolledBack = null);
 
 /// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
 public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);
@@ -92,10 +92,17 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         DisposeLater(model);
         var retirement = new Retirement(model.Version, model.RunId, clock.GetUtcNow(), by, reason);
         _retired[pipeline] = retirement;
-        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt, retirement), ct);
+        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt, retirement, RolledBack(pipeline)), ct);
         logger.LogWarning("{Pipeline} retired by {By}: v{Version} unloaded ({Reason})", pipeline, by, model.Version, reason);
         return retirement;
     }
+
+    readonly ConcurrentDictionary<string, int> _rolledBack = new(StringComparer.Ordinal);
+
+    /// <summary>The newest version of the pipeline that was rolled back (a canary, or production by a person's older pick): approvals of it or older change nothing.</summary>
+    public int? RolledBack(string pipeline) => _rolledBack.TryGetValue(pipeline, out var v) ? v : null;
+
+    public void NoteRolledBack(string pipeline, int version) => _rolledBack.AddOrUpdate(pipeline, version, (_, old) => Math.Max(old, version));
 
     public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
@@ -103,9 +110,14 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         var model = await LoadAsync(pipeline, version, runId, ct);
         Serve(model);
         _retired.TryRemove(pipeline, out _);
-        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, version, runId, model.DeployedAt), ct);
+        await SaveAsync(model, ct);
         return model;
     }
+
+    /// <summary>What serves the pipeline, and what was rolled back, as a restarted deploy must find it.</summary>
+    public async Task SaveAsync(DeployedModel model, CancellationToken ct) =>
+        await store.PutJsonAsync($"deployments/{model.Pipeline}.json",
+            new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, RolledBack: RolledBack(model.Pipeline)), ct);
 
     async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
@@ -234,7 +246,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         if (!_canaries.TryRemove(pipeline, out var canary)) return null;
         var model = canary.Model with { DeployedAt = clock.GetUtcNow() };
         Serve(model);
-        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt), ct);
+        await SaveAsync(model, ct);
         return model;
     }
 
@@ -243,6 +255,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     {
         if (!_canaries.TryGetValue(pipeline, out var canary) || canary.Model.RunId != runId || !_canaries.TryRemove(pipeline, out _)) return null;
         DisposeLater(canary.Model);
+        NoteRolledBack(pipeline, canary.Model.Version);
         logger.LogWarning("Canary {Pipeline} v{Version} rolled back", pipeline, canary.Model.Version);
         return canary.Model;
     }
@@ -274,6 +287,7 @@ public sealed class DeploymentRestorer(ModelCatalog catalog, IArtifactStore stor
             try
             {
                 var record = await store.GetJsonAsync<DeploymentRecord>(key, ct);
+                if (record.RolledBack is int rolledBack) catalog.NoteRolledBack(record.Pipeline, rolledBack);
                 if (record.Retired is { } retired) catalog.RestoreRetired(record.Pipeline, retired);
                 else await catalog.DeployAsync(record.Pipeline, record.Version, record.RunId, ct);
             }

@@ -380,6 +380,12 @@ public class EmbeddedPipelineTests
         Assert.All(after, a => Assert.Equal("1", a.GetProperty("model_version").GetString()));
         Assert.Equal(0, (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=canary&trigger=performance")).GetArrayLength());
         Assert.Equal(1, (await mlops.Client.GetFromJsonAsync<JsonElement>("/models/canary/aliases/champion")).GetProperty("version").GetInt32());
+
+        // A redelivered approval of v2 does not start the rolled-back canary again.
+        var version2 = rolledBack.GetProperty("version");
+        await mlops.Service<MassTransit.IBus>().Publish(new MlOps.Contracts.ModelApproved(v2, "canary", 2, ArtifactKeys.Onnx(v2), version2.GetProperty("modelSha256").GetString()!, ["redelivered"]));
+        await Task.Delay(1000);
+        Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/canary/versions/2/ready")).StatusCode);
     }
 
     [Fact]

@@ -270,6 +270,12 @@ public static class SystemFlow
         var history = await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/champion/history");
         Assert.Equal([1, 2, 3, 2], history.EnumerateArray().Select(e => e.GetProperty("detail").GetProperty("to").GetInt32()));
 
+        // A late or redelivered approval of the rolled-back v3 does not bring it back.
+        var v3 = third.GetProperty("version");
+        await publish(new Contracts.ModelApproved(thirdRun, pipeline, 3, ArtifactKeys.Onnx(thirdRun), v3.GetProperty("modelSha256").GetString()!, ["redelivered"]));
+        await Task.Delay(1000);
+        Assert.Equal("2", (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
+
         // Redelivered events add nothing: no second version, no second deployment entry.
         var versionsBefore = (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions")).GetArrayLength();
         var logBefore = (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log")).GetArrayLength();

@@ -11,6 +11,8 @@ public sealed class DeploymentRequestedConsumer(ModelCatalog catalog, ILogger<De
     {
         var m = context.Message;
         logger.LogInformation("{Kind} of {Pipeline} to v{Version} requested by {By}: {Reason}", m.Kind, m.Pipeline, m.Version, m.By, m.Reason);
+        // A person serving an older version rolls the newer one back: a late or redelivered approval of it must not undo that.
+        if (catalog.Get(m.Pipeline) is { } serving && serving.Version > m.Version) catalog.NoteRolledBack(m.Pipeline, serving.Version);
         var model = await catalog.DeployAsync(m.Pipeline, m.Version, m.RunId, context.CancellationToken);
         await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), context.CancellationToken);
     }

@@ -10,7 +10,8 @@ namespace MlOps.Deploy.Consumers;
 /// canary beside it (promoted later by <see cref="CanaryJudge"/>); otherwise straight to production, announced with
 /// ModelDeployed. Idempotent on the version, and only forward: an approval of a version older than the one serving (a late or
 /// redelivered message) changes nothing; going back is a rollback, asked for explicitly (<see cref="DeploymentRequested"/>).
-/// A retired pipeline stays retired: approvals are not deployed until a person promotes a version.
+/// A retired pipeline stays retired: approvals are not deployed until a person promotes a version. Nor is an approval of a
+/// version that was rolled back (or of an older one): a redelivered approval must not undo a rollback.
 /// </summary>
 public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore store, ILogger<ModelApprovedConsumer> logger) : IConsumer<ModelApproved>
 {
@@ -22,6 +23,11 @@ public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore s
         {
             logger.LogWarning("Approval of {Pipeline} v{Version} not deployed: the pipeline was retired at {At} by {By}; a person's promotion serves it again",
                 m.Pipeline, m.Version, retired.At, retired.By);
+            return;
+        }
+        if (catalog.RolledBack(m.Pipeline) is int rolledBack && rolledBack >= m.Version)
+        {
+            logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{RolledBack} was rolled back; serve it again by promoting it", m.Pipeline, m.Version, rolledBack);
             return;
         }
         if (catalog.Get(m.Pipeline) is { } serving && serving.Version > m.Version)
