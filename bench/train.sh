@@ -18,7 +18,7 @@ for i in $(seq 1 "$RUNS"); do
   echo "round $i/$RUNS"
   $PY bench/train_sklearn.py run "$WORK/train.csv" hgb >> "$OUT"
   $BENCH LightGbm >> "$OUT"
-  $BENCH LightGbm threads=2 >> "$OUT"
+  $BENCH LightGbm threads=1 >> "$OUT"
   $BENCH FastForest numberOfTrees=100 maxDepth=10 >> "$OUT"
 done
 echo "scikit-learn's forest (about two minutes)"

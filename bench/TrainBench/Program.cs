@@ -68,6 +68,7 @@ public static class Program
     static async Task Save(IArtifactStore store, Guid runId, TrainedModel model)
     {
         var ct = CancellationToken.None;
+        await store.PutAsync(ArtifactKeys.Model(runId), new MemoryStream(model.ModelZip), "application/zip", ct);
         await store.PutAsync(ArtifactKeys.Onnx(runId), new MemoryStream(model.Onnx), "application/octet-stream", ct);
         await store.PutAsync(ArtifactKeys.Holdout(runId), new MemoryStream(model.HoldoutCsv), "text/csv", ct);
         await store.PutAsync(ArtifactKeys.HoldoutPredictions(runId), new MemoryStream(model.PredictionsCsv), "text/csv", ct);

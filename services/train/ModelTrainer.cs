@@ -307,7 +307,11 @@ public static class ModelTrainer
         return (got, maxDifference);
     }
 
-    /// <summary>SHA-256 over the zip's entries (name and bytes, in name order): stable where the container's bytes are not.</summary>
+    /// <summary>
+    /// SHA-256 over the zip's entries (name and bytes, in name order): stable where the container's bytes are not. LightGbm's
+    /// predictor records the parameter string it trained with, thread count included; the trees do not depend on that count
+    /// (deterministic, column-wise training: TrainingTests), so the hash leaves " nthread=N" out and names the same model on any machine.
+    /// </summary>
     public static string ContentHash(byte[] modelZip)
     {
         using var archive = new ZipArchive(new MemoryStream(modelZip), ZipArchiveMode.Read);
@@ -318,9 +322,21 @@ public static class ModelTrainer
             using var content = entry.Open();
             var buffer = new MemoryStream();
             content.CopyTo(buffer);
-            hash.AppendData(BitConverter.GetBytes(buffer.Length));
-            hash.AppendData(buffer.ToArray());
+            var bytes = WithoutThreadCount(buffer.ToArray());
+            hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+            hash.AppendData(bytes);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    static readonly byte[] ThreadCount = System.Text.Encoding.Unicode.GetBytes(" nthread=");
+
+    static byte[] WithoutThreadCount(byte[] bytes)
+    {
+        var at = bytes.AsSpan().IndexOf(ThreadCount);
+        if (at < 0) return bytes;
+        var end = at + ThreadCount.Length;
+        while (end + 1 < bytes.Length && bytes[end] is >= (byte)'0' and <= (byte)'9' && bytes[end + 1] == 0) end += 2;
+        return [.. bytes.AsSpan(0, at), .. bytes.AsSpan(end)];
     }
 }

@@ -9,8 +9,8 @@ namespace MlOps.Train;
 /// The spec's trainer as an ML.NET estimator for the task. Hyperparameters (defaults close to scikit-learn's
 /// HistGradientBoosting: 100 trees, 31 leaves, rate 0.1, 20 rows per leaf):
 /// numberOfTrees (scikit-learn's n_estimators), numberOfLeaves, maxDepth, learningRate, minimumExampleCountPerLeaf,
-/// maximumNumberOfIterations (Linear), threads (LightGbm: its model depends on the thread count, so it is part of the spec;
-/// default 1), rowFraction (rows per tree; FastForest 0.4 from 100,000 training rows and 0.7 below, others 1), maxBins
+/// maximumNumberOfIterations (Linear), threads (LightGbm's cores, default all: it trains deterministically, column-wise, so the
+/// trees are the same on any count, and the model hash leaves the count out), rowFraction (rows per tree; FastForest 0.4 from 100,000 training rows and 0.7 below, others 1), maxBins
 /// (FastForest 63, others 255). ML.NET's trees grow leaf by leaf, not level by level, and have no depth limit, so
 /// <c>maxDepth</c> d is mapped to at most 2^d leaves: the leaf count of a full tree of depth d. The trees then have no
 /// more leaves than scikit-learn's, but one branch may go deeper than d while others stay shallower.
@@ -21,12 +21,13 @@ public static class Trainers
     {
         var h = new Hyper(spec.Hyperparameters, trainRows);
         var label = task switch { ModelTask.Binary => "Positive", ModelTask.Regression => "Value", _ => "LabelKey" };
-        // LightGbm's result depends on its thread count, so the count is a hyperparameter (default 1) recorded with the spec.
+        // LightGbm runs deterministic and column-wise (each feature's histogram summed by one thread, in row order), so its trees
+        // do not depend on the thread count: `threads` only limits the cores it uses (default: all of them).
         LightGbmBinaryTrainer.Options BinaryGbm() => new()
         {
             LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
             LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = h.Threads,
-            MaximumBinCountPerFeature = h.MaxBins(), Booster = h.GbmBooster(),
+            MaximumBinCountPerFeature = h.MaxBins(), Booster = h.GbmBooster(), Deterministic = true, ForceColumnWise = true,
         };
         FastTreeBinaryTrainer.Options BinaryTree() => new()
         {
@@ -53,7 +54,7 @@ public static class Trainers
             {
                 LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
                 LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = h.Threads,
-            MaximumBinCountPerFeature = h.MaxBins(), Booster = h.GbmBooster(),
+            MaximumBinCountPerFeature = h.MaxBins(), Booster = h.GbmBooster(), Deterministic = true, ForceColumnWise = true,
             }),
             (ModelTask.Multiclass, "FastTree") => ml.MulticlassClassification.Trainers.OneVersusAll(
                 ml.BinaryClassification.Trainers.FastTree(BinaryTree()), label, maximumCalibrationExampleCount: CalibrationRows),
@@ -65,7 +66,7 @@ public static class Trainers
             {
                 LabelColumnName = label, FeatureColumnName = features, NumberOfIterations = h.Trees, NumberOfLeaves = h.Leaves,
                 LearningRate = h.LearningRate, MinimumExampleCountPerLeaf = h.MinPerLeaf, Seed = spec.Seed, NumberOfThreads = h.Threads,
-            MaximumBinCountPerFeature = h.MaxBins(), Booster = h.GbmBooster(),
+            MaximumBinCountPerFeature = h.MaxBins(), Booster = h.GbmBooster(), Deterministic = true, ForceColumnWise = true,
             }),
             (ModelTask.Regression, "FastTree") => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
             {
@@ -101,7 +102,7 @@ public static class Trainers
         public double LearningRate => values.GetValueOrDefault("learningRate", 0.1);
         public int MinPerLeaf => Int("minimumExampleCountPerLeaf", 20);
         public int Iterations => Int("maximumNumberOfIterations", 100);
-        public int Threads => Int("threads", 1);
+        public int Threads => Int("threads", Environment.ProcessorCount);
 
         /// <summary>
         /// The share of rows each tree learns from (bagging, which decorrelates a forest's trees). FastForest: 0.4 from 100,000

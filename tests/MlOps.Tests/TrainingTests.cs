@@ -111,6 +111,26 @@ public class TrainingTests
     }
 
     [Theory]
+    [InlineData("classification.csv", "Binary")]
+    [InlineData("iris.csv", "Multiclass")]
+    [InlineData("regression", "Regression")]
+    public void LightGbmGivesTheSameModelOnAnyThreadCount(string data, string task)
+    {
+        var csv = data == "regression" ? RegressionCsv() : Sample(data);
+        var models = new[] { 1, 2, 4 }.Select(threads => Train(new PipelineSpec
+        {
+            Task = Enum.Parse<ModelTask>(task),
+            Target = data == "classification.csv" ? "target" : null,
+            Trainer = new TrainerSpec { Name = "LightGbm", Hyperparameters = new() { ["threads"] = threads } },
+        }, csv)).ToList();
+        Assert.All(models, m => Assert.Equal(models[0].Card.ModelSha256, m.Card.ModelSha256));
+        Assert.All(models, m => Assert.Equal(models[0].PredictionsCsv, m.PredictionsCsv)); // the answers, to the last digit
+        // The hash still tells models apart: another seed is another model.
+        var reseeded = Train(new PipelineSpec { Task = Enum.Parse<ModelTask>(task), Target = data == "classification.csv" ? "target" : null, Trainer = new TrainerSpec { Name = "LightGbm", Seed = 7 } }, csv);
+        Assert.NotEqual(models[0].Card.ModelSha256, reseeded.Card.ModelSha256);
+    }
+
+    [Theory]
     [InlineData("FastForest")]
     [InlineData("FastTree")]
     [InlineData("LightGbm")]
