@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The serving benchmark (issue 6): the deploy service alone, serving the walk-through model, loaded over HTTP with wrk
 # (Debian's), against ONNX Runtime called in process on the same model. Writes its section of BENCHMARKS.md.
-#   bash bench/serve.sh        (DURATION=10s CONNECTIONS=16 to change the load)
+#   bash bench/serve.sh        (DURATION=10s CONNECTIONS=16 to change the load; SCORING_THREADS=0 for ONNX Runtime's default threads per call)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-$(mktemp -d)}
@@ -21,6 +21,7 @@ echo "training the model to serve (the main job, embedded)"
 
 echo "starting the deploy service on :$PORT"
 Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
+  Deploy__ScoringThreadsPerRequest="${SCORING_THREADS:-1}" \
   dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy.log" 2>&1 &
 DEPLOY=$!
 trap 'kill $DEPLOY 2>/dev/null || true' EXIT

@@ -13,6 +13,13 @@ public sealed class DeployOptions
     [Range(16, 10_000_000)]
     public int PredictionLogCapacity { get; set; } = 100_000;
 
+    /// <summary>
+    /// Threads one infer call may use in ONNX Runtime (idle ones do not spin). 1: concurrent requests run side by side, which
+    /// serves the most rows per second; more lowers one large batch's latency when requests are few. 0: ONNX Runtime's default.
+    /// </summary>
+    [Range(0, 256)]
+    public int ScoringThreadsPerRequest { get; set; } = 1;
+
     /// <summary>Most rows in one PredictionsServed message.</summary>
     [Range(1, 100_000)]
     public int PredictionLogBatch { get; set; } = 500;

@@ -63,7 +63,7 @@ public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, 
 /// Which version serves each pipeline. A swap replaces the reference atomically: a request holds the model it started
 /// with, so no request fails or is answered by a mix of versions; the old session is disposed after a grace period.
 /// </summary>
-public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogger<ModelCatalog> logger)
+public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogger<ModelCatalog> logger, Microsoft.Extensions.Options.IOptions<DeployOptions> options)
 {
     readonly ConcurrentDictionary<string, DeployedModel> _serving = new(StringComparer.Ordinal);
 
@@ -122,7 +122,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
         var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
-        var scorer = new OnnxScorer(await store.ReadAllBytesAsync(ArtifactKeys.Onnx(runId), ct), card);
+        var scorer = new OnnxScorer(await store.ReadAllBytesAsync(ArtifactKeys.Onnx(runId), ct), card, options.Value.ScoringThreadsPerRequest);
         WarmUp(scorer);
         await SmokeTestAsync(scorer, runId, ct);
         return new DeployedModel(pipeline, version, runId, scorer, clock.GetUtcNow());

@@ -17,9 +17,20 @@ public static class ExecutionProvider
 
     public static string Reason { get { _ = Chosen.Value; return _reason; } }
 
-    public static SessionOptions CreateOptions()
+    /// <summary>
+    /// Session options on the chosen provider. <paramref name="threadsPerCall"/> &gt; 0 caps the threads one call may use and
+    /// stops idle ones spinning: a server answering many requests at once is better off running them side by side, one
+    /// thread each, than splitting each across cores whose spinning steals time from the others (0: ONNX Runtime's default,
+    /// every core, for one big call at a time such as the training-time check).
+    /// </summary>
+    public static SessionOptions CreateOptions(int threadsPerCall = 0)
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (threadsPerCall > 0)
+        {
+            options.IntraOpNumThreads = threadsPerCall;
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
         if (Name == "cuda") options.AppendExecutionProvider_CUDA(0);
         return options;
     }

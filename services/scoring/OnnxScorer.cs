@@ -15,10 +15,10 @@ public sealed class OnnxScorer : IDisposable
     public ModelCard Card { get; }
     public string ExecutionProvider { get; }
 
-    public OnnxScorer(byte[] onnx, ModelCard card)
+    public OnnxScorer(byte[] onnx, ModelCard card, int threadsPerCall = 0)
     {
         Card = card;
-        using var options = Scoring.ExecutionProvider.CreateOptions();
+        using var options = Scoring.ExecutionProvider.CreateOptions(threadsPerCall);
         _session = new InferenceSession(onnx, options);
         ExecutionProvider = Scoring.ExecutionProvider.Name;
         foreach (var input in Inputs(card))
