@@ -216,7 +216,8 @@ public class StagingSmokeTests
         await MlOps.ServiceDefaults.Artifacts.ArtifactStoreJson.PutJsonAsync(store, MlOps.ServiceDefaults.Artifacts.ArtifactKeys.ModelCard(runId), model.Card, default);
         await store.PutAsync(MlOps.ServiceDefaults.Artifacts.ArtifactKeys.Onnx(runId), new MemoryStream(model.Onnx), "application/octet-stream", default);
         await store.PutAsync(MlOps.ServiceDefaults.Artifacts.ArtifactKeys.Holdout(runId), new MemoryStream(model.HoldoutCsv), "text/csv", default);
-        var catalog = new MlOps.Deploy.ModelCatalog(store, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ModelCatalog>.Instance);
+        var catalog = new MlOps.Deploy.ModelCatalog(store, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ModelCatalog>.Instance,
+            Microsoft.Extensions.Options.Options.Create(new MlOps.Deploy.DeployOptions()));
 
         // Training time said the opposite of row 0's answer: the smoke test refuses the model.
         var lines = Encoding.UTF8.GetString(model.PredictionsCsv).Split('\n');
