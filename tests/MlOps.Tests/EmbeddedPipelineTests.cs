@@ -532,6 +532,43 @@ public class EmbeddedPipelineTests
         }
     }
 
+    [Fact]
+    public async Task OneDeployServiceServesAHundredModelsEachLoadedOnce()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        Assert.True((await mlops.Client.PutAsync("/pipelines/fleet-source", new StringContent(
+            """{"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5}}""", Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var run = await PipelineCalls.UploadAsync(mlops.Client, "fleet-source", TestInfra.Sample("classification.csv"));
+        var trained = await PipelineCalls.WaitForRunAsync(mlops.Client, run, RunTimeout, "deployed");
+        var sha = trained.GetProperty("version").GetProperty("modelSha256").GetString()!;
+
+        // A hundred pipelines, each asked to serve (as a promotion would) its own version 1.
+        var bus = mlops.Service<MassTransit.IBus>();
+        var names = Enumerable.Range(0, 100).Select(i => $"fleet-{i:000}").ToList();
+        foreach (var name in names)
+            await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, name, 1, ArtifactKeys.Onnx(run), sha, "promotion", "fleet test", "test"));
+        await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/health/ready")).GetProperty("models").GetInt32() >= 101);
+
+        var catalog = mlops.Service<MlOps.Deploy.ModelCatalog>();
+        Assert.Equal(101, catalog.All.Select(m => m.Scorer).Distinct().Count()); // one session per served model, none shared or duplicated
+        var row = """{"inputs":[{"name":"Features","shape":[1,4],"datatype":"FP32","data":[0.1,0.2,0.3,0.4]}]}""";
+        var features = catalog.Get("fleet-000")!.Scorer.Card.Features.Count;
+        row = row.Replace("[1,4]", $"[1,{features}]").Replace("[0.1,0.2,0.3,0.4]", "[" + string.Join(",", Enumerable.Repeat("0.5", features)) + "]");
+        var answers = await Task.WhenAll(names.Select(name => mlops.Client.PostAsync($"/v2/models/{name}/infer", new StringContent(row, Encoding.UTF8, "application/json"))));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var first = await answers[0].Content.ReadFromJsonAsync<JsonElement>();
+        var last = await answers[^1].Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("fleet-000", first.GetProperty("model_name").GetString());
+        Assert.Equal("fleet-099", last.GetProperty("model_name").GetString());
+        Assert.Equal(first.GetProperty("outputs")[0].GetProperty("data")[0].GetString(), last.GetProperty("outputs")[0].GetProperty("data")[0].GetString());
+
+        // The same request again does not load anything: the sessions are the ones loaded first.
+        var before = catalog.All.ToDictionary(m => m.Pipeline, m => m.Scorer);
+        await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, "fleet-042", 1, ArtifactKeys.Onnx(run), sha, "promotion", "again", "test"));
+        await Task.Delay(500);
+        Assert.Same(before["fleet-042"], catalog.Get("fleet-042")!.Scorer);
+    }
+
     /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
     static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
     {
