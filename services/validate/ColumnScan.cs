@@ -40,14 +40,47 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     // A block sums (x - shift), shift being its first number: no division per value, and stable for data far from zero.
     double _shift = double.NaN, _sum, _sumSquares;
 
-    /// <summary>The sample: the values with the smallest row keys, kept in a heap on the inverted key (largest key on top).</summary>
-    readonly PriorityQueue<double, ulong> _sample = new();
+    /// <summary>
+    /// The sample: candidates whose row key is below <see cref="_threshold"/>; when the buffer fills, a selection keeps the
+    /// <c>sampleSize</c> smallest keys and the threshold drops to the largest kept (amortised O(1) a value, unlike a heap).
+    /// </summary>
+    (ulong Key, double X)[] _candidates = new (ulong, double)[16];
+    int _candidateCount;
     ulong _threshold = ulong.MaxValue;
     Dictionary<string, long>? _categories = new(StringComparer.Ordinal);
     Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _categoryLookup;
+    /// <summary>Values of up to three characters (codes, small integers, labels), counted under a packed key: no string hashing.</summary>
+    Dictionary<ulong, long>? _shortCategories = [];
 
     /// <summary>Value → count, or null when the column has more than <see cref="MaxCategories"/> distinct values.</summary>
-    public IReadOnlyDictionary<string, long>? Categories => _categories;
+    public IReadOnlyDictionary<string, long>? Categories
+    {
+        get
+        {
+            if (_categories is not null && _shortCategories is { Count: > 0 })
+            {
+                foreach (var (key, count) in _shortCategories) _categories[Unpack(key)] = count;
+                _shortCategories.Clear();
+            }
+            return _categories;
+        }
+    }
+
+    /// <summary>A value of up to three characters as one number (length in the top bits): a hash key with no string hashing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryPack(ReadOnlySpan<char> value, out ulong key)
+    {
+        key = 0;
+        if (value.Length > 3) return false;
+        key = (ulong)value.Length << 48;
+        for (var i = 0; i < value.Length; i++) key |= (ulong)value[i] << (16 * i);
+        return true;
+    }
+
+    static string Unpack(ulong key) => string.Create((int)(key >> 48), key, static (span, k) =>
+    {
+        for (var i = 0; i < span.Length; i++) span[i] = (char)(k >> (16 * i));
+    });
 
     /// <summary>What the values are: integer or number when all parse as numbers, boolean when all are true/false, else string.</summary>
     public ColumnType InferredType =>
@@ -97,23 +130,71 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
 
     void Keep(double x, ulong key)
     {
-        if (_sample.Count < sampleSize) _sample.Enqueue(x, ~key);
-        else _sample.DequeueEnqueue(x, ~key);
-        if (_sample.Count == sampleSize && _sample.TryPeek(out _, out var top)) _threshold = ~top;
+        if (_candidateCount == _candidates.Length)
+        {
+            if (_candidates.Length < 2 * sampleSize) Array.Resize(ref _candidates, Math.Min(2 * sampleSize, _candidates.Length * 2));
+            else Compact();
+        }
+        _candidates[_candidateCount++] = (key, x);
+    }
+
+    /// <summary>Keeps the <c>sampleSize</c> smallest keys (a quickselect) and lowers the threshold to the largest of them.</summary>
+    void Compact()
+    {
+        if (_candidateCount <= sampleSize) return;
+        var span = _candidates.AsSpan(0, _candidateCount);
+        Select(span, sampleSize - 1);
+        _candidateCount = sampleSize;
+        var largest = 0UL;
+        foreach (var (key, _) in span[..sampleSize]) largest = Math.Max(largest, key);
+        _threshold = largest;
+    }
+
+    /// <summary>Rearranges <paramref name="items"/> so the first n+1 hold the n+1 smallest keys (Hoare's selection).</summary>
+    static void Select(Span<(ulong Key, double X)> items, int n)
+    {
+        int left = 0, right = items.Length - 1;
+        while (left < right)
+        {
+            var pivot = items[left + (right - left) / 2].Key;
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (items[i].Key < pivot) i++;
+                while (items[j].Key > pivot) j--;
+                if (i <= j) { (items[i], items[j]) = (items[j], items[i]); i++; j--; }
+            }
+            if (n <= j) right = j;
+            else if (n >= i) left = i;
+            else return;
+        }
     }
 
     void CountCategory(ReadOnlySpan<char> value)
     {
+        if (TryPack(value, out var packed) && _shortCategories is not null)
+        {
+            ref var shortCount = ref CollectionsMarshal.GetValueRefOrAddDefault(_shortCategories, packed, out var seen);
+            if (!seen && _shortCategories.Count + _categories!.Count > MaxCategories) { Overflow(); return; }
+            shortCount++;
+            return;
+        }
         ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_categoryLookup, value, out var exists);
-        if (!exists && _categories!.Count > MaxCategories) { _categories = null; return; }
+        if (!exists && _categories!.Count + (_shortCategories?.Count ?? 0) > MaxCategories) { Overflow(); return; }
         count++;
+    }
+
+    void Overflow()
+    {
+        _categories = null;
+        _shortCategories = null;
     }
 
     /// <summary>An empty state for one block: same settings and checks, and what the merged state already knows.</summary>
     public ColumnScan Fork()
     {
         var part = new ColumnScan(Name, Declared, IsTarget, sampleSize) { _threshold = _threshold };
-        if (_categories is null) part._categories = null;
+        if (_categories is null) part.Overflow();
         else part._categoryLookup = part._categories!.GetAlternateLookup<ReadOnlySpan<char>>();
         part.Checks.AddRange(Checks.Select(c => c.Fork()));
         return part;
@@ -142,28 +223,36 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
             Min = Math.Min(Min, part.Min);
             Max = Math.Max(Max, part.Max);
         }
-        foreach (var (x, inverted) in part._sample.UnorderedItems)
-            if (~inverted < _threshold) Keep(x, ~inverted);
+        foreach (var (key, x) in part._candidates.AsSpan(0, part._candidateCount))
+            if (key < _threshold) Keep(x, key);
+        Compact();
         if (_categories is not null)
         {
-            if (part._categories is null) _categories = null;
+            if (part.Categories is not { } counts) Overflow();
             else
             {
-                foreach (var (value, count) in part._categories)
+                _ = Categories; // this side's short values too, so both sides count under the same keys
+                foreach (var (value, count) in counts)
                     CollectionsMarshal.GetValueRefOrAddDefault(_categories, value, out _) += count;
-                if (_categories.Count > MaxCategories) _categories = null;
+                if (_categories.Count > MaxCategories) Overflow();
             }
         }
         for (var i = 0; i < Checks.Count; i++) Checks[i].Merge(part.Checks[i]);
     }
 
     /// <summary>The uniform sample of the numeric values (all of them when there are fewer than the sample size), in key order.</summary>
-    public double[] Sample() => _sample.UnorderedItems.OrderByDescending(e => e.Priority).Select(e => e.Element).ToArray();
+    public double[] Sample()
+    {
+        Compact();
+        var kept = _candidates.AsSpan(0, _candidateCount).ToArray();
+        Array.Sort(kept, static (a, b) => a.Key.CompareTo(b.Key));
+        return kept.Select(c => c.X).ToArray();
+    }
 
     /// <summary>The median of the sample: exact up to the sample size, an estimate with a known error beyond.</summary>
     public double? Median()
     {
-        if (_sample.Count == 0) return null;
+        if (_candidateCount == 0) return null;
         var sorted = Sample();
         Array.Sort(sorted);
         var mid = sorted.Length / 2;

@@ -159,7 +159,7 @@ public sealed class DatasetScan
                 var value = row[c].Span;
                 if (value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))) value = value.Trim();
                 // A column declared string is never parsed: its values are labels even when they look like numbers.
-                double? number = column.Declared == ColumnType.String ? null : csFastFloat.FastDoubleParser.TryParseDouble(value, out var x) ? x : null;
+                double? number = column.Declared == ColumnType.String ? null : DecimalParser.TryParse(value, out var x) ? x : null;
                 column.Observe(value, number, line, key);
             }
         }

@@ -68,12 +68,16 @@ public abstract class ValueCheck
         public override ValueCheck Fork() => new Between(min, max);
     }
 
-    /// <summary>The set is shared read-only by every block.</summary>
-    sealed class InSet(HashSet<string> set) : ValueCheck
+    /// <summary>The set is shared read-only by every block; its values of up to three characters are also kept packed (<see cref="ColumnScan.TryPack"/>).</summary>
+    sealed class InSet(HashSet<string> set, HashSet<ulong>? shortValues = null) : ValueCheck
     {
         readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup = set.GetAlternateLookup<ReadOnlySpan<char>>();
-        protected override bool Meets(ReadOnlySpan<char> value, double? number, int line) => _lookup.Contains(value);
-        public override ValueCheck Fork() => new InSet(set);
+        readonly HashSet<ulong> _short = shortValues ?? [.. set.Select(v => ColumnScan.TryPack(v, out var k) ? k : (ulong?)null).OfType<ulong>()];
+
+        protected override bool Meets(ReadOnlySpan<char> value, double? number, int line) =>
+            ColumnScan.TryPack(value, out var packed) ? _short.Contains(packed) : _lookup.Contains(value);
+
+        public override ValueCheck Fork() => new InSet(set, _short);
     }
 
     /// <summary>
@@ -113,8 +117,17 @@ public abstract class ValueCheck
         readonly Dictionary<string, bool> _verdicts = new(StringComparer.Ordinal);
         Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
+        readonly Dictionary<ulong, bool> _shortVerdicts = [];
+
         protected override bool Meets(ReadOnlySpan<char> value, double? number, int line)
         {
+            if (ColumnScan.TryPack(value, out var packed))
+            {
+                if (_shortVerdicts.TryGetValue(packed, out var shortKnown)) return shortKnown;
+                var shortVerdict = regex.IsMatch(value);
+                if (_shortVerdicts.Count < Remembered) _shortVerdicts[packed] = shortVerdict;
+                return shortVerdict;
+            }
             if (_verdicts.Count == 0) _lookup = _verdicts.GetAlternateLookup<ReadOnlySpan<char>>();
             if (_lookup.TryGetValue(value, out var known)) return known;
             var verdict = regex.IsMatch(value);

@@ -383,4 +383,27 @@ public class ValidationTests
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    [Fact]
+    public void TheFastDecimalPathReadsEveryNumberExactlyAsACorrectParserDoes()
+    {
+        var random = new Random(5);
+        var cases = new List<string> { "0", "-0", "+7", "42", "-1.234567", "0.1", "0.30000000000000004", "123456789012345", "1234567890123456",
+            "9007199254740993", "1.5e3", "-2E-5", ".5", "1.", "NaN", "-Infinity", "inf", "1e308", "1e-320", "999999999999999.9", "00012.50", "-", "1.2.3", "1,5", "0x1A" };
+        for (var i = 0; i < 20_000; i++)
+        {
+            var digits = random.Next(0, 18);
+            var value = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-8, 12));
+            cases.Add(value.ToString("F" + Math.Min(digits, 15), System.Globalization.CultureInfo.InvariantCulture));
+            cases.Add(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        foreach (var text in cases)
+        {
+            var expected = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : (double?)null;
+            var got = MlOps.Validate.DecimalParser.TryParse(text, out var x) ? x : (double?)null;
+            if (text is "inf" or "-Infinity" or "0x1A") continue; // spellings .NET and csFastFloat read differently; both paths send them to csFastFloat
+            Assert.True(expected.HasValue == got.HasValue, $"'{text}': parsed {got.HasValue}, .NET {expected.HasValue}");
+            if (expected is { } e) Assert.True(BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(x), $"'{text}': {x:R} against {e:R}");
+        }
+    }
 }
