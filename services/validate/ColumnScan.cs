@@ -50,7 +50,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     Dictionary<string, long>? _categories = new(StringComparer.Ordinal);
     Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _categoryLookup;
     /// <summary>Values of up to three characters (codes, small integers, labels), counted under a packed key: no string hashing.</summary>
-    Dictionary<ulong, long>? _shortCategories = [];
+    PackedCounts? _shortCategories; // made on the first short value
 
     /// <summary>Value → count, or null when the column has more than <see cref="MaxCategories"/> distinct values.</summary>
     public IReadOnlyDictionary<string, long>? Categories
@@ -59,7 +59,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
         {
             if (_categories is not null && _shortCategories is { Count: > 0 })
             {
-                foreach (var (key, count) in _shortCategories) _categories[Unpack(key)] = count;
+                foreach (var (key, count) in _shortCategories.Entries()) _categories[Unpack(key)] = count;
                 _shortCategories.Clear();
             }
             return _categories;
@@ -95,7 +95,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
         if (value.IsEmpty)
         {
             Empty.Add(line);
-            foreach (var check in Checks) check.ObserveNull(line);
+            foreach (var check in CollectionsMarshal.AsSpan(Checks)) check.ObserveNull(line);
             return;
         }
         NonNull++;
@@ -112,7 +112,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
             else if (Declared == ColumnType.Boolean) NonBoolean.Add(value, line);
         }
         if (_categories is not null) CountCategory(value);
-        foreach (var check in Checks) check.Observe(value, number, line);
+        foreach (var check in CollectionsMarshal.AsSpan(Checks)) check.Observe(value, number, line);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -172,10 +172,11 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
 
     void CountCategory(ReadOnlySpan<char> value)
     {
-        if (TryPack(value, out var packed) && _shortCategories is not null)
+        if (TryPack(value, out var packed))
         {
-            ref var shortCount = ref CollectionsMarshal.GetValueRefOrAddDefault(_shortCategories, packed, out var seen);
-            if (!seen && _shortCategories.Count + _categories!.Count > MaxCategories) { Overflow(); return; }
+            var counts = _shortCategories ??= new PackedCounts();
+            ref var shortCount = ref counts.GetOrAdd(packed, out var seen);
+            if (!seen && counts.Count + _categories!.Count > MaxCategories) { Overflow(); return; }
             shortCount++;
             return;
         }
@@ -293,5 +294,51 @@ public sealed class Tally
         Count += part.Count;
         foreach (var e in part.Examples)
             if (Examples.Count < DatasetScan.MaxExamples) Examples.Add(e);
+    }
+}
+
+/// <summary>
+/// Counts by packed key (<see cref="ColumnScan.TryPack"/>; never 0, the length is in the key): open addressing in a table
+/// sized for <see cref="ColumnScan.MaxCategories"/> keys, a multiply-shift hash, no resizing and no key objects.
+/// </summary>
+sealed class PackedCounts
+{
+    const int Bits = 11; // 2,048 slots for at most 1,001 keys: probes stay short
+    readonly ulong[] _keys = new ulong[1 << Bits];
+    readonly long[] _counts = new long[1 << Bits];
+
+    public int Count { get; private set; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref long GetOrAdd(ulong key, out bool existed)
+    {
+        var mask = (1 << Bits) - 1;
+        var slot = (int)((key * 0x9E3779B97F4A7C15UL) >> (64 - Bits));
+        while (true)
+        {
+            var k = _keys[slot];
+            if (k == key) { existed = true; return ref _counts[slot]; }
+            if (k == 0)
+            {
+                _keys[slot] = key;
+                Count++;
+                existed = false;
+                return ref _counts[slot];
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    public IEnumerable<(ulong Key, long Count)> Entries()
+    {
+        for (var i = 0; i < _keys.Length; i++)
+            if (_keys[i] != 0) yield return (_keys[i], _counts[i]);
+    }
+
+    public void Clear()
+    {
+        Array.Clear(_keys);
+        Array.Clear(_counts);
+        Count = 0;
     }
 }
