@@ -38,15 +38,31 @@ public static class DecimalParser
         {
             if (Unsafe.Add(ref c, i) != '.') return false;
             var fractionStart = ++i;
+            while (length - i >= 4 && TryFourDigits(ref Unsafe.Add(ref c, i), out var four)) { mantissa = mantissa * 10_000 + four; i += 4; }
             while (i < length && (d = (uint)(Unsafe.Add(ref c, i) - '0')) <= 9) { mantissa = mantissa * 10 + d; i++; }
             if (i < length) return false; // an exponent or anything else: the full parser decides
             fraction = i - fractionStart;
             if (fraction == 0) return false; // "1."
             digits += fraction;
         }
-        if (digits > 15) return false; // the mantissa may no longer be exact
+        if (digits > 15) return false; // the mantissa may no longer be exact (nor, past 19 digits, the ulong)
         var x = fraction == 0 ? mantissa : mantissa / PowersOfTen[fraction];
         value = negative ? -x : x;
+        return true;
+    }
+
+    /// <summary>Four UTF-16 digits read as one 64-bit word (SWAR): their value, or false when any of them is not 0-9.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool TryFourDigits(ref char first, out uint value)
+    {
+        var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref first));
+        value = 0;
+        // Every lane 0x0030..0x0039: high bytes zero, low nibble-high 3, and adding 6 keeps that nibble 3 (no carry past 9).
+        if ((word & 0xFFF0_FFF0_FFF0_FFF0UL) != 0x0030_0030_0030_0030UL
+            || ((word + 0x0006_0006_0006_0006UL) & 0xFFF0_FFF0_FFF0_FFF0UL) != 0x0030_0030_0030_0030UL) return false;
+        var digits = word - 0x0030_0030_0030_0030UL; // lanes d0 (first char, low bits) … d3
+        var pairs = (digits * 10 + (digits >> 16)) & 0x0000_FFFF_0000_FFFFUL; // d0*10+d1 in lane 0, d2*10+d3 in lane 2
+        value = (uint)((pairs & 0xFFFF) * 100 + (pairs >> 32));
         return true;
     }
 }
