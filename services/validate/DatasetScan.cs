@@ -261,6 +261,7 @@ public sealed class DatasetScan
         int _line = 1;
         bool _eof;
         bool _first = true;
+        bool _bareCarriageReturns;
         public long Bytes { get; private set; }
 
         public async Task<Block?> NextAsync(CancellationToken ct)
@@ -285,7 +286,12 @@ public sealed class DatasetScan
                 {
                     _first = false;
                     if (length >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF) start = 3; // UTF-8 byte order mark
+                    // Lines that end in a bare CR (classic Mac OS): read as if they ended in LF, byte for byte, so rows, blocks
+                    // and line numbers come out right. Only when the start of the file has CRs and no LF at all.
+                    var head = buffer.AsSpan(start, length - start);
+                    _bareCarriageReturns = head.IndexOf((byte)'\n') < 0 && head.IndexOf((byte)'\r') >= 0;
                 }
+                if (_bareCarriageReturns) buffer.AsSpan(0, length).Replace((byte)'\r', (byte)'\n');
                 var end = _eof ? length : start + LastRowEnd(buffer.AsSpan(start, length - start), firstOnly: false);
                 var unclosed = false;
                 if (end == start && !_eof)

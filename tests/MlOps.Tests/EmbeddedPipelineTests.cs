@@ -676,6 +676,58 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task ASpecAndItsSuiteCanBeWrittenInYaml()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        const string yaml = """
+            # the suite next to the trainer, as a team would keep it in git
+            target: target
+            trainer:
+              name: FastTree
+              seed: 7
+              hyperparameters: {numberOfTrees: 20, learningRate: 0.2}
+            validation:
+              minRows: 100
+              columnTypes: {feature_0: number}
+              expectations:
+                - expectation: expect_column_values_to_be_between
+                  column: feature_0
+                  min: -100
+                  max: 100
+                  mostly: 0.99
+                - expectation: expect_column_values_to_match_regex
+                  column: target
+                  regex: "^[01]$"
+            """;
+        static StringContent Yaml(string text) => new(text, Encoding.UTF8, "application/yaml");
+        var put = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml(yaml));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var spec = await mlops.Client.GetFromJsonAsync<JsonElement>("/pipelines/yaml-spec");
+        Assert.Equal("FastTree", spec.GetProperty("trainer").GetProperty("name").GetString());
+        Assert.Equal(0.2, spec.GetProperty("trainer").GetProperty("hyperparameters").GetProperty("learningRate").GetDouble());
+        var suite = spec.GetProperty("validation").GetProperty("expectations");
+        Assert.Equal(2, suite.GetArrayLength());
+        Assert.Equal(0.99, suite[0].GetProperty("mostly").GetDouble());
+        Assert.Equal("^[01]$", suite[1].GetProperty("regex").GetString());
+
+        // The same checks as JSON: an unknown expectation is named; broken YAML says where; aliases and oversized specs are refused.
+        var invalid = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml("validation:\n  expectations:\n    - expectation: expect_vibes\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("expect_vibes", await invalid.Content.ReadAsStringAsync());
+        var broken = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml("trainer:\n  name: [LightGbm\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("not valid YAML", await broken.Content.ReadAsStringAsync());
+        var bomb = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n";
+        var aliases = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml(bomb));
+        Assert.Equal(HttpStatusCode.BadRequest, aliases.StatusCode);
+        Assert.Contains("aliases", await aliases.Content.ReadAsStringAsync());
+        var huge = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml("target: " + new string('x', 2 << 20)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        // The stored spec is still the good one.
+        Assert.Equal("FastTree", (await mlops.Client.GetFromJsonAsync<JsonElement>("/pipelines/yaml-spec")).GetProperty("trainer").GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task AnInvalidSpecIsRefusedAtSubmissionWithEveryReason()
     {
         await using var mlops = await EmbeddedApp.StartAsync();

@@ -82,6 +82,19 @@ public class ValidationTests
     }
 
     [Fact]
+    public void LinesEndingInABareCarriageReturnAreRowsWithTheirLineNumbers()
+    {
+        // Classic Mac OS line endings: a short file names the right line, and one past the 8 MB block limit is not taken for an unclosed quote.
+        var small = Validate("a,b,label\r1,2,x\r3,4\r5,6,y\r");
+        var ragged = Failed(small, "expect_table_rows_to_match_header_width");
+        Assert.Contains(ragged.Result.PartialUnexpectedList, e => e.StartsWith("line 3"));
+        Assert.Equal(3, small.Rows);
+        var big = Validate(Csv(1_000_000, i => $"{i},{i % 13},{(i % 2 == 0 ? "x" : "y")}").Replace('\n', '\r'));
+        Assert.True(big.Success, string.Join(" ", big.Reasons));
+        Assert.Equal(1_000_000, big.Rows);
+    }
+
+    [Fact]
     public void RejectsRaggedRowsNamingTheLines()
     {
         var failed = Failed(Validate("a,b,label\n1,2,x\n3,4\n5,6,y,7\n8,9,y\n"), "expect_table_rows_to_match_header_width");

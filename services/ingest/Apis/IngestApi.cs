@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -45,15 +46,39 @@ public static class IngestApi
     {
         if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
         PipelineSpec? spec;
-        try
+        if (SpecYaml.IsYaml(request.ContentType))
         {
-            spec = await System.Text.Json.JsonSerializer.DeserializeAsync<PipelineSpec>(request.Body, ArtifactStoreJson.Options, ct);
+            // YAML: read whole (a spec is small; the limit keeps a hostile one from filling memory), then as the JSON it stands for.
+            const int limit = 1 << 20;
+            var buffer = new MemoryStream();
+            var chunk = new byte[1 << 16];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > limit) return Problem(413, "The pipeline spec is too large", $"A spec is at most {limit:N0} bytes.");
+            }
+            try
+            {
+                spec = SpecYaml.ToJson(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length))?.Deserialize<PipelineSpec>(ArtifactStoreJson.Options);
+            }
+            catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidDataException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                return Problem(400, "The pipeline spec is not valid YAML for a spec", $"{e.Message} Send a YAML mapping such as 'target: label' with 'trainer: {{name: LightGbm}}'.");
+            }
         }
-        catch (System.Text.Json.JsonException e)
+        else
         {
-            return Problem(400, "The pipeline spec is not valid JSON", $"{e.Message} Send a JSON object such as {{\"target\": \"label\", \"trainer\": {{\"name\": \"LightGbm\"}}}}.");
+            try
+            {
+                spec = await System.Text.Json.JsonSerializer.DeserializeAsync<PipelineSpec>(request.Body, ArtifactStoreJson.Options, ct);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return Problem(400, "The pipeline spec is not valid JSON", $"{e.Message} Send a JSON object such as {{\"target\": \"label\", \"trainer\": {{\"name\": \"LightGbm\"}}}}, or YAML with Content-Type application/yaml.");
+            }
         }
-        if (spec is null) return Problem(400, "Empty pipeline spec", "Send the spec as a JSON object.");
+        if (spec is null) return Problem(400, "Empty pipeline spec", "Send the spec as a JSON object (or YAML with Content-Type application/yaml).");
         var errors = await catalog.SaveAsync(pipeline, spec, ct);
         if (errors is not null) return TypedResults.ValidationProblem(errors, title: "The pipeline spec is invalid");
         return TypedResults.Ok(await catalog.GetAsync(pipeline, ct));
