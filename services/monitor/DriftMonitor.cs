@@ -72,6 +72,13 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) against {Rows} training rows", pipeline, version, runId, profile.Rows);
     }
 
+    /// <summary>A retired pipeline is watched no more: no drift windows, schedules or volume triggers until a version serves again.</summary>
+    public void Unwatch(string pipeline)
+    {
+        if (_watches.TryRemove(pipeline, out var watch))
+            logger.LogInformation("No longer watching {Pipeline} v{Version}: it was retired", pipeline, watch.Version);
+    }
+
     public WatchStatus? Status(string pipeline) => _watches.TryGetValue(pipeline, out var w)
         ? new WatchStatus(pipeline, w.RunId, w.Version, w.Window.Count, w.Spec.Drift.MinSamples, w.LastRetrainAt, w.LastReport, w.LastScheduledCheck)
         : null;

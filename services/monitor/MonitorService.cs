@@ -20,6 +20,7 @@ public static class MonitorService
     public static void Consumers(IBusRegistrationConfigurator x)
     {
         x.AddConsumer<ModelDeployedConsumer>();
+        x.AddConsumer<ModelRetiredConsumer>();
         x.AddConsumer<PredictionsServedConsumer>();
         x.AddConsumer<AlertConsumer>();
     }

@@ -482,6 +482,7 @@ public class EmbeddedPipelineTests
             await PutSpec(42);
             await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "retiring", TestInfra.Sample("classification.csv")), RunTimeout, "deployed");
             Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);
+            await Eventually(async () => (await mlops.Client.GetAsync("/monitor/retiring")).IsSuccessStatusCode);
 
             Assert.Equal(HttpStatusCode.BadRequest, (await mlops.Client.PostAsJsonAsync("/models/retiring/retire", new { reason = " " })).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.PostAsJsonAsync("/models/never-served/retire", new { reason = "cleanup" })).StatusCode);
@@ -497,6 +498,7 @@ public class EmbeddedPipelineTests
             Assert.Contains("oncall", error);
             Assert.Contains("aliases/champion", error);
             await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement[]>("/models/retiring/log"))!.Any(e => e.GetProperty("kind").GetString() == "retired"));
+            await Eventually(async () => (await mlops.Client.GetAsync("/monitor/retiring")).StatusCode == HttpStatusCode.NotFound); // no schedule, drift or volume retrains
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/models/retiring/aliases/champion")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync($"/models/retiring/served?at={DateTimeOffset.UtcNow.AddSeconds(1):O}".Replace("+", "%2B"))).StatusCode);
 
@@ -525,6 +527,7 @@ public class EmbeddedPipelineTests
             Assert.Equal(HttpStatusCode.Accepted, promote.StatusCode);
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/retiring/ready")).IsSuccessStatusCode);
             Assert.Equal("2", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/retiring/ready")).GetProperty("version").GetString());
+            await Eventually(async () => (await mlops.Client.GetAsync("/monitor/retiring")).IsSuccessStatusCode); // watched again
         }
         finally
         {

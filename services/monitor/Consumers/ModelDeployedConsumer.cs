@@ -9,3 +9,13 @@ public sealed class ModelDeployedConsumer(DriftMonitor monitor) : IConsumer<Mode
     public Task Consume(ConsumeContext<ModelDeployed> context) =>
         monitor.WatchAsync(context.Message.Pipeline, context.Message.RunId, context.Message.Version, context.CancellationToken);
 }
+
+/// <summary>Stops watching a pipeline whose model was retired (a person's promotion serves it, and starts the watch, again).</summary>
+public sealed class ModelRetiredConsumer(DriftMonitor monitor) : IConsumer<ModelRetired>
+{
+    public Task Consume(ConsumeContext<ModelRetired> context)
+    {
+        monitor.Unwatch(context.Message.Pipeline);
+        return Task.CompletedTask;
+    }
+}
