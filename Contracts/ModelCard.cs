@@ -28,7 +28,8 @@ public record ModelCard(
     IReadOnlyList<string>? HashedFeatures = null,
     string? HoldoutKey = null,
     IReadOnlyList<string>? ImputedFeatures = null,
-    Guid? CachedFrom = null)
+    Guid? CachedFrom = null,
+    IReadOnlyList<DerivedFeature>? DerivedFeatures = null)
 {
     public const string CategoricalInput = "Categorical";
     public const string HashedInput = "Hashed";
@@ -36,6 +37,8 @@ public record ModelCard(
     public IReadOnlyList<string> Categorical => CategoricalFeatures ?? [];
     public IReadOnlyList<string> HashedText => HashedFeatures ?? [];
     public IReadOnlyList<string> Imputed => ImputedFeatures ?? [];
+    /// <summary>Features the graph computes from <see cref="Features"/> (not inputs: the caller never sends them).</summary>
+    public IReadOnlyList<DerivedFeature> Derived => DerivedFeatures ?? [];
 
     /// <summary>Every input column the model reads, numeric first, as named in the dataset.</summary>
     public IEnumerable<string> AllFeatures => [.. Features, .. Categorical, .. HashedText];

@@ -54,6 +54,25 @@ public record FeatureSpec
 
     /// <summary>Scaling of the numeric features: <c>none</c>, <c>minMax</c> or <c>meanVariance</c> (fitted on the training rows).</summary>
     public string Normalize { get; init; } = "none";
+
+    /// <summary>
+    /// Features computed from two numeric columns (<see cref="DerivedFeature"/>): nodes of the model's ONNX graph, so callers send
+    /// only the dataset's columns and serving computes them exactly as training did.
+    /// </summary>
+    public List<DerivedFeature> Derived { get; init; } = [];
+}
+
+/// <summary>
+/// <see cref="Name"/> = <see cref="Of"/>[0] op <see cref="Of"/>[1], op one of <see cref="Ops"/> (in 32-bit floats, as the graph
+/// computes it; a ratio by zero is ±infinity or NaN, which imputation or the trees then see as such).
+/// </summary>
+public record DerivedFeature
+{
+    public static readonly IReadOnlyList<string> Ops = ["sum", "difference", "product", "ratio"];
+
+    public string Name { get; init; } = "";
+    public string Op { get; init; } = "";
+    public List<string> Of { get; init; } = [];
 }
 
 /// <summary>

@@ -92,6 +92,16 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
             .WithMessage("All imputed columns take the same mode (they are filled by one transform over the numeric features).");
         RuleFor(s => s.Features.Normalize).Must(n => Normalizers.Contains(n))
             .WithMessage(s => $"features.normalize is '{s.Features.Normalize}'; use one of {string.Join(", ", Normalizers)}.");
+        RuleForEach(s => s.Features.Derived).Must(d => !string.IsNullOrWhiteSpace(d.Name) && d.Name.Length <= 100)
+            .WithMessage("Each features.derived entry needs a name (up to 100 characters).");
+        RuleForEach(s => s.Features.Derived).Must(d => DerivedFeature.Ops.Contains(d.Op))
+            .WithMessage((_, d) => $"features.derived '{d.Name}': op '{d.Op}' is not one of {string.Join(", ", DerivedFeature.Ops)}.");
+        RuleForEach(s => s.Features.Derived).Must(d => d.Of is [var a, var b] && !string.IsNullOrWhiteSpace(a) && !string.IsNullOrWhiteSpace(b))
+            .WithMessage((_, d) => $"features.derived '{d.Name}': 'of' names exactly two numeric columns, e.g. [\"income\", \"household\"].");
+        RuleFor(s => s.Features.Derived).Must(d => d.Select(x => x.Name).Distinct().Count() == d.Count)
+            .WithMessage("Two features.derived entries have the same name.");
+        RuleFor(s => s).Must(s => !s.Features.Derived.Any(d => d.Of.Any(c => s.Features.Categorical.Contains(c) || s.Features.Hashed.Contains(c) || c == s.Target)))
+            .WithMessage("features.derived reads numeric feature columns only: not categorical, hashed or the target.");
 
         RuleFor(s => s.Validation.MinRows).GreaterThanOrEqualTo(10);
         RuleForEach(s => s.Validation.ColumnTypes).Must(kv => kv.Key.Trim().Length > 0 && Enum.IsDefined(kv.Value))

@@ -14,13 +14,47 @@ namespace MlOps.Train;
 /// <summary>A domain failure of training (bad spec for this data, too little data): the run fails at once, with no retry.</summary>
 public sealed class TrainingException(string message) : Exception(message);
 
-/// <summary>Which dataset columns feed the model, and how: numeric, one-hot categorical, hashed categorical.</summary>
-public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Hashed)
+/// <summary>
+/// Which dataset columns feed the model, and how: numeric, one-hot categorical, hashed categorical; and the features derived
+/// from numeric ones, which the model sees after the numeric columns (and its ONNX graph computes: <see cref="OnnxDerivedFeatures"/>).
+/// </summary>
+public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Hashed,
+    IReadOnlyList<DerivedFeature>? DerivedFeatures = null)
 {
-    public static FeatureLayout From(PipelineSpec spec, IReadOnlyList<string> features) => new(
-        features.Where(f => !spec.Features.Categorical.Contains(f) && !spec.Features.Hashed.Contains(f)).ToList(),
-        features.Where(spec.Features.Categorical.Contains).ToList(),
-        features.Where(spec.Features.Hashed.Contains).ToList());
+    public IReadOnlyList<DerivedFeature> Derived => DerivedFeatures ?? [];
+
+    public static FeatureLayout From(PipelineSpec spec, IReadOnlyList<string> features)
+    {
+        var numeric = features.Where(f => !spec.Features.Categorical.Contains(f) && !spec.Features.Hashed.Contains(f)).ToList();
+        foreach (var d in spec.Features.Derived)
+        {
+            if (d.Of.Count != 2 || !DerivedFeature.Ops.Contains(d.Op))
+                throw new TrainingException($"The derived feature '{d.Name}' needs an op ({string.Join(", ", DerivedFeature.Ops)}) and two columns in 'of'.");
+            if (features.Contains(d.Name)) throw new TrainingException($"The derived feature '{d.Name}' has the name of a dataset column; give it another.");
+            foreach (var column in d.Of)
+                if (!numeric.Contains(column))
+                    throw new TrainingException($"The derived feature '{d.Name}' uses '{column}', which is not a numeric feature of this dataset (numeric: {string.Join(", ", numeric)}).");
+        }
+        return new(numeric, features.Where(spec.Features.Categorical.Contains).ToList(), features.Where(spec.Features.Hashed.Contains).ToList(),
+            spec.Features.Derived);
+    }
+
+    /// <summary>The numeric columns of one row followed by the derived features, computed in float32 as the ONNX graph does.</summary>
+    public float[] WithDerived(ReadOnlySpan<float> numeric)
+    {
+        var values = new float[Numeric.Count + Derived.Count];
+        numeric.CopyTo(values);
+        for (var i = 0; i < Derived.Count; i++)
+        {
+            var d = Derived[i];
+            float a = numeric[IndexOf(d.Of[0])], b = numeric[IndexOf(d.Of[1])];
+            values[Numeric.Count + i] = d.Op switch { "sum" => a + b, "difference" => a - b, "product" => a * b, "ratio" => a / b,
+                _ => throw new TrainingException($"Unknown derived op '{d.Op}'; use one of {string.Join(", ", DerivedFeature.Ops)}.") };
+        }
+        return values;
+    }
+
+    int IndexOf(string column) => Numeric is List<string> list ? list.IndexOf(column) : Numeric.ToList().IndexOf(column);
 }
 
 /// <summary>One row as ML.NET sees it; the schema keeps only the columns a task and layout use.</summary>
@@ -92,11 +126,12 @@ public static class ModelTrainer
             _ => null,
         };
         var zipBytes = zip.ToArray();
-        var onnxBytes = onnx.ToArray();
+        var onnxBytes = OnnxDerivedFeatures.Prepend(onnx.ToArray(), layout.Numeric, layout.Derived);
         var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, layout.Numeric, classes, ContentHash(zipBytes),
             "Features", task == ModelTask.Regression ? "Score.output" : "PredictedLabel.output", probabilityOutput,
             new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
-            layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList());
+            layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList(),
+            DerivedFeatures: layout.Derived.Count > 0 ? layout.Derived : null);
 
         var expected = Expected(scored, task, classes, probabilityOutput is not null);
         var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, expected);
@@ -133,7 +168,7 @@ public static class ModelTrainer
         var inputs = data.Inputs;
         return Enumerable.Range(0, inputs.Rows).Select(i => new TrainingRow
         {
-            Features = inputs.Numeric.AsSpan(i * f, f).ToArray(),
+            Features = layout.WithDerived(inputs.Numeric.AsSpan(i * f, f)),
             Categorical = inputs.Categorical.AsSpan(i * c, c).ToArray(),
             Hashed = inputs.Hashed.AsSpan(i * h, h).ToArray(),
             Positive = task == ModelTask.Binary && data.Targets[i] == classes[1],
@@ -150,7 +185,7 @@ public static class ModelTrainer
             if (width == 0) schema.Remove(schema[name]);
             else schema[name].ColumnType = new VectorDataViewType((PrimitiveDataViewType)item, width);
         }
-        Vector(nameof(TrainingRow.Features), NumberDataViewType.Single, layout.Numeric.Count);
+        Vector(nameof(TrainingRow.Features), NumberDataViewType.Single, layout.Numeric.Count + layout.Derived.Count);
         Vector(nameof(TrainingRow.Categorical), TextDataViewType.Instance, layout.Categorical.Count);
         Vector(nameof(TrainingRow.Hashed), TextDataViewType.Instance, layout.Hashed.Count);
         string? label = withLabel ? task switch { ModelTask.Binary => nameof(TrainingRow.Positive), ModelTask.Regression => nameof(TrainingRow.Value), _ => nameof(TrainingRow.Label) } : null;
@@ -214,7 +249,8 @@ public static class ModelTrainer
     /// <summary>The hold-out rows as they were before any transform, with their true targets.</summary>
     static LabelledRows HoldoutRows(MLContext ml, IDataView test, FeatureLayout layout, ModelTask task, string[] classes)
     {
-        float[] numeric = layout.Numeric.Count > 0 ? test.GetColumn<float[]>("Features").SelectMany(x => x).ToArray() : [];
+        // The raw columns only: derived features are the graph's to compute.
+        float[] numeric = layout.Numeric.Count > 0 ? test.GetColumn<float[]>("Features").SelectMany(x => x.Take(layout.Numeric.Count)).ToArray() : [];
         string[] Text(string column, int width) => width > 0
             ? test.GetColumn<VBuffer<ReadOnlyMemory<char>>>(column).SelectMany(v => v.DenseValues().Select(m => m.ToString())).ToArray() : [];
         var targets = task switch

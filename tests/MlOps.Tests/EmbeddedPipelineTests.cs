@@ -747,6 +747,12 @@ public class EmbeddedPipelineTests
         var policyBody = await policy.Content.ReadAsStringAsync();
         foreach (var reason in new[] { "can never (or always) be crossed", "drift.method 'vibes'", "drift.features['x']", "not a cron expression", "triggers.scheduleMode" })
             Assert.Contains(reason, policyBody);
+        var derived = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent(
+            """{"features":{"derived":[{"name":"r","op":"power","of":["a","b"]},{"name":"s","op":"sum","of":["a"]}]}}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, derived.StatusCode);
+        var derivedBody = await derived.Content.ReadAsStringAsync();
+        Assert.Contains("op 'power' is not one of sum, difference, product, ratio", derivedBody);
+        Assert.Contains("'of' names exactly two numeric columns", derivedBody);
         var trees = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent(
             """{"trainer":{"name":"FastForest","hyperparameters":{"rowFraction":1.5,"maxBins":1,"leaves":3}}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, trees.StatusCode);

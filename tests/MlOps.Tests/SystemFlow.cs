@@ -135,7 +135,8 @@ public static class SystemFlow
     public static async Task TrainingAndGateAsync(HttpClient ingest, HttpClient registry, HttpClient deploy, IArtifactStore store, string pipeline, string scratch)
     {
         var spec = """
-            {"target":"label","features":{"categorical":["colour"],"hashed":["zip"],"hashBits":6,"impute":{"size":"mean"},"normalize":"meanVariance"},
+            {"target":"label","features":{"categorical":["colour"],"hashed":["zip"],"hashBits":6,"impute":{"size":"mean"},"normalize":"meanVariance",
+                          "derived":[{"name":"size_squared","op":"product","of":["size","size"]}]},
              "validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.0}}
             """;
         await PutSpecAsync(ingest, pipeline, spec);
@@ -171,6 +172,9 @@ public static class SystemFlow
             Assert.Equal(double.Parse(expected[i][2], System.Globalization.CultureInfo.InvariantCulture), probabilities[2 * i + 1], 1e-5);
         var card = JsonDocument.Parse(await ReadTextAsync(store, ArtifactKeys.ModelCard(firstRun))).RootElement;
         Assert.InRange(card.GetProperty("onnxMaxDifference").GetDouble(), 0, 1e-5);
+        // size_squared was computed by the graph from the raw size sent above: the caller never sends it.
+        Assert.Equal("size_squared", card.GetProperty("derivedFeatures")[0].GetProperty("name").GetString());
+        Assert.DoesNotContain("size_squared", card.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
 
         // A worse model: one tree with two leaves, scored with the champion on the same hold-out rows, is rejected.
         await PutSpecAsync(ingest, pipeline, spec.Replace("\"target\":\"label\",", "\"target\":\"label\",\"trainer\":{\"hyperparameters\":{\"numberOfTrees\":1,\"numberOfLeaves\":2}},")

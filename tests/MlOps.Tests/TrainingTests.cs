@@ -146,6 +146,53 @@ public class TrainingTests
     }
 
     [Fact]
+    public void DerivedFeaturesAreComputedInsideTheOnnxGraphFromTheRawColumns()
+    {
+        // The label is whether a / b > 1: one split on the ratio, a staircase of splits without it.
+        var random = new Random(3);
+        var csv = new StringBuilder("a,b,noise,label\n");
+        for (var i = 0; i < 3000; i++)
+        {
+            double a = 0.1 + random.NextDouble() * 10, b = 0.1 + random.NextDouble() * 10;
+            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{a:F4},{b:F4},{random.NextDouble():F4},{(a / b > 1 ? "over" : "under")}\n"));
+        }
+        var plain = new PipelineSpec { Trainer = new TrainerSpec { Hyperparameters = new() { ["numberOfTrees"] = 20 } } };
+        var derived = plain with
+        {
+            Features = new FeatureSpec
+            {
+                Derived = [new DerivedFeature { Name = "a_per_b", Op = "ratio", Of = ["a", "b"] }, new DerivedFeature { Name = "a_minus_b", Op = "difference", Of = ["a", "b"] }],
+            },
+        };
+        var without = Train(plain, csv.ToString());
+        var with = Train(derived, csv.ToString());
+        Assert.True(with.Card.Metrics["accuracy"] > without.Card.Metrics["accuracy"], $"{with.Card.Metrics["accuracy"]} vs {without.Card.Metrics["accuracy"]}");
+        Assert.True(with.Card.Metrics["accuracy"] >= 0.98, $"{with.Card.Metrics["accuracy"]}");
+
+        // The graph takes the three raw columns; the two derived ones are its own nodes.
+        Assert.Equal(["a", "b", "noise"], with.Card.Features);
+        Assert.Equal(["a_per_b", "a_minus_b"], with.Card.Derived.Select(d => d.Name));
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(with.Onnx);
+        Assert.Equal(3, session.InputMetadata["Features"].Dimensions[1]);
+        // Raw hold-out rows through ONNX Runtime give ML.NET's answers (it learned on raw + derived, computed in C#).
+        Assert.InRange(with.Card.OnnxMaxDifference, 0, ModelTrainer.OnnxTolerance);
+        using var scorer = new OnnxScorer(with.Onnx, with.Card);
+        var holdout = CsvRows.Read(new MemoryStream(with.HoldoutCsv), with.Card, withTarget: false);
+        var expected = Encoding.UTF8.GetString(with.PredictionsCsv).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        Assert.Equal(expected, scorer.Score(holdout.Inputs).Select(p => p.Label));
+    }
+
+    [Fact]
+    public void ADerivedFeatureOverATextOrMissingColumnFailsTheRun()
+    {
+        var spec = CategoricalSpec with { Features = CategoricalSpec.Features with { Derived = [new DerivedFeature { Name = "x", Op = "sum", Of = ["size", "colour"] }] } };
+        var e = Assert.Throws<TrainingException>(() => Train(spec, CategoricalCsv()));
+        Assert.Contains("'colour', which is not a numeric feature", e.Message);
+        var clash = CategoricalSpec with { Features = CategoricalSpec.Features with { Derived = [new DerivedFeature { Name = "size", Op = "sum", Of = ["size", "size"] }] } };
+        Assert.Contains("name of a dataset column", Assert.Throws<TrainingException>(() => Train(clash, CategoricalCsv())).Message);
+    }
+
+    [Fact]
     public void CategoricalImputedAndHashedFeaturesAreInsideTheOnnxGraph()
     {
         var model = Train(CategoricalSpec, CategoricalCsv());

@@ -1,0 +1,210 @@
+using Google.Protobuf;
+using MlOps.Contracts;
+
+namespace MlOps.Train;
+
+/// <summary>
+/// Puts derived features inside the exported ONNX graph. ML.NET learns on [raw features, derived features]; its export takes
+/// that whole vector as <c>Features</c>. This rewrites the graph so that <c>Features</c> is the raw columns alone
+/// ([N, raw]) and new nodes at its head compute each derived column (Gather the two columns, Add/Sub/Mul/Div, in float32
+/// exactly as training computed them) and Concat them into the vector the rest of the graph reads. Serving then sends the
+/// dataset's columns only, and there is no second implementation of the arithmetic to drift from the first.
+/// The rewrite works on the protobuf wire format (field numbers from onnx.proto), copying every field it does not touch.
+/// </summary>
+public static class OnnxDerivedFeatures
+{
+    const string Input = "Features";
+    const string Assembled = "Features.with_derived";
+
+    // onnx.proto field numbers
+    const int ModelGraph = 7;
+    const int GraphNode = 1, GraphInitializer = 5, GraphInput = 11;
+    const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeAttribute = 5;
+    const int AttributeName = 1, AttributeInt = 3, AttributeType = 20, AttributeTypeInt = 2;
+    const int TensorDims = 1, TensorDataType = 2, TensorInt64Data = 7, TensorName = 8, TensorInt64 = 7;
+    const int ValueInfoName = 1, ValueInfoType = 2, TypeTensor = 1, TensorTypeElem = 1, TensorTypeShape = 2, ShapeDim = 1;
+    const int DimValue = 1, DimParam = 2, ElemFloat = 1;
+
+    /// <summary>The graph with derived features computed inside it; unchanged when there are none.</summary>
+    public static byte[] Prepend(byte[] model, IReadOnlyList<string> raw, IReadOnlyList<DerivedFeature> derived)
+    {
+        if (derived.Count == 0) return model;
+        using var output = new MemoryStream();
+        var writer = new CodedOutputStream(output);
+        var reader = new CodedInputStream(model);
+        uint tag;
+        while ((tag = reader.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == ModelGraph)
+            {
+                writer.WriteTag(tag);
+                writer.WriteBytes(RewriteGraph(reader.ReadBytes(), raw, derived));
+            }
+            else CopyField(reader, writer, tag);
+        }
+        writer.Flush();
+        return output.ToArray();
+    }
+
+    static ByteString RewriteGraph(ByteString graph, IReadOnlyList<string> raw, IReadOnlyList<DerivedFeature> derived)
+    {
+        using var output = new MemoryStream();
+        var writer = new CodedOutputStream(output);
+        // Derived columns first: the new nodes come before every node that reads what they make.
+        var parts = new List<string> { Input };
+        for (var i = 0; i < derived.Count; i++)
+        {
+            var d = derived[i];
+            var a = Column(writer, raw, d.Of[0], $"derived{i}.a");
+            var b = Column(writer, raw, d.Of[1], $"derived{i}.b");
+            var op = d.Op switch { "sum" => "Add", "difference" => "Sub", "product" => "Mul", "ratio" => "Div", _ => throw new TrainingException($"Unknown derived op '{d.Op}'.") };
+            var result = $"derived.{d.Name}";
+            Node(writer, op, [a, b], result, $"derived{i}.{op}");
+            parts.Add(result);
+        }
+        Node(writer, "Concat", parts, Assembled, "derived.concat", axis: 1);
+
+        var reader = new CodedInputStream(graph.ToByteArray());
+        var replacedInput = false;
+        uint tag;
+        while ((tag = reader.ReadTag()) != 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case GraphNode:
+                    writer.WriteTag(tag);
+                    writer.WriteBytes(RenameInputs(reader.ReadBytes()));
+                    break;
+                case GraphInput:
+                    var info = reader.ReadBytes();
+                    writer.WriteTag(tag);
+                    if (NameOf(info) == Input) { writer.WriteBytes(RawInput(raw.Count)); replacedInput = true; }
+                    else writer.WriteBytes(info);
+                    break;
+                default:
+                    CopyField(reader, writer, tag);
+                    break;
+            }
+        }
+        if (!replacedInput) throw new TrainingException($"The exported graph has no '{Input}' input to compute derived features from.");
+        writer.Flush();
+        return ByteString.CopyFrom(output.ToArray());
+    }
+
+    /// <summary>Gathers one raw column as [N, 1] (an int64 index initializer and a Gather node on axis 1).</summary>
+    static string Column(CodedOutputStream writer, IReadOnlyList<string> raw, string column, string name)
+    {
+        var index = raw.ToList().IndexOf(column);
+        if (index < 0) throw new TrainingException($"A derived feature uses '{column}', which is not a numeric feature of this dataset.");
+        var indices = $"{name}.index";
+        writer.WriteTag(GraphInitializer, WireFormat.WireType.LengthDelimited);
+        writer.WriteBytes(Message(w =>
+        {
+            w.WriteTag(TensorDims, WireFormat.WireType.Varint); w.WriteInt64(1);
+            w.WriteTag(TensorDataType, WireFormat.WireType.Varint); w.WriteInt32(TensorInt64);
+            w.WriteTag(TensorInt64Data, WireFormat.WireType.Varint); w.WriteInt64(index);
+            w.WriteTag(TensorName, WireFormat.WireType.LengthDelimited); w.WriteString(indices);
+        }));
+        Node(writer, "Gather", [Input, indices], name, $"{name}.gather", axis: 1);
+        return name;
+    }
+
+    static void Node(CodedOutputStream writer, string op, IReadOnlyList<string> inputs, string output, string name, long? axis = null)
+    {
+        writer.WriteTag(GraphNode, WireFormat.WireType.LengthDelimited);
+        writer.WriteBytes(Message(w =>
+        {
+            foreach (var input in inputs) { w.WriteTag(NodeInput, WireFormat.WireType.LengthDelimited); w.WriteString(input); }
+            w.WriteTag(NodeOutput, WireFormat.WireType.LengthDelimited); w.WriteString(output);
+            w.WriteTag(NodeName, WireFormat.WireType.LengthDelimited); w.WriteString(name);
+            w.WriteTag(NodeOpType, WireFormat.WireType.LengthDelimited); w.WriteString(op);
+            if (axis is { } a)
+            {
+                w.WriteTag(NodeAttribute, WireFormat.WireType.LengthDelimited);
+                w.WriteBytes(Message(attribute =>
+                {
+                    attribute.WriteTag(AttributeName, WireFormat.WireType.LengthDelimited); attribute.WriteString("axis");
+                    attribute.WriteTag(AttributeInt, WireFormat.WireType.Varint); attribute.WriteInt64(a);
+                    attribute.WriteTag(AttributeType, WireFormat.WireType.Varint); attribute.WriteInt32(AttributeTypeInt);
+                }));
+            }
+        }));
+    }
+
+    /// <summary>The raw input: float [N, raw].</summary>
+    static ByteString RawInput(int width) => Message(w =>
+    {
+        w.WriteTag(ValueInfoName, WireFormat.WireType.LengthDelimited); w.WriteString(Input);
+        w.WriteTag(ValueInfoType, WireFormat.WireType.LengthDelimited);
+        w.WriteBytes(Message(type =>
+        {
+            type.WriteTag(TypeTensor, WireFormat.WireType.LengthDelimited);
+            type.WriteBytes(Message(tensor =>
+            {
+                tensor.WriteTag(TensorTypeElem, WireFormat.WireType.Varint); tensor.WriteInt32(ElemFloat);
+                tensor.WriteTag(TensorTypeShape, WireFormat.WireType.LengthDelimited);
+                tensor.WriteBytes(Message(shape =>
+                {
+                    shape.WriteTag(ShapeDim, WireFormat.WireType.LengthDelimited);
+                    shape.WriteBytes(Message(dim => { dim.WriteTag(DimParam, WireFormat.WireType.LengthDelimited); dim.WriteString("N"); }));
+                    shape.WriteTag(ShapeDim, WireFormat.WireType.LengthDelimited);
+                    shape.WriteBytes(Message(dim => { dim.WriteTag(DimValue, WireFormat.WireType.Varint); dim.WriteInt64(width); }));
+                }));
+            }));
+        }));
+    });
+
+    /// <summary>A node of the original graph, reading the assembled vector wherever it read the input.</summary>
+    static ByteString RenameInputs(ByteString node)
+    {
+        var reader = new CodedInputStream(node.ToByteArray());
+        return Message(w =>
+        {
+            uint tag;
+            while ((tag = reader.ReadTag()) != 0)
+            {
+                if (WireFormat.GetTagFieldNumber(tag) == NodeInput)
+                {
+                    var name = reader.ReadString();
+                    w.WriteTag(tag);
+                    w.WriteString(name == Input ? Assembled : name);
+                }
+                else CopyField(reader, w, tag);
+            }
+        });
+    }
+
+    static string? NameOf(ByteString valueInfo)
+    {
+        var reader = new CodedInputStream(valueInfo.ToByteArray());
+        uint tag;
+        while ((tag = reader.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == ValueInfoName) return reader.ReadString();
+            reader.SkipLastField();
+        }
+        return null;
+    }
+
+    static ByteString Message(Action<CodedOutputStream> write)
+    {
+        using var buffer = new MemoryStream();
+        var w = new CodedOutputStream(buffer);
+        write(w);
+        w.Flush();
+        return ByteString.CopyFrom(buffer.ToArray());
+    }
+
+    static void CopyField(CodedInputStream reader, CodedOutputStream writer, uint tag)
+    {
+        writer.WriteTag(tag);
+        switch (WireFormat.GetTagWireType(tag))
+        {
+            case WireFormat.WireType.Varint: writer.WriteUInt64(reader.ReadUInt64()); break;
+            case WireFormat.WireType.Fixed64: writer.WriteFixed64(reader.ReadFixed64()); break;
+            case WireFormat.WireType.LengthDelimited: writer.WriteBytes(reader.ReadBytes()); break;
+            case WireFormat.WireType.Fixed32: writer.WriteFixed32(reader.ReadFixed32()); break;
+            default: throw new InvalidDataException($"Unexpected protobuf wire type in the ONNX model (tag {tag}).");
+        }
+    }
+}
