@@ -728,6 +728,20 @@ public class EmbeddedPipelineTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
         // The stored spec is still the good one.
         Assert.Equal("FastTree", (await mlops.Client.GetFromJsonAsync<JsonElement>("/pipelines/yaml-spec")).GetProperty("trainer").GetProperty("name").GetString());
+
+        // The walk-through's spec in YAML (samples/) is the same spec as its JSON.
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.PutAsync("/pipelines/from-yaml", Yaml(await File.ReadAllTextAsync(TestInfra.Sample("classification.pipeline.yaml"))))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await mlops.Client.PutAsync("/pipelines/from-json", new StringContent(
+            await File.ReadAllTextAsync(TestInfra.Sample("classification.pipeline.json")), Encoding.UTF8, "application/json"))).StatusCode);
+        async Task<System.Text.Json.Nodes.JsonObject> Stored(string name)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(await mlops.Client.GetStringAsync($"/pipelines/{name}"))!.AsObject();
+            node.Remove("name");
+            return node;
+        }
+        var fromYaml = await Stored("from-yaml");
+        var fromJson = await Stored("from-json");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(fromYaml, fromJson), $"{fromYaml}\n{fromJson}");
     }
 
     [Fact]
