@@ -30,7 +30,31 @@ public sealed class MinioArtifactStore : IArtifactStore
             .WithEndpoint(_endpoint.Host, _endpoint.Port)
             .WithCredentials(Get("AccessKey"), Get("SecretKey"))
             .WithSSL(_endpoint.Scheme == Uri.UriSchemeHttps)
+            .WithRetryPolicy(new TransientRetry())
             .Build();
+    }
+
+    /// <summary>
+    /// Retries a request that failed on the way (connection reset, timeout, a 5xx, or an error answer with no body — which the
+    /// Minio client itself fails to parse, seen under load), three times with growing pauses. S3 requests are idempotent, and
+    /// "not found" or "access denied" are answers, not failures: they are not retried.
+    /// </summary>
+    sealed class TransientRetry : Minio.Handlers.IRetryPolicyHandler
+    {
+        public async Task<Minio.DataModel.Result.ResponseResult> Handle(Func<Task<Minio.DataModel.Result.ResponseResult>> executeRequestCallback)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await executeRequestCallback();
+                }
+                catch (Exception e) when (attempt < 4 && e is HttpRequestException or IOException or NullReferenceException or ConnectionException or InternalServerException)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt * attempt));
+                }
+            }
+        }
     }
 
     public async Task PutAsync(string key, Stream content, string contentType, CancellationToken ct)

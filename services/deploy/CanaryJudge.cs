@@ -23,7 +23,7 @@ public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clo
                 var (promote, reason) = CanaryVerdict.Judge(canary.Model.Stats, production.Stats);
                 if (!promote)
                 {
-                    if (catalog.RollBack(pipeline, canary.Model.RunId) is not { } gone) continue;
+                    if (await catalog.RollBackAsync(pipeline, canary.Model.RunId, stoppingToken) is not { } gone) continue;
                     logger.LogWarning("Canary {Pipeline} v{Version} rolled back: {Reason}", pipeline, gone.Version, reason);
                     await bus.Publish(new DeploymentRolledBack(gone.RunId, pipeline, gone.Version, production.Version, $"Worse than production: {reason}.", DateTimeOffset.UtcNow), stoppingToken);
                     continue;

@@ -54,7 +54,11 @@ public static class CanaryVerdict
 }
 
 /// <summary>The record of what serves each pipeline, kept in the store so a restarted deploy serves the same versions.</summary>
-public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null, int? RolledBack = null);
+public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null, int? RolledBack = null,
+    PendingRollout? Rollout = null);
+
+/// <summary>A canary or shadow beside production, as a restarted deploy must start it again (its counts and clock start afresh).</summary>
+public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec);
 
 /// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
 public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);
@@ -114,10 +118,24 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         return model;
     }
 
-    /// <summary>What serves the pipeline, and what was rolled back, as a restarted deploy must find it.</summary>
+    /// <summary>What serves the pipeline, what was rolled back, and a canary or shadow beside it, as a restarted deploy must find them.</summary>
     public async Task SaveAsync(DeployedModel model, CancellationToken ct) =>
         await store.PutJsonAsync($"deployments/{model.Pipeline}.json",
-            new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, RolledBack: RolledBack(model.Pipeline)), ct);
+            new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, RolledBack: RolledBack(model.Pipeline), Rollout: PendingOf(model.Pipeline)), ct);
+
+    PendingRollout? PendingOf(string pipeline) =>
+        _canaries.GetValueOrDefault(pipeline) is { } canary
+            ? new PendingRollout("canary", canary.Model.Version, canary.Model.RunId,
+                new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration })
+        : _shadows.GetValueOrDefault(pipeline) is { } shadow ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true })
+        : null;
+
+    /// <summary>Starts again, after a restart, the canary or shadow the record names.</summary>
+    public async Task RestoreRolloutAsync(string pipeline, PendingRollout rollout, CancellationToken ct)
+    {
+        if (rollout.Kind == "shadow") await StartShadowAsync(pipeline, rollout.Version, rollout.RunId, ct);
+        else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct);
+    }
 
     async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
@@ -213,6 +231,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         if (_shadows.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _shadows[pipeline] = shadow;
         logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);
+        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
         return shadow;
     }
 
@@ -237,6 +256,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         if (_canaries.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _canaries[pipeline] = canary;
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
+        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
         return canary;
     }
 
@@ -250,13 +270,17 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         return model;
     }
 
-    /// <summary>Takes the canary of this run out of serving; from the return on, no request is routed to it.</summary>
-    public DeployedModel? RollBack(string pipeline, Guid runId)
+    /// <summary>
+    /// Takes the canary of this run out of serving (from the moment it is removed, no request is routed to it), and records
+    /// that it was rolled back, so neither a restart nor a redelivered approval brings it back.
+    /// </summary>
+    public async Task<DeployedModel?> RollBackAsync(string pipeline, Guid runId, CancellationToken ct)
     {
         if (!_canaries.TryGetValue(pipeline, out var canary) || canary.Model.RunId != runId || !_canaries.TryRemove(pipeline, out _)) return null;
         DisposeLater(canary.Model);
         NoteRolledBack(pipeline, canary.Model.Version);
         logger.LogWarning("Canary {Pipeline} v{Version} rolled back", pipeline, canary.Model.Version);
+        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
         return canary.Model;
     }
 
@@ -289,7 +313,11 @@ public sealed class DeploymentRestorer(ModelCatalog catalog, IArtifactStore stor
                 var record = await store.GetJsonAsync<DeploymentRecord>(key, ct);
                 if (record.RolledBack is int rolledBack) catalog.NoteRolledBack(record.Pipeline, rolledBack);
                 if (record.Retired is { } retired) catalog.RestoreRetired(record.Pipeline, retired);
-                else await catalog.DeployAsync(record.Pipeline, record.Version, record.RunId, ct);
+                else
+                {
+                    await catalog.DeployAsync(record.Pipeline, record.Version, record.RunId, ct);
+                    if (record.Rollout is { } rollout) await catalog.RestoreRolloutAsync(record.Pipeline, rollout, ct);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -389,6 +389,55 @@ public class EmbeddedPipelineTests
     }
 
     [Fact]
+    public async Task ACanaryAndAShadowAreStartedAgainWhenDeployRestarts()
+    {
+        const string spec = """
+            {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},ROLLOUT}
+            """;
+        var mlops = await EmbeddedApp.StartAsync();
+        try
+        {
+            async Task Run(string pipeline, int seed, string rollout, string status)
+            {
+                Assert.True((await mlops.Client.PutAsync($"/pipelines/{pipeline}", new StringContent(
+                    spec.Replace("SEED", seed.ToString()).Replace("ROLLOUT", rollout), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+                await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, pipeline, TestInfra.Sample("classification.csv")), RunTimeout, status);
+            }
+            const string canary = "\"rollout\":{\"canaryShare\":0.5,\"minPredictions\":1000000}";
+            const string shadow = "\"rollout\":{\"shadow\":true}";
+            await Run("restart-canary", 42, canary, "deployed");
+            await Run("restart-canary", 43, canary, "deploying");
+            await Run("restart-shadow", 42, shadow, "deployed");
+            await Run("restart-shadow", 43, shadow, "deploying");
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-canary/versions/2/ready")).IsSuccessStatusCode);
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-shadow/shadow")).IsSuccessStatusCode);
+
+            var paths = new Dictionary<string, string?>
+            {
+                ["Artifacts:Path"] = Path.Combine(mlops.DataPath, "artifacts"),
+                ["Registry:Database"] = Path.Combine(mlops.DataPath, "registry.db"),
+            };
+            await mlops.DisposeAsync();
+            mlops = await EmbeddedApp.StartAsync(paths);
+
+            // Production, the canary beside it (still judged: it takes its share of requests) and the shadow, all back.
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-canary/versions/2/ready")).IsSuccessStatusCode);
+            Assert.Equal("1", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/versions/1/ready")).GetProperty("version").GetString());
+            var answers = await PipelineCalls.InferCsvAsync(mlops.Client, "restart-canary", TestInfra.Sample("classification.csv"), batch: 10);
+            Assert.Contains(answers, a => a.GetProperty("model_version").GetString() == "2");
+            Assert.Contains(answers, a => a.GetProperty("model_version").GetString() == "1");
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-shadow/shadow")).IsSuccessStatusCode);
+            Assert.Equal("2", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-shadow/shadow")).GetProperty("version").GetString());
+            Assert.All(await PipelineCalls.InferCsvAsync(mlops.Client, "restart-shadow", TestInfra.Sample("classification.csv"), batch: 50),
+                a => Assert.Equal("1", a.GetProperty("model_version").GetString()));
+        }
+        finally
+        {
+            await mlops.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task ACanaryIsJudgedAfterItsMinimumDurationEvenWithFewPredictions()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -9,8 +9,7 @@ public sealed class PerformanceDroppedConsumer(ModelCatalog catalog, TimeProvide
     public async Task Consume(ConsumeContext<PerformanceDropped> context)
     {
         var m = context.Message;
-        if (catalog.RollBack(m.Pipeline, m.RunId) is not { } canary) return; // not a canary: monitor asks for a retrain instead
-        if (catalog.Get(m.Pipeline) is { } production) await catalog.SaveAsync(production, context.CancellationToken); // remembers the rollback
+        if (await catalog.RollBackAsync(m.Pipeline, m.RunId, context.CancellationToken) is not { } canary) return; // not a canary: monitor asks for a retrain instead
         await context.Publish(new DeploymentRolledBack(m.RunId, m.Pipeline, canary.Version, catalog.Get(m.Pipeline)?.Version ?? 0,
             $"Live {m.Metric} {m.Live:0.####} over {m.Rows} labelled predictions, against {m.Holdout:0.####} on its hold-out rows.", clock.GetUtcNow()), context.CancellationToken);
     }
