@@ -26,6 +26,10 @@ public static class ArtifactKeys
     /// <summary>The schema of the pipeline's last accepted dataset, which validate compares the next dataset with.</summary>
     public static string PipelineSchema(string pipeline) => $"pipelines/{pipeline}/schema.json";
 
+    /// <summary>What deploy serves for a pipeline (<c>DeploymentRecord</c>): read back by deploy and monitor when they start.</summary>
+    public const string Deployments = "deployments/";
+    public static string Deployment(string pipeline) => $"{Deployments}{pipeline}.json";
+
     /// <summary>The training cache: content address (dataset, spec, code, seed) → the run that trained it.</summary>
     public static string TrainingCache(string key) => $"cache/train/{key}.json";
 }

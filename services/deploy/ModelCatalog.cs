@@ -53,15 +53,7 @@ public static class CanaryVerdict
     }
 }
 
-/// <summary>The record of what serves each pipeline, kept in the store so a restarted deploy serves the same versions.</summary>
-public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null, int? RolledBack = null,
-    PendingRollout? Rollout = null);
 
-/// <summary>A canary or shadow beside production, as a restarted deploy must start it again (its counts and clock start afresh).</summary>
-public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec);
-
-/// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
-public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);
 
 /// <summary>
 /// Which version serves each pipeline. A swap replaces the reference atomically: a request holds the model it started
@@ -96,7 +88,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         DisposeLater(model);
         var retirement = new Retirement(model.Version, model.RunId, clock.GetUtcNow(), by, reason);
         _retired[pipeline] = retirement;
-        await store.PutJsonAsync($"deployments/{pipeline}.json", new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt, retirement, RolledBack(pipeline)), ct);
+        await store.PutJsonAsync(ArtifactKeys.Deployment(pipeline), new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt, retirement, RolledBack(pipeline)), ct);
         logger.LogWarning("{Pipeline} retired by {By}: v{Version} unloaded ({Reason})", pipeline, by, model.Version, reason);
         return retirement;
     }
@@ -120,7 +112,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
 
     /// <summary>What serves the pipeline, what was rolled back, and a canary or shadow beside it, as a restarted deploy must find them.</summary>
     public async Task SaveAsync(DeployedModel model, CancellationToken ct) =>
-        await store.PutJsonAsync($"deployments/{model.Pipeline}.json",
+        await store.PutJsonAsync(ArtifactKeys.Deployment(model.Pipeline),
             new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, RolledBack: RolledBack(model.Pipeline), Rollout: PendingOf(model.Pipeline)), ct);
 
     PendingRollout? PendingOf(string pipeline) =>
@@ -306,7 +298,7 @@ public sealed class DeploymentRestorer(ModelCatalog catalog, IArtifactStore stor
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         ExecutionProvider.Report(logger);
-        foreach (var key in await store.ListAsync("deployments/", ct))
+        foreach (var key in await store.ListAsync(ArtifactKeys.Deployments, ct))
         {
             try
             {

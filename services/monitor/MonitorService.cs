@@ -13,6 +13,7 @@ public static class MonitorService
         builder.Services.AddSingleton<DriftMonitor>();
         builder.Services.AddSingleton<FeedbackBook>();
         builder.Services.AddHostedService<RetrainScheduler>();
+        builder.Services.AddHostedService<WatchRestorer>();
         builder.Services.AddSingleton<Consumers.AlertThrottle>();
         return builder;
     }

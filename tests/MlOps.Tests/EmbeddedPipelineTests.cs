@@ -422,6 +422,9 @@ public class EmbeddedPipelineTests
             await mlops.DisposeAsync();
             mlops = await EmbeddedApp.StartAsync(paths);
 
+            // Monitor watches the served versions again without waiting for a deployment (drift, schedules, volume).
+            await Eventually(async () => (await mlops.Client.GetAsync("/monitor/restart-canary")).IsSuccessStatusCode);
+            Assert.Equal(1, (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/restart-shadow")).GetProperty("version").GetInt32());
             // Production, the canary beside it (still judged: it takes its share of requests) and the shadow, all back.
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-canary/versions/2/ready")).IsSuccessStatusCode);
             Assert.Equal("1", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/versions/1/ready")).GetProperty("version").GetString());
@@ -571,6 +574,7 @@ public class EmbeddedPipelineTests
             await Task.Delay(500);
             var afterRestart = await mlops.Client.GetAsync("/v2/models/retiring/ready");
             Assert.Equal(HttpStatusCode.NotFound, afterRestart.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/monitor/retiring")).StatusCode); // a retired pipeline is not watched again
             Assert.Contains("was retired", await afterRestart.Content.ReadAsStringAsync());
 
             // A person's promotion serves it again.

@@ -1,0 +1,15 @@
+namespace MlOps.Contracts;
+
+/// <summary>
+/// What serves a pipeline (<c>deployments/{pipeline}.json</c>, written by deploy): the production version, a canary or shadow
+/// beside it, the newest version rolled back, or the retirement. A restarted deploy serves from it; a restarted monitor
+/// watches from it.
+/// </summary>
+public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null, int? RolledBack = null,
+    PendingRollout? Rollout = null);
+
+/// <summary>A canary or shadow beside production, as a restarted deploy must start it again (its counts and clock start afresh).</summary>
+public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec);
+
+/// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
+public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);
