@@ -53,8 +53,6 @@ public static class CanaryVerdict
     }
 }
 
-
-
 /// <summary>
 /// Which version serves each pipeline. A swap replaces the reference atomically: a request holds the model it started
 /// with, so no request fails or is answered by a mix of versions; the old session is disposed after a grace period.
@@ -88,7 +86,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         DisposeLater(model);
         var retirement = new Retirement(model.Version, model.RunId, clock.GetUtcNow(), by, reason);
         _retired[pipeline] = retirement;
-        await store.PutJsonAsync(ArtifactKeys.Deployment(pipeline), new DeploymentRecord(pipeline, model.Version, model.RunId, model.DeployedAt, retirement, RolledBack(pipeline)), ct);
+        await SaveAsync(model, ct, retirement);
         logger.LogWarning("{Pipeline} retired by {By}: v{Version} unloaded ({Reason})", pipeline, by, model.Version, reason);
         return retirement;
     }
@@ -110,10 +108,19 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         return model;
     }
 
-    /// <summary>What serves the pipeline, what was rolled back, and a canary or shadow beside it, as a restarted deploy must find them.</summary>
-    public async Task SaveAsync(DeployedModel model, CancellationToken ct) =>
+    /// <summary>
+    /// What serves the pipeline (or last served it, with its <paramref name="retired"/>ment), what was rolled back, and a canary
+    /// or shadow beside it, as a restarted deploy must find them.
+    /// </summary>
+    async Task SaveAsync(DeployedModel model, CancellationToken ct, Retirement? retired = null) =>
         await store.PutJsonAsync(ArtifactKeys.Deployment(model.Pipeline),
-            new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, RolledBack: RolledBack(model.Pipeline), Rollout: PendingOf(model.Pipeline)), ct);
+            new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, retired, RolledBack(model.Pipeline), PendingOf(model.Pipeline)), ct);
+
+    /// <summary>Records the pipeline's production model again after what stands beside it changed (a canary or shadow started or rolled back).</summary>
+    async Task SaveServingAsync(string pipeline, CancellationToken ct)
+    {
+        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
+    }
 
     PendingRollout? PendingOf(string pipeline) =>
         _canaries.GetValueOrDefault(pipeline) is { } canary
@@ -223,7 +230,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         if (_shadows.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _shadows[pipeline] = shadow;
         logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);
-        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
+        await SaveServingAsync(pipeline, ct);
         return shadow;
     }
 
@@ -248,7 +255,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         if (_canaries.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _canaries[pipeline] = canary;
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
-        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
+        await SaveServingAsync(pipeline, ct);
         return canary;
     }
 
@@ -272,7 +279,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         DisposeLater(canary.Model);
         NoteRolledBack(pipeline, canary.Model.Version);
         logger.LogWarning("Canary {Pipeline} v{Version} rolled back", pipeline, canary.Model.Version);
-        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
+        await SaveServingAsync(pipeline, ct);
         return canary.Model;
     }
 

@@ -39,22 +39,29 @@ public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<
             spec.Features.Derived);
     }
 
+    /// <summary>For each derived feature, the positions of its two columns among <see cref="Numeric"/> (checked by <see cref="From"/>).</summary>
+    public (int A, int B)[] DerivedColumns() => [.. Derived.Select(d => (IndexOf(d.Of[0]), IndexOf(d.Of[1])))];
+
     /// <summary>The numeric columns of one row followed by the derived features, computed in float32 as the ONNX graph does.</summary>
-    public float[] WithDerived(ReadOnlySpan<float> numeric)
+    public float[] WithDerived(ReadOnlySpan<float> numeric, (int A, int B)[] columns)
     {
         var values = new float[Numeric.Count + Derived.Count];
         numeric.CopyTo(values);
         for (var i = 0; i < Derived.Count; i++)
         {
-            var d = Derived[i];
-            float a = numeric[IndexOf(d.Of[0])], b = numeric[IndexOf(d.Of[1])];
-            values[Numeric.Count + i] = d.Op switch { "sum" => a + b, "difference" => a - b, "product" => a * b, "ratio" => a / b,
-                _ => throw new TrainingException($"Unknown derived op '{d.Op}'; use one of {string.Join(", ", DerivedFeature.Ops)}.") };
+            float a = numeric[columns[i].A], b = numeric[columns[i].B];
+            values[Numeric.Count + i] = Derived[i].Op switch { "sum" => a + b, "difference" => a - b, "product" => a * b, "ratio" => a / b,
+                _ => throw new TrainingException($"Unknown derived op '{Derived[i].Op}'; use one of {string.Join(", ", DerivedFeature.Ops)}.") };
         }
         return values;
     }
 
-    int IndexOf(string column) => Numeric is List<string> list ? list.IndexOf(column) : Numeric.ToList().IndexOf(column);
+    int IndexOf(string column)
+    {
+        for (var i = 0; i < Numeric.Count; i++)
+            if (Numeric[i] == column) return i;
+        throw new TrainingException($"'{column}' is not a numeric feature of this dataset.");
+    }
 }
 
 /// <summary>One row as ML.NET sees it; the schema keeps only the columns a task and layout use.</summary>
@@ -126,7 +133,7 @@ public static class ModelTrainer
             _ => null,
         };
         var zipBytes = zip.ToArray();
-        var onnxBytes = OnnxDerivedFeatures.Prepend(onnx.ToArray(), layout.Numeric, layout.Derived);
+        var onnxBytes = OnnxDerivedFeatures.Prepend(onnx.ToArray(), layout);
         var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, layout.Numeric, classes, ContentHash(zipBytes),
             "Features", task == ModelTask.Regression ? "Score.output" : "PredictedLabel.output", probabilityOutput,
             new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
@@ -165,10 +172,11 @@ public static class ModelTrainer
     static List<TrainingRow> ToRows(LabelledRows data, FeatureLayout layout, ModelTask task, string[] classes)
     {
         var (f, c, h) = (layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count);
+        var derived = layout.DerivedColumns();
         var inputs = data.Inputs;
         return Enumerable.Range(0, inputs.Rows).Select(i => new TrainingRow
         {
-            Features = layout.WithDerived(inputs.Numeric.AsSpan(i * f, f)),
+            Features = layout.WithDerived(inputs.Numeric.AsSpan(i * f, f), derived),
             Categorical = inputs.Categorical.AsSpan(i * c, c).ToArray(),
             Hashed = inputs.Hashed.AsSpan(i * h, h).ToArray(),
             Positive = task == ModelTask.Binary && data.Targets[i] == classes[1],

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using MlOps.Contracts;
 
 namespace MlOps.Train;
 
@@ -25,10 +24,10 @@ public static class OnnxDerivedFeatures
     const int ValueInfoName = 1, ValueInfoType = 2, TypeTensor = 1, TensorTypeElem = 1, TensorTypeShape = 2, ShapeDim = 1;
     const int DimValue = 1, DimParam = 2, ElemFloat = 1;
 
-    /// <summary>The graph with derived features computed inside it; unchanged when there are none.</summary>
-    public static byte[] Prepend(byte[] model, IReadOnlyList<string> raw, IReadOnlyList<DerivedFeature> derived)
+    /// <summary>The graph with the layout's derived features computed inside it; unchanged when there are none.</summary>
+    public static byte[] Prepend(byte[] model, FeatureLayout layout)
     {
-        if (derived.Count == 0) return model;
+        if (layout.Derived.Count == 0) return model;
         using var output = new MemoryStream();
         var writer = new CodedOutputStream(output);
         var reader = new CodedInputStream(model);
@@ -38,7 +37,7 @@ public static class OnnxDerivedFeatures
             if (WireFormat.GetTagFieldNumber(tag) == ModelGraph)
             {
                 writer.WriteTag(tag);
-                writer.WriteBytes(RewriteGraph(reader.ReadBytes(), raw, derived));
+                writer.WriteBytes(RewriteGraph(reader.ReadBytes(), layout));
             }
             else CopyField(reader, writer, tag);
         }
@@ -46,17 +45,18 @@ public static class OnnxDerivedFeatures
         return output.ToArray();
     }
 
-    static ByteString RewriteGraph(ByteString graph, IReadOnlyList<string> raw, IReadOnlyList<DerivedFeature> derived)
+    static ByteString RewriteGraph(ByteString graph, FeatureLayout layout)
     {
         using var output = new MemoryStream();
         var writer = new CodedOutputStream(output);
         // Derived columns first: the new nodes come before every node that reads what they make.
         var parts = new List<string> { Input };
-        for (var i = 0; i < derived.Count; i++)
+        var columns = layout.DerivedColumns();
+        for (var i = 0; i < layout.Derived.Count; i++)
         {
-            var d = derived[i];
-            var a = Column(writer, raw, d.Of[0], $"derived{i}.a");
-            var b = Column(writer, raw, d.Of[1], $"derived{i}.b");
+            var d = layout.Derived[i];
+            var a = Column(writer, columns[i].A, $"derived{i}.a");
+            var b = Column(writer, columns[i].B, $"derived{i}.b");
             var op = d.Op switch { "sum" => "Add", "difference" => "Sub", "product" => "Mul", "ratio" => "Div", _ => throw new TrainingException($"Unknown derived op '{d.Op}'.") };
             var result = $"derived.{d.Name}";
             Node(writer, op, [a, b], result, $"derived{i}.{op}");
@@ -78,7 +78,7 @@ public static class OnnxDerivedFeatures
                 case GraphInput:
                     var info = reader.ReadBytes();
                     writer.WriteTag(tag);
-                    if (NameOf(info) == Input) { writer.WriteBytes(RawInput(raw.Count)); replacedInput = true; }
+                    if (NameOf(info) == Input) { writer.WriteBytes(RawInput(layout.Numeric.Count)); replacedInput = true; }
                     else writer.WriteBytes(info);
                     break;
                 default:
@@ -92,10 +92,8 @@ public static class OnnxDerivedFeatures
     }
 
     /// <summary>Gathers one raw column as [N, 1] (an int64 index initializer and a Gather node on axis 1).</summary>
-    static string Column(CodedOutputStream writer, IReadOnlyList<string> raw, string column, string name)
+    static string Column(CodedOutputStream writer, int index, string name)
     {
-        var index = raw.ToList().IndexOf(column);
-        if (index < 0) throw new TrainingException($"A derived feature uses '{column}', which is not a numeric feature of this dataset.");
         var indices = $"{name}.index";
         writer.WriteTag(GraphInitializer, WireFormat.WireType.LengthDelimited);
         writer.WriteBytes(Message(w =>

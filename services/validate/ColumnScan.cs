@@ -57,13 +57,17 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     {
         get
         {
-            if (_categories is not null && _shortCategories is { Count: > 0 })
-            {
-                foreach (var (key, count) in _shortCategories.Entries()) _categories[Unpack(key)] = count;
-                _shortCategories.Clear();
-            }
+            UnpackShortCategories();
             return _categories;
         }
+    }
+
+    /// <summary>Moves the packed short values into <see cref="_categories"/>, as strings: read and merged in one form.</summary>
+    void UnpackShortCategories()
+    {
+        if (_categories is null || _shortCategories is not { Count: > 0 }) return;
+        foreach (var (key, count) in _shortCategories.Entries()) _categories[Unpack(key)] = count;
+        _shortCategories.Clear();
     }
 
     /// <summary>A value of up to three characters as one number (length in the top bits): a hash key with no string hashing.</summary>
@@ -232,7 +236,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
             if (part.Categories is not { } counts) Overflow();
             else
             {
-                _ = Categories; // this side's short values too, so both sides count under the same keys
+                UnpackShortCategories(); // this side's too, so both sides count under the same keys
                 foreach (var (value, count) in counts)
                     CollectionsMarshal.GetValueRefOrAddDefault(_categories, value, out _) += count;
                 if (_categories.Count > MaxCategories) Overflow();

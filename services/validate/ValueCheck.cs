@@ -117,17 +117,8 @@ public abstract class ValueCheck
         readonly Dictionary<string, bool> _verdicts = new(StringComparer.Ordinal);
         Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
-        readonly Dictionary<ulong, bool> _shortVerdicts = [];
-
         protected override bool Meets(ReadOnlySpan<char> value, double? number, int line)
         {
-            if (ColumnScan.TryPack(value, out var packed))
-            {
-                if (_shortVerdicts.TryGetValue(packed, out var shortKnown)) return shortKnown;
-                var shortVerdict = regex.IsMatch(value);
-                if (_shortVerdicts.Count < Remembered) _shortVerdicts[packed] = shortVerdict;
-                return shortVerdict;
-            }
             if (_verdicts.Count == 0) _lookup = _verdicts.GetAlternateLookup<ReadOnlySpan<char>>();
             if (_lookup.TryGetValue(value, out var known)) return known;
             var verdict = regex.IsMatch(value);

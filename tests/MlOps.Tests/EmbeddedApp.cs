@@ -17,9 +17,18 @@ public sealed class EmbeddedApp : IAsyncDisposable
     public required HttpClient Client { get; init; }
     public required string DataPath { get; init; }
 
-    public static async Task<EmbeddedApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<EmbeddedApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        await StartAsync(TestInfra.TempDirectory(), settings, services);
+
+    /// <summary>Stops this app and starts a fresh one on the same artifact store and registry database, as a restarted service would.</summary>
+    public async Task<EmbeddedApp> RestartAsync()
     {
-        var data = TestInfra.TempDirectory();
+        await DisposeAsync();
+        return await StartAsync(DataPath, null, null);
+    }
+
+    static async Task<EmbeddedApp> StartAsync(string data, IDictionary<string, string?>? settings, Action<IServiceCollection>? services)
+    {
         var app = EmbeddedHost.Build([], b =>
         {
             b.WebHost.UseUrls("http://127.0.0.1:0");

@@ -414,13 +414,7 @@ public class EmbeddedPipelineTests
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-canary/versions/2/ready")).IsSuccessStatusCode);
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-shadow/shadow")).IsSuccessStatusCode);
 
-            var paths = new Dictionary<string, string?>
-            {
-                ["Artifacts:Path"] = Path.Combine(mlops.DataPath, "artifacts"),
-                ["Registry:Database"] = Path.Combine(mlops.DataPath, "registry.db"),
-            };
-            await mlops.DisposeAsync();
-            mlops = await EmbeddedApp.StartAsync(paths);
+            mlops = await mlops.RestartAsync();
 
             // Monitor watches the served versions again without waiting for a deployment (drift, schedules, volume).
             await Eventually(async () => (await mlops.Client.GetAsync("/monitor/restart-canary")).IsSuccessStatusCode);
@@ -564,13 +558,7 @@ public class EmbeddedPipelineTests
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);
 
             // Nor by a restart of the service.
-            var paths = new Dictionary<string, string?>
-            {
-                ["Artifacts:Path"] = Path.Combine(mlops.DataPath, "artifacts"),
-                ["Registry:Database"] = Path.Combine(mlops.DataPath, "registry.db"),
-            };
-            await mlops.DisposeAsync();
-            mlops = await EmbeddedApp.StartAsync(paths);
+            mlops = await mlops.RestartAsync();
             await Task.Delay(500);
             var afterRestart = await mlops.Client.GetAsync("/v2/models/retiring/ready");
             Assert.Equal(HttpStatusCode.NotFound, afterRestart.StatusCode);

@@ -6,17 +6,11 @@ using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Registry;
 
-/// <summary>A forced approval: why (required), and who (recorded; defaults to the caller's address).</summary>
-public record ApprovalRequest(string? Reason, string? By);
+/// <summary>A person's command on a model (forced approval, rollback, retirement): why (required), and who (recorded; defaults to the caller's address).</summary>
+public record CommandRequest(string? Reason, string? By);
 
 /// <summary>Moving an alias: to which version, why, who; a version the gate rejected also needs <see cref="OverrideReason"/>.</summary>
 public record AliasMove(int? Version, string? Reason, string? By, string? OverrideReason);
-
-/// <summary>A rollback to the previous champion: why and who.</summary>
-public record RollbackRequest(string? Reason, string? By);
-
-/// <summary>Retiring a pipeline's model: why and who.</summary>
-public record RetireRequest(string? Reason, string? By);
 
 /// <summary>What served a model at a time: the version, its run, and the log entry of that deployment.</summary>
 public record ServedAnswer(string Pipeline, DateTimeOffset At, int Version, Guid RunId, DateTimeOffset DeployedAt, ModelLogEntry Deployment);
@@ -47,6 +41,15 @@ public static partial class ModelsApi
     static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(statusCode: status, title: title, detail: detail);
     static ProblemHttpResult BadName() => Problem(400, "Invalid pipeline name", $"Pipeline names are {PipelineName.Rule}.");
     static ProblemHttpResult NoVersion(string pipeline, int version) => Problem(404, "Unknown model version", $"'{pipeline}' has no version {version}.");
+    /// <summary>The command's reason, trimmed, when it has 1 to 2000 characters.</summary>
+    static bool HasReason(string? given, out string reason)
+    {
+        reason = given?.Trim() ?? "";
+        return reason.Length is > 0 and <= 2000;
+    }
+
+    static ProblemHttpResult ReasonRequired(string detail) => Problem(400, "A reason is required", detail);
+
     static string Who(string? by, HttpContext http) => string.IsNullOrWhiteSpace(by) ? $"caller {http.Connection.RemoteIpAddress}" : by.Trim()[..Math.Min(by.Trim().Length, 200)];
 
     public static Results<Ok<IReadOnlyList<ModelVersion>>, ProblemHttpResult> ListVersions(string pipeline, RegistryStore registry) =>
@@ -90,8 +93,7 @@ public static partial class ModelsApi
         if (!AliasName().IsMatch(alias)) return Problem(400, "Invalid alias", "Aliases are 1 to 32 characters: lowercase letters, digits and '-', starting with a letter.");
         if (move?.Version is not int version) return Problem(400, "Which version?", "Send {\"version\": N, \"reason\": \"why\"}.");
         if (registry.Version(pipeline, version) is not { } target) return NoVersion(pipeline, version);
-        var reason = move.Reason?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length > 2000) return Problem(400, "A reason is required", "Moving an alias needs a reason of 1 to 2000 characters.");
+        if (!HasReason(move.Reason, out var reason)) return ReasonRequired("Moving an alias needs a reason of 1 to 2000 characters.");
         if (!target.Approved && string.IsNullOrWhiteSpace(move.OverrideReason))
             return Problem(409, "Rejected version", $"{pipeline} v{version} was rejected by the gate ({string.Join(" ", target.Reasons)}). Give overrideReason to move '{alias}' to it anyway.");
         var by = Who(move.By, http);
@@ -122,12 +124,11 @@ public static partial class ModelsApi
     }
 
     /// <summary>POST /models/{p}/rollback — serve the champion before the current one again, in one call.</summary>
-    public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Rollback(string pipeline, RollbackRequest? request,
+    public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Rollback(string pipeline, CommandRequest? request,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline)) return BadName();
-        var reason = request?.Reason?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length > 2000) return Problem(400, "A reason is required", "A rollback needs a reason of 1 to 2000 characters: {\"reason\": \"why\"}.");
+        if (!HasReason(request?.Reason, out var reason)) return ReasonRequired("A rollback needs a reason of 1 to 2000 characters: {\"reason\": \"why\"}.");
         if (registry.Champion(pipeline) is not { } current) return Problem(404, "Nothing to roll back", $"'{pipeline}' has no champion.");
         var previous = registry.Log(pipeline, "deployed").Select(e => e.Version).Where(v => v is not null && v != current.Version).LastOrDefault();
         if (previous is not int version || registry.Version(pipeline, version) is not { } target)
@@ -142,12 +143,11 @@ public static partial class ModelsApi
     /// POST /models/{p}/retire — stop serving the pipeline's model and unload it (202; deploy answers with ModelRetired, which
     /// logs "retired" and takes the champion alias off). It stays retired until a person promotes a version again.
     /// </summary>
-    public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Retire(string pipeline, RetireRequest? request,
+    public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Retire(string pipeline, CommandRequest? request,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline)) return BadName();
-        var reason = request?.Reason?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length > 2000) return Problem(400, "A reason is required", "Retiring a model needs a reason of 1 to 2000 characters: {\"reason\": \"why\", \"by\": \"who\"}.");
+        if (!HasReason(request?.Reason, out var reason)) return ReasonRequired("Retiring a model needs a reason of 1 to 2000 characters: {\"reason\": \"why\", \"by\": \"who\"}.");
         if (registry.Champion(pipeline) is not { } current) return Problem(404, "Nothing to retire", $"'{pipeline}' has no champion: nothing of it is served.");
         var by = Who(request!.By, http);
         await registry.LogAsync(pipeline, current.Version, "retire-requested", by, reason, new { version = current.Version });
@@ -156,14 +156,12 @@ public static partial class ModelsApi
     }
 
     /// <summary>Approves a version the gate rejected. A reason is required; the override is recorded and the version is deployed.</summary>
-    public static async Task<Results<Ok<ModelVersion>, ProblemHttpResult>> ForceApprove(string pipeline, int version, ApprovalRequest? request,
+    public static async Task<Results<Ok<ModelVersion>, ProblemHttpResult>> ForceApprove(string pipeline, int version, CommandRequest? request,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline) || registry.Version(pipeline, version) is not { } v) return NoVersion(pipeline, version);
-        var reason = request?.Reason?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length > 2000)
-            return Problem(400, "A reason is required",
-                "Overriding the gate needs a reason of 1 to 2000 characters: {\"reason\": \"why this version ships anyway\", \"by\": \"who\"}.");
+        if (!HasReason(request?.Reason, out var reason))
+            return ReasonRequired("Overriding the gate needs a reason of 1 to 2000 characters: {\"reason\": \"why this version ships anyway\", \"by\": \"who\"}.");
         if (v.Approved) return Problem(409, "Already approved", $"{pipeline} v{version} passed the gate; there is nothing to override.");
         var approved = await registry.ForceApproveAsync(pipeline, version, reason, Who(request!.By, http));
         await publish.Publish(new ModelApproved(v.RunId, pipeline, version, ArtifactKeys.Onnx(v.RunId), v.ModelSha256, approved.Reasons), ct);
