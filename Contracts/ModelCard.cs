@@ -6,6 +6,7 @@ namespace MlOps.Contracts;
 /// order of <see cref="Features"/>; NaN for an empty cell of an imputed column) and, when the model has text features, the
 /// string tensors "Categorical" [N, CategoricalFeatures.Count] and "Hashed" [N, HashedFeatures.Count]. Every transform
 /// (imputation, scaling, encoding) is inside the graph. A regression model has no classes and answers a value.
+/// <see cref="Hyperparameters"/> are the values the trainer ran with: the spec's, and the defaults for what it left out.
 /// </summary>
 public record ModelCard(
     Guid RunId,
@@ -29,7 +30,8 @@ public record ModelCard(
     string? HoldoutKey = null,
     IReadOnlyList<string>? ImputedFeatures = null,
     Guid? CachedFrom = null,
-    IReadOnlyList<DerivedFeature>? DerivedFeatures = null)
+    IReadOnlyList<DerivedFeature>? DerivedFeatures = null,
+    IReadOnlyDictionary<string, double>? Hyperparameters = null)
 {
     public const string CategoricalInput = "Categorical";
     public const string HashedInput = "Hashed";

@@ -90,10 +90,13 @@ def train(results):
         return statistics.median(r[key] for r in rows)
     hgb, forest = pick("sklearn", "hgb"), pick("sklearn", "forest")
     gbm1, gbm2 = pick("mlops", "LightGbm"), pick("mlops", "LightGbm threads=1")
+    gbm_hgb = pick("mlops", "LightGbm numberOfTrees=100 numberOfLeaves=31 learningRate=0.1")
     ff = pick("mlops", "FastForest numberOfTrees=100 maxDepth=10")
     # Side by side: each round's MlOps fit time over the same round's HistGradientBoosting fit time.
     ratio1 = statistics.median(a["fit_seconds"] / b["fit_seconds"] for a, b in zip(gbm1, hgb))
     ratio2 = statistics.median(a["fit_seconds"] / b["fit_seconds"] for a, b in zip(gbm2, hgb))
+    ratio3 = statistics.median(a["fit_seconds"] / b["fit_seconds"] for a, b in zip(gbm_hgb, hgb))
+    met = ratio1 <= 0.6 and med(gbm1, "accuracy") >= med(hgb, "accuracy")
     speedup = forest[0]["fit_seconds"] / med(ff, "fit_seconds")
     def row(name, rows):
         return f"| {name} | {med(rows, 'fit_seconds'):.2f} s | {med(rows, 'accuracy'):.4f} | {med(rows, 'auc'):.4f} | {len(rows)} |"
@@ -114,19 +117,59 @@ Platt calibration fitted on 100,000 of the training rows.
 | trainer | fit (median) | hold-out accuracy | AUC | runs |
 |---|---|---|---|---|
 {row("scikit-learn HistGradientBoostingClassifier()", hgb)}
-{row("MlOps LightGbm (default spec: 100 trees, 31 leaves, every core)", gbm1)}
-{row("MlOps LightGbm, threads 1", gbm2)}
+{row("MlOps LightGbm (default spec; on 100,000+ training rows: 50 trees, 63 leaves, rate 0.2; every core)", gbm1)}
+{row("MlOps LightGbm with HistGradientBoosting's hyperparameters (100 trees, 31 leaves, rate 0.1)", gbm_hgb)}
+{row("MlOps LightGbm, default spec, threads 1", gbm2)}
 {row("scikit-learn RandomForestClassifier(n_estimators=100, max_depth=10, n_jobs=-1)", forest)}
 {row("MlOps FastForest (numberOfTrees 100, maxDepth 10 → 1024 leaves)", ff)}
 
 - Default trainer against HistGradientBoosting, fit-time ratio (median of per-round ratios): **{ratio1:.2f}×** with the default
-  spec (both cores), **{ratio2:.2f}×** with `threads: 1`. Goal ≤ 0.6× at equal or better accuracy: {"met" if ratio1 <= 0.6 else "**not met**"}
-  (accuracy {med(gbm1, "accuracy"):.4f} against {med(hgb, "accuracy"):.4f}).
+  spec (both cores), **{ratio2:.2f}×** with `threads: 1`. Goal ≤ 0.6× at equal or better accuracy: {"met" if met else "**not met**"}
+  (accuracy {med(gbm1, "accuracy"):.4f} against {med(hgb, "accuracy"):.4f}). With HistGradientBoosting's own hyperparameters
+  LightGbm takes **{ratio3:.2f}×** its time (accuracy {med(gbm_hgb, "accuracy"):.4f}): the default reaches the goal through its
+  large-data setting (fewer, larger trees at a higher rate), which the defaults check below tries on four other datasets.
 - Forest: scikit-learn's fit / FastForest's fit = **{speedup:.1f}×** faster, accuracy {med(ff, "accuracy"):.4f} against
   {forest[0]["accuracy"]:.4f} ({100 * (med(ff, "accuracy") - forest[0]["accuracy"]):+.1f} points). Goal ≥ 10× within one point:
   {"met" if speedup >= 10 and med(ff, "accuracy") >= forest[0]["accuracy"] - 0.01 else "**not met**"} (accuracy: {"within" if med(ff, "accuracy") >= forest[0]["accuracy"] - 0.01 else "outside"} one point or better; speed: {speedup:.1f}×).
 """
     replace_section("train", text)
+    print(text)
+
+
+def train_defaults(results):
+    lines = [json.loads(l) for l in open(results)]
+    sets = list(dict.fromkeys(l["set"] for l in lines))
+    def score(l):
+        return l.get("r2") if l.get("r2") else l["accuracy"]
+    rows = []
+    for name in sets:
+        here = [l for l in lines if l["set"] == name]
+        base = next(l for l in here if l["tool"] == "sklearn")
+        metric = "r²" if "r2" in base else "accuracy"
+        for l in here:
+            if l["tool"] == "sklearn":
+                continue
+            trainer, _, hyper = l["trainer"].partition(" ")
+            setting = "HistGradientBoosting's: 100 × 31 leaves, 0.1" if hyper else "default: 50 × 63 leaves, 0.2"
+            rows.append(f"| {name} | {trainer} | {setting} | {l['fit_seconds']:.2f} s | {metric} {score(l):.4f} | "
+                        f"{l['fit_seconds'] / base['fit_seconds']:.2f}× | {100 * (score(l) - score(base)):+.2f} |")
+        rows.append(f"| {name} | scikit-learn {base['trainer']} | its defaults | {base['fit_seconds']:.2f} s | {metric} {score(base):.4f} | 1.00× | 0 |")
+    text = f"""
+## Training defaults: the large-data setting on other data
+
+Command: `bash bench/train.sh` (second part). Machine: {machine()}. One run per line (scores are deterministic, times are
+single runs on a shared machine). Boosting (LightGbm, FastTree) on 100,000 training rows or more defaults to 50 trees of
+63 leaves at learning rate 0.2; below, and for any value a spec names, scikit-learn HistGradientBoosting's 100 trees of
+31 leaves at 0.1. Each million-row, ten-feature set comes from `bench/train_sklearn.py generate FILE 1000000 KIND`:
+default (the benchmark's), noisy (8 informative features, 5% flipped labels, class_sep 0.7), hastie (make_hastie_10_2),
+multiclass (5 classes), regression (make_friedman1, noise 1). Points are the score's difference from scikit-learn's
+HistGradientBoosting (its defaults, its own 80/20 split) × 100.
+
+| set | trainer | trees × leaves, rate | fit | hold-out score | time vs HGB | points vs HGB |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+"""
+    replace_section("train-defaults", text)
     print(text)
 
 
@@ -296,5 +339,7 @@ if __name__ == "__main__":
         registry(sys.argv[2])
     if kind == "train":
         train(sys.argv[2])
+    elif kind == "train-defaults":
+        train_defaults(sys.argv[2])
     if kind == "validate":
         validate(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))

@@ -11,7 +11,7 @@ namespace MlOps.Bench.Train;
 /// <summary>
 /// The training benchmark's .NET side: `run FILE TRAINER [key=value …]` trains MlOps' trainer on the CSV (last column the
 /// label) exactly as the train service does, and prints one JSON line: fit seconds (ML.NET's Fit only, as sklearn's fit),
-/// hold-out accuracy and AUC, and the whole call's seconds (with ONNX export and the ONNX parity check on the hold-out).
+/// hold-out accuracy and AUC (r2 for `--task regression`), and the whole call's seconds (with ONNX export and the ONNX parity check on the hold-out).
 /// With `--save FOLDER` the model, its card and its hold-out rows are kept in FOLDER as an embedded artifact store.
 /// </summary>
 public static class Program
@@ -19,15 +19,17 @@ public static class Program
     public static int Main(string[] args)
     {
         string? saveTo = null;
-        if (args is ["--save", var folder, .. var rest]) { saveTo = folder; args = rest; }
+        var task = ModelTask.Binary;
+        while (args is ["--save", var folder, .. var afterSave]) { saveTo = folder; args = afterSave; }
+        if (args is ["--task", var name, .. var afterTask]) { task = Enum.Parse<ModelTask>(name, ignoreCase: true); args = afterTask; }
         if (args is not ["run", var file, var trainer, .. var hyper])
         {
-            Console.Error.WriteLine("usage: [--save FOLDER] run FILE TRAINER [hyperparameter=value ...]");
+            Console.Error.WriteLine("usage: [--save FOLDER] [--task binary|multiclass|regression] run FILE TRAINER [hyperparameter=value ...]");
             return 2;
         }
         var spec = new PipelineSpec
         {
-            Task = ModelTask.Binary,
+            Task = task,
             Trainer = new TrainerSpec
             {
                 Name = trainer,
@@ -55,7 +57,8 @@ public static class Program
             fit_seconds = model.Card.Metrics["trainingSeconds"],
             read_seconds = read,
             train_call_seconds = total,
-            accuracy = model.Card.Metrics["accuracy"],
+            accuracy = model.Card.Metrics.GetValueOrDefault("accuracy"),
+            r2 = model.Card.Metrics.GetValueOrDefault("r2"),
             auc = model.Card.Metrics.GetValueOrDefault("auc"),
             test_rows = model.Card.TestRows,
             model_sha256 = model.Card.ModelSha256,

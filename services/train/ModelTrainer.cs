@@ -43,9 +43,8 @@ public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<
     public (int A, int B)[] DerivedColumns() => [.. Derived.Select(d => (IndexOf(d.Of[0]), IndexOf(d.Of[1])))];
 
     /// <summary>The numeric columns of one row followed by the derived features, computed in float32 as the ONNX graph does.</summary>
-    public float[] WithDerived(ReadOnlySpan<float> numeric, (int A, int B)[] columns)
+    public void WriteDerived(ReadOnlySpan<float> numeric, (int A, int B)[] columns, Span<float> values)
     {
-        var values = new float[Numeric.Count + Derived.Count];
         numeric.CopyTo(values);
         for (var i = 0; i < Derived.Count; i++)
         {
@@ -53,7 +52,6 @@ public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<
             values[Numeric.Count + i] = Derived[i].Op switch { "sum" => a + b, "difference" => a - b, "product" => a * b, "ratio" => a / b,
                 _ => throw new TrainingException($"Unknown derived op '{Derived[i].Op}'; use one of {string.Join(", ", DerivedFeature.Ops)}.") };
         }
-        return values;
     }
 
     int IndexOf(string column)
@@ -62,17 +60,6 @@ public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<
             if (Numeric[i] == column) return i;
         throw new TrainingException($"'{column}' is not a numeric feature of this dataset.");
     }
-}
-
-/// <summary>One row as ML.NET sees it; the schema keeps only the columns a task and layout use.</summary>
-sealed class TrainingRow
-{
-    public float[] Features { get; set; } = [];
-    public string[] Categorical { get; set; } = [];
-    public string[] Hashed { get; set; } = [];
-    public bool Positive { get; set; }
-    public string Label { get; set; } = "";
-    public float Value { get; set; }
 }
 
 /// <summary>What train stores: the ML.NET model, its ONNX export, its card, the hold-out rows and the evaluation on them.</summary>
@@ -101,28 +88,26 @@ public static class ModelTrainer
         var classes = task == ModelTask.Regression ? [] : data.Targets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
         var ml = new MLContext(seed: spec.Trainer.Seed);
-        var training = ToRows(data, layout, task, classes);
-        var all = ml.Data.LoadFromEnumerable(training, Schema(layout, task, withLabel: true));
-        ITransformer? labelKeys = null;
+        var training = TrainingData.Of(data, layout, task, classes);
+        var (trainData, testData) = training.Split(testRows, spec.Trainer.Seed);
+        IDataView all = training, trainSet = trainData, testSet = testData;
         if (task == ModelTask.Multiclass)
         {
             // The label becomes a key before the model, so the exported graph takes only the features.
-            labelKeys = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(all);
-            all = labelKeys.Transform(all);
+            var labelKeys = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(all);
+            (all, trainSet, testSet) = (labelKeys.Transform(all), labelKeys.Transform(trainSet), labelKeys.Transform(testSet));
         }
-        var split = ml.Data.TrainTestSplit(all, spec.Trainer.TestFraction, seed: spec.Trainer.Seed);
-        var (trainSet, testSet) = (split.TrainSet, split.TestSet);
         var stopwatch = Stopwatch.StartNew();
         var model = Estimator(ml, spec, layout, task, rows - testRows).Fit(trainSet);
         if (Trainers.NeedsCalibration(spec.Trainer, task))
             model = model.Append(ml.BinaryClassification.Calibrators.Platt(labelColumnName: "Positive")
-                .Fit(model.Transform(CalibrationSample(ml, trainSet, rows - testRows, spec.Trainer.Seed))));
+                .Fit(model.Transform(CalibrationSample(trainData, spec.Trainer.Seed))));
         stopwatch.Stop();
 
         using var zip = new MemoryStream();
         ml.Model.Save(model, all.Schema, zip);
         using var onnx = new MemoryStream();
-        ml.Model.ConvertToOnnx(model, ml.Data.LoadFromEnumerable(training.Take(1), Schema(layout, task, withLabel: false)), onnx);
+        ml.Model.ConvertToOnnx(model, training.InputsOnly(), onnx);
 
         var scored = model.Transform(testSet);
         var holdout = HoldoutRows(ml, testSet, layout, task, classes);
@@ -138,7 +123,8 @@ public static class ModelTrainer
             "Features", task == ModelTask.Regression ? "Score.output" : "PredictedLabel.output", probabilityOutput,
             new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
             layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList(),
-            DerivedFeatures: layout.Derived.Count > 0 ? layout.Derived : null);
+            DerivedFeatures: layout.Derived.Count > 0 ? layout.Derived : null,
+            Hyperparameters: Trainers.Effective(spec.Trainer, rows - testRows));
 
         var expected = Expected(scored, task, classes, probabilityOutput is not null);
         var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, expected);
@@ -169,44 +155,11 @@ public static class ModelTrainer
         return spec.Task == ModelTask.Auto ? (classes == 2 ? ModelTask.Binary : ModelTask.Multiclass) : spec.Task;
     }
 
-    static List<TrainingRow> ToRows(LabelledRows data, FeatureLayout layout, ModelTask task, string[] classes)
-    {
-        var (f, c, h) = (layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count);
-        var derived = layout.DerivedColumns();
-        var inputs = data.Inputs;
-        return Enumerable.Range(0, inputs.Rows).Select(i => new TrainingRow
-        {
-            Features = layout.WithDerived(inputs.Numeric.AsSpan(i * f, f), derived),
-            Categorical = inputs.Categorical.AsSpan(i * c, c).ToArray(),
-            Hashed = inputs.Hashed.AsSpan(i * h, h).ToArray(),
-            Positive = task == ModelTask.Binary && data.Targets[i] == classes[1],
-            Label = data.Targets[i],
-            Value = task == ModelTask.Regression ? float.Parse(data.Targets[i], System.Globalization.CultureInfo.InvariantCulture) : 0,
-        }).ToList();
-    }
-
-    static SchemaDefinition Schema(FeatureLayout layout, ModelTask task, bool withLabel)
-    {
-        var schema = SchemaDefinition.Create(typeof(TrainingRow));
-        void Vector(string name, DataViewType item, int width)
-        {
-            if (width == 0) schema.Remove(schema[name]);
-            else schema[name].ColumnType = new VectorDataViewType((PrimitiveDataViewType)item, width);
-        }
-        Vector(nameof(TrainingRow.Features), NumberDataViewType.Single, layout.Numeric.Count + layout.Derived.Count);
-        Vector(nameof(TrainingRow.Categorical), TextDataViewType.Instance, layout.Categorical.Count);
-        Vector(nameof(TrainingRow.Hashed), TextDataViewType.Instance, layout.Hashed.Count);
-        string? label = withLabel ? task switch { ModelTask.Binary => nameof(TrainingRow.Positive), ModelTask.Regression => nameof(TrainingRow.Value), _ => nameof(TrainingRow.Label) } : null;
-        foreach (var name in new[] { nameof(TrainingRow.Positive), nameof(TrainingRow.Label), nameof(TrainingRow.Value) })
-            if (name != label) schema.Remove(schema[name]);
-        return schema;
-    }
+    /// <summary>A seeded random subset of at most <see cref="Trainers.CalibrationRows"/> training rows.</summary>
+    static IDataView CalibrationSample(TrainingData train, int seed) =>
+        train.Rows <= Trainers.CalibrationRows ? train : train.Split(Trainers.CalibrationRows, seed + 1).Test;
 
     /// <summary>The transforms the spec declares, then the trainer, as one estimator whose every step exports to ONNX.</summary>
-    /// <summary>A seeded random subset of at most <see cref="Trainers.CalibrationRows"/> training rows.</summary>
-    static IDataView CalibrationSample(MLContext ml, IDataView train, int trainRows, int seed) =>
-        trainRows <= Trainers.CalibrationRows ? train
-            : ml.Data.TrainTestSplit(train, testFraction: 1 - (double)Trainers.CalibrationRows / trainRows, seed: seed + 1).TrainSet;
 
     static IEstimator<ITransformer> Estimator(MLContext ml, PipelineSpec spec, FeatureLayout layout, ModelTask task, int trainRows)
     {

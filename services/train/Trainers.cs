@@ -6,20 +6,21 @@ using MlOps.Contracts;
 namespace MlOps.Train;
 
 /// <summary>
-/// The spec's trainer as an ML.NET estimator for the task. Hyperparameters (defaults close to scikit-learn's
-/// HistGradientBoosting: 100 trees, 31 leaves, rate 0.1, 20 rows per leaf):
-/// numberOfTrees (scikit-learn's n_estimators), numberOfLeaves, maxDepth, learningRate, minimumExampleCountPerLeaf,
-/// maximumNumberOfIterations (Linear), threads (LightGbm's cores, default all: it trains deterministically, column-wise, so the
-/// trees are the same on any count, and the model hash leaves the count out), rowFraction (rows per tree; FastForest 0.4 from 100,000 training rows and 0.7 below, others 1), maxBins
-/// (FastForest 63, others 255). ML.NET's trees grow leaf by leaf, not level by level, and have no depth limit, so
-/// <c>maxDepth</c> d is mapped to at most 2^d leaves: the leaf count of a full tree of depth d. The trees then have no
-/// more leaves than scikit-learn's, but one branch may go deeper than d while others stay shallower.
+/// The spec's trainer as an ML.NET estimator for the task. Hyperparameters: numberOfTrees (scikit-learn's n_estimators),
+/// numberOfLeaves, maxDepth, learningRate, minimumExampleCountPerLeaf (20), maximumNumberOfIterations (Linear), threads
+/// (LightGbm's cores, default all: it trains deterministically, column-wise, so the trees are the same on any count, and the
+/// model hash leaves the count out), rowFraction (rows per tree; FastForest 0.4 from 100,000 training rows and 0.7 below,
+/// others 1), maxBins (FastForest 63, others 255). Trees, leaves and rate default to scikit-learn's HistGradientBoosting
+/// (100 trees of 31 leaves at rate 0.1), except for boosting on large data (see <see cref="Hyper.LargeBoosting"/>).
+/// ML.NET's trees grow leaf by leaf, not level by level, and have no depth limit, so <c>maxDepth</c> d is mapped to at most
+/// 2^d leaves: the leaf count of a full tree of depth d. The trees then have no more leaves than scikit-learn's, but one
+/// branch may go deeper than d while others stay shallower.
 /// </summary>
 public static class Trainers
 {
     public static IEstimator<ITransformer> Create(MLContext ml, TrainerSpec spec, ModelTask task, string features, int trainRows)
     {
-        var h = new Hyper(spec.Hyperparameters, trainRows);
+        var h = new Hyper(spec.Hyperparameters, trainRows, IsBoosting(spec));
         var label = task switch { ModelTask.Binary => "Positive", ModelTask.Regression => "Value", _ => "LabelKey" };
         // LightGbm runs deterministic and column-wise (each feature's histogram summed by one thread, in row order), so its trees
         // do not depend on the thread count: `threads` only limits the cores it uses (default: all of them).
@@ -85,6 +86,24 @@ public static class Trainers
         };
     }
 
+    /// <summary>The hyperparameters the trainer runs with on this many training rows: the spec's, and the defaults for the rest (kept in the model card).</summary>
+    public static IReadOnlyDictionary<string, double> Effective(TrainerSpec spec, int trainRows)
+    {
+        var h = new Hyper(spec.Hyperparameters, trainRows, IsBoosting(spec));
+        if (spec.Name == "Linear") return new SortedDictionary<string, double> { ["maximumNumberOfIterations"] = h.Iterations };
+        var forest = spec.Name == "FastForest";
+        var values = new SortedDictionary<string, double>
+        {
+            ["numberOfTrees"] = h.Trees, ["numberOfLeaves"] = h.Leaves, ["minimumExampleCountPerLeaf"] = h.MinPerLeaf,
+            ["rowFraction"] = h.RowFraction(forest), ["maxBins"] = h.MaxBins(forest),
+        };
+        if (!forest) values["learningRate"] = h.LearningRate;
+        if (spec.Name == "LightGbm") values["threads"] = h.Threads;
+        return values;
+    }
+
+    static bool IsBoosting(TrainerSpec spec) => spec.Name is "LightGbm" or "FastTree";
+
     /// <summary>
     /// Platt scaling fits two numbers; 100,000 rows pin them down, and scoring every training row through a forest to fit
     /// them took a quarter of FastForest's training time on a million rows.
@@ -94,12 +113,20 @@ public static class Trainers
     /// <summary>Whether the trainer's binary score must be Platt-scaled into a probability after fitting (FastForest: a vote share).</summary>
     public static bool NeedsCalibration(TrainerSpec spec, ModelTask task) => task == ModelTask.Binary && spec.Name == "FastForest";
 
-    sealed class Hyper(IReadOnlyDictionary<string, double> values, int trainRows)
+    sealed class Hyper(IReadOnlyDictionary<string, double> values, int trainRows, bool boosting)
     {
-        public int Trees => Int("numberOfTrees", 100);
+        /// <summary>
+        /// Boosting (LightGbm, FastTree) on 100,000 training rows or more defaults to 50 trees of 63 leaves at rate 0.2 instead
+        /// of 100 of 31 at 0.1: large data supports larger trees, and half as many of them reach a better hold-out score in half
+        /// the time (BENCHMARKS.md, "Training defaults": on three million-row datasets, accuracy above both the smaller
+        /// setting's and HistGradientBoosting's). Each value the spec names is used as it is.
+        /// </summary>
+        public bool LargeBoosting => boosting && trainRows >= LargeData;
+
+        public int Trees => Int("numberOfTrees", LargeBoosting ? 50 : 100);
         public int Leaves => values.ContainsKey("numberOfLeaves") ? Int("numberOfLeaves", 31)
-            : values.ContainsKey("maxDepth") ? (int)Math.Min(1 << Math.Min(Int("maxDepth", 5), 20), 131072) : 31;
-        public double LearningRate => values.GetValueOrDefault("learningRate", 0.1);
+            : values.ContainsKey("maxDepth") ? (int)Math.Min(1 << Math.Min(Int("maxDepth", 5), 20), 131072) : LargeBoosting ? 63 : 31;
+        public double LearningRate => values.GetValueOrDefault("learningRate", LargeBoosting ? 0.2 : 0.1);
         public int MinPerLeaf => Int("minimumExampleCountPerLeaf", 20);
         public int Iterations => Int("maximumNumberOfIterations", 100);
         public int Threads => Int("threads", Environment.ProcessorCount);

@@ -229,6 +229,91 @@ public class TrainingTests
     }
 
     [Fact]
+    public void TheHoldOutIsExactlyTheTestShareOfRowsDrawnByTheSeed()
+    {
+        var csv = RegressionCsv(1001);
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        var spec = new PipelineSpec { Trainer = new TrainerSpec { Name = "Linear", TestFraction = 0.25, Seed = 3 } };
+        var first = Train(spec, csv);
+        Assert.Equal(250, first.Card.TestRows); // round(1001 × 0.25), not a share that varies with the draw
+        Assert.Equal(751, first.Card.TrainRows);
+        var holdout = HoldoutLines(first);
+        Assert.Equal(250, holdout.Length);
+        Assert.Equal(250, holdout.Distinct().Count());
+        // Dataset rows, in the dataset's order (the values are written back as read; y has 4 decimals in both).
+        var position = holdout.Select(h => Array.FindIndex(lines, l => SameRow(l, h))).ToArray();
+        Assert.DoesNotContain(-1, position);
+        Assert.Equal(position.Order(), position);
+        Assert.Equal(holdout, HoldoutLines(Train(spec, csv)));
+        var reseeded = HoldoutLines(Train(spec with { Trainer = spec.Trainer with { Seed = 4 } }, csv));
+        Assert.Equal(250, reseeded.Length);
+        Assert.NotEqual(holdout, reseeded); // another seed draws other rows
+    }
+
+    static string[] HoldoutLines(TrainedModel model) =>
+        Encoding.UTF8.GetString(model.HoldoutCsv).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.TrimEnd('\r')).ToArray();
+
+    static bool SameRow(string dataset, string holdout) =>
+        dataset.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).SequenceEqual(
+            holdout.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)), new FloatEquality());
+
+    sealed class FloatEquality : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => (float)a == (float)b;
+        public int GetHashCode(double x) => ((float)x).GetHashCode();
+    }
+
+    /// <summary>A binary label decided by two of three numeric columns, with 5% of labels flipped.</summary>
+    static string BinaryCsv(int rows, int seed = 5)
+    {
+        var random = new Random(seed);
+        var csv = new StringBuilder("a,b,c,label\n");
+        for (var i = 0; i < rows; i++)
+        {
+            double a = random.NextDouble(), b = random.NextDouble(), c = random.NextDouble();
+            var label = (a * a + b > 0.8) ^ (random.Next(20) == 0);
+            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{a:F4},{b:F4},{c:F4},{(label ? "yes" : "no")}\n"));
+        }
+        return csv.ToString();
+    }
+
+    [Fact]
+    public void BoostingOnLargeDataDefaultsToFiftyTreesOfSixtyThreeLeavesAndTheCardSaysWhatRan()
+    {
+        // 125,000 rows hold out 25,000: 100,000 training rows, where the large-data defaults begin.
+        var large = Train(new PipelineSpec(), BinaryCsv(125_000));
+        Assert.Equal(100_000, large.Card.TrainRows);
+        var ran = large.Card.Hyperparameters!;
+        Assert.Equal((50, 63, 0.2), ((int)ran["numberOfTrees"], (int)ran["numberOfLeaves"], ran["learningRate"]));
+        var trees = Trees(large);
+        Assert.Equal(50, trees.Count);
+        Assert.Contains(trees, t => t.NumberOfLeaves > 31);
+        Assert.All(trees, t => Assert.True(t.NumberOfLeaves <= 63));
+        Assert.True(large.Card.Metrics["accuracy"] > 0.9, $"accuracy {large.Card.Metrics["accuracy"]}");
+
+        // Below 100,000 training rows: HistGradientBoosting's 100 trees of 31 leaves at 0.1.
+        var small = Train(new PipelineSpec(), BinaryCsv(5_000));
+        Assert.Equal((100, 31, 0.1), ((int)small.Card.Hyperparameters!["numberOfTrees"], (int)small.Card.Hyperparameters["numberOfLeaves"], small.Card.Hyperparameters["learningRate"]));
+        Assert.Equal(100, Trees(small).Count);
+
+        // What the spec names wins at any size; what it leaves out keeps the large-data default.
+        var named = Train(new PipelineSpec { Trainer = new TrainerSpec { Hyperparameters = new() { ["numberOfTrees"] = 20, ["numberOfLeaves"] = 8 } } }, BinaryCsv(125_000));
+        Assert.Equal((20, 8, 0.2), ((int)named.Card.Hyperparameters!["numberOfTrees"], (int)named.Card.Hyperparameters["numberOfLeaves"], named.Card.Hyperparameters["learningRate"]));
+        Assert.Equal(20, Trees(named).Count);
+        Assert.All(Trees(named), t => Assert.True(t.NumberOfLeaves <= 8));
+    }
+
+    /// <summary>The trees of a trained binary LightGbm model, read back from its ML.NET file.</summary>
+    static IReadOnlyList<Microsoft.ML.Trainers.FastTree.RegressionTree> Trees(TrainedModel model)
+    {
+        var ml = new Microsoft.ML.MLContext();
+        var chain = (Microsoft.ML.Data.TransformerChain<Microsoft.ML.ITransformer>)ml.Model.Load(new MemoryStream(model.ModelZip), out _);
+        var predictor = chain.OfType<Microsoft.ML.ISingleFeaturePredictionTransformer<
+            Microsoft.ML.Calibrators.CalibratedModelParametersBase<Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>>>().Single();
+        return predictor.Model.SubModel.TrainedTreeEnsemble.Trees;
+    }
+
+    [Fact]
     public void ARegressionSpecOnACategoricalTargetFailsWithTheReason()
     {
         var e = Assert.Throws<TrainingException>(() => Train(CategoricalSpec with { Task = ModelTask.Regression, Target = "label" }, CategoricalCsv(), "label"));

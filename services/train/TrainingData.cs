@@ -1,0 +1,170 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlOps.Contracts;
+using MlOps.Scoring;
+
+namespace MlOps.Train;
+
+/// <summary>
+/// The parsed dataset as ML.NET reads it, without a copy per row: the numeric (and derived) features are one contiguous float
+/// block and every getter copies a row's slice of it. ML.NET's LoadFromEnumerable over one object per row cost 70–130 ms per
+/// pass on a million rows, and a trainer reads its data several times (LightGbm: row count and labels, bin sampling, loading).
+/// Columns, in this order, as far as the layout and task use them: <c>Features</c> (float vector), <c>Categorical</c> and
+/// <c>Hashed</c> (text vectors), then the label: <c>Positive</c> (binary), <c>Label</c> (multiclass text) or <c>Value</c> (regression).
+/// </summary>
+sealed class TrainingData : IDataView
+{
+    readonly int rows, width, categorical, hashed;
+    readonly int[]? index;
+    readonly float[] features;
+    readonly ModelInputs inputs;
+    readonly bool[]? positive;
+    readonly string[]? labels;
+    readonly float[]? values;
+
+    TrainingData(int rows, int width, float[] features, ModelInputs inputs, int categorical, int hashed,
+        bool[]? positive, string[]? labels, float[]? values, int[]? index = null)
+    {
+        (this.rows, this.width, this.features, this.inputs, this.categorical, this.hashed) = (index?.Length ?? rows, width, features, inputs, categorical, hashed);
+        this.index = index;
+        (this.positive, this.labels, this.values) = (positive, labels, values);
+        var schema = new DataViewSchema.Builder();
+        if (width > 0) schema.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single, width));
+        if (categorical > 0) schema.AddColumn(CategoricalColumn, new VectorDataViewType(TextDataViewType.Instance, categorical));
+        if (hashed > 0) schema.AddColumn(HashedColumn, new VectorDataViewType(TextDataViewType.Instance, hashed));
+        if (positive is not null) schema.AddColumn(PositiveColumn, BooleanDataViewType.Instance);
+        if (labels is not null) schema.AddColumn(LabelColumn, TextDataViewType.Instance);
+        if (values is not null) schema.AddColumn(ValueColumn, NumberDataViewType.Single);
+        Schema = schema.ToSchema();
+    }
+
+    public const string FeaturesColumn = "Features", CategoricalColumn = "Categorical", HashedColumn = "Hashed",
+        PositiveColumn = "Positive", LabelColumn = "Label", ValueColumn = "Value";
+
+    /// <summary>The rows with the task's label column; the derived features are computed here, once, after the numeric columns.</summary>
+    public static TrainingData Of(LabelledRows data, FeatureLayout layout, ModelTask task, string[] classes)
+    {
+        var inputs = data.Inputs;
+        var features = WithDerived(inputs, layout);
+        var targets = data.Targets;
+        return new(inputs.Rows, layout.Numeric.Count + layout.Derived.Count, features, inputs, layout.Categorical.Count, layout.Hashed.Count,
+            task == ModelTask.Binary ? [.. targets.Select(t => t == classes[1])] : null,
+            task == ModelTask.Multiclass ? targets : null,
+            task == ModelTask.Regression ? [.. targets.Select(t => float.Parse(t, System.Globalization.CultureInfo.InvariantCulture))] : null);
+    }
+
+    /// <summary>The first row without its label: the input schema the ONNX export is traced from.</summary>
+    public TrainingData InputsOnly() => new(Math.Min(rows, 1), width, features, inputs, categorical, hashed, null, null, null, index?[..1]);
+
+    /// <summary>
+    /// A seeded hold-out split of exactly <paramref name="testRows"/> rows drawn at random (a partial Fisher–Yates shuffle of
+    /// the row numbers); both sides keep the dataset's row order. The same rows and seed give the same split.
+    /// </summary>
+    public (TrainingData Train, TrainingData Test) Split(int testRows, int seed)
+    {
+        var order = Enumerable.Range(0, rows).ToArray();
+        var random = new Random(seed);
+        for (var i = 0; i < testRows; i++)
+        {
+            var j = random.Next(i, rows);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        var test = order[..testRows];
+        var train = order[testRows..];
+        Array.Sort(test);
+        Array.Sort(train);
+        return (Subset(train), Subset(test));
+    }
+
+    TrainingData Subset(int[] rowsKept) =>
+        new(rows, width, features, inputs, categorical, hashed, positive, labels, values, index is null ? rowsKept : [.. rowsKept.Select(r => index[r])]);
+
+    static float[] WithDerived(ModelInputs inputs, FeatureLayout layout)
+    {
+        if (layout.Derived.Count == 0) return inputs.Numeric;
+        var (numeric, width) = (layout.Numeric.Count, layout.Numeric.Count + layout.Derived.Count);
+        var columns = layout.DerivedColumns();
+        var features = new float[inputs.Rows * width];
+        for (var i = 0; i < inputs.Rows; i++)
+            layout.WriteDerived(inputs.Numeric.AsSpan(i * numeric, numeric), columns, features.AsSpan(i * width, width));
+        return features;
+    }
+
+    public int Rows => rows;
+
+    public DataViewSchema Schema { get; }
+    public bool CanShuffle => true;
+    public long? GetRowCount() => rows;
+
+    /// <summary>Rows in dataset order, or in a random order drawn from <paramref name="rand"/> (trainers that shuffle, such as SDCA, ask so).</summary>
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        var order = index;
+        if (rand is not null)
+        {
+            order = index is null ? Enumerable.Range(0, rows).ToArray() : (int[])index.Clone();
+            for (var i = order.Length - 1; i > 0; i--)
+            {
+                var j = rand.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+        return new Cursor(this, order);
+    }
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    sealed class Cursor(TrainingData data, int[]? order) : DataViewRowCursor
+    {
+        int position = -1, row = -1;
+
+        public override DataViewSchema Schema => data.Schema;
+        public override long Position => position;
+        public override long Batch => 0;
+        public override bool IsColumnActive(DataViewSchema.Column column) => true;
+
+        public override bool MoveNext()
+        {
+            if (position >= data.rows) return false;
+            if (++position == data.rows) return false;
+            row = order is null ? position : order[position];
+            return true;
+        }
+
+        /// <summary>A row's ID is its number in the dataset, whichever order it is read in.</summary>
+        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)row, 0);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            Delegate getter = column.Name switch
+            {
+                FeaturesColumn => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Copy(data.features.AsSpan(row * data.width, data.width), ref v)),
+                CategoricalColumn => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) =>
+                    Text(data.inputs.Categorical.AsSpan(row * data.categorical, data.categorical), ref v)),
+                HashedColumn => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) =>
+                    Text(data.inputs.Hashed.AsSpan(row * data.hashed, data.hashed), ref v)),
+                PositiveColumn => (ValueGetter<bool>)((ref bool v) => v = data.positive![row]),
+                LabelColumn => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = data.labels![row].AsMemory()),
+                ValueColumn => (ValueGetter<float>)((ref float v) => v = data.values![row]),
+                _ => throw new ArgumentOutOfRangeException(nameof(column), $"No column '{column.Name}'."),
+            };
+            return getter as ValueGetter<TValue>
+                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+        }
+
+        static void Copy(ReadOnlySpan<float> row, ref VBuffer<float> value)
+        {
+            var editor = VBufferEditor.Create(ref value, row.Length);
+            row.CopyTo(editor.Values);
+            value = editor.Commit();
+        }
+
+        static void Text(ReadOnlySpan<string> row, ref VBuffer<ReadOnlyMemory<char>> value)
+        {
+            var editor = VBufferEditor.Create(ref value, row.Length);
+            for (var i = 0; i < row.Length; i++) editor.Values[i] = row[i].AsMemory();
+            value = editor.Commit();
+        }
+    }
+}
