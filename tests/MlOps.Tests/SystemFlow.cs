@@ -76,6 +76,9 @@ public static class SystemFlow
         Assert.Equal(version.GetProperty("modelSha256").GetString(), retrain.GetProperty("version").GetProperty("modelSha256").GetString());
         var now = await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}");
         Assert.Equal("2", now.GetProperty("versions")[0].GetString());
+        // The model's metadata says what it was trained with, defaults included (a small dataset: HistGradientBoosting's).
+        var ran = now.GetProperty("parameters").GetProperty("hyperparameters");
+        Assert.Equal((100, 31, 0.1), (ran.GetProperty("numberOfTrees").GetInt32(), ran.GetProperty("numberOfLeaves").GetInt32(), ran.GetProperty("learningRate").GetDouble()));
 
         // The stream keeps drifting: within the cooldown it starts no second retrain.
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
@@ -301,6 +304,7 @@ public static class SystemFlow
         var compared = await registry.GetFromJsonAsync<JsonElement>($"/runs/compare?ids={firstRun:N},{secondRun:N}");
         Assert.Equal([42, 43], compared.EnumerateArray().Select(r => r.GetProperty("seed").GetInt32()));
         Assert.All(compared.EnumerateArray(), r => Assert.True(r.GetProperty("metrics").GetProperty("accuracy").GetDouble() > 0.8));
+        Assert.All(compared.EnumerateArray(), r => Assert.Equal(100, r.GetProperty("hyperparameters").GetProperty("numberOfTrees").GetInt32())); // what ran, not only what the spec named
 
         // Bad requests: 4xx ProblemDetails, nothing changed.
         foreach (var (url, status) in new[]

@@ -10,7 +10,10 @@ public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunE
 
 public record StageTiming(string Event, DateTimeOffset At, double SecondsSinceStart, double SecondsSincePrevious);
 
-/// <summary>Runs side by side: the parameters each was made with and the metrics it reached.</summary>
+/// <summary>
+/// Runs side by side: the parameters each was made with and the metrics it reached. <see cref="Hyperparameters"/> are those the
+/// trainer ran with (the model card's, defaults included) once the run has trained, the spec's until then.
+/// </summary>
 public record RunComparison(Guid RunId, string Pipeline, string Status, string? Trigger, string? DatasetSha256, string? SpecSha256, string? CodeVersion,
     int? Seed, string? Trainer, IReadOnlyDictionary<string, double> Hyperparameters, string? Task, int? Version, IReadOnlyDictionary<string, double> Metrics);
 
@@ -78,9 +81,10 @@ public static class RegistryApi
         {
             if (registry.Run(id) is not { } run) return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {id:N} is recorded.");
             var spec = await store.TryGetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(id), ct);
+            var card = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(id), ct);
             var version = registry.VersionOfRun(id);
             result.Add(new RunComparison(id, run.Pipeline, run.Status, run.Trigger, run.DatasetSha256, run.SpecSha256, run.CodeVersion, run.Seed,
-                spec?.Trainer.Name, spec?.Trainer.Hyperparameters ?? [], spec?.Task.ToString(), version?.Version,
+                spec?.Trainer.Name, card?.Hyperparameters ?? spec?.Trainer.Hyperparameters ?? [], spec?.Task.ToString(), version?.Version,
                 version?.Metrics ?? new Dictionary<string, double>()));
         }
         return TypedResults.Ok<IReadOnlyList<RunComparison>>(result);
