@@ -26,6 +26,9 @@ public static class ArtifactKeys
     /// <summary>The schema of the pipeline's last accepted dataset, which validate compares the next dataset with.</summary>
     public static string PipelineSchema(string pipeline) => $"pipelines/{pipeline}/schema.json";
 
+    /// <summary>What monitor must not forget about a pipeline's served model across its restarts (<c>MonitorState</c>).</summary>
+    public static string MonitorState(string pipeline) => $"pipelines/{pipeline}/monitor.json";
+
     /// <summary>What deploy serves for a pipeline (<c>DeploymentRecord</c>): read back by deploy and monitor when they start.</summary>
     public const string Deployments = "deployments/";
     public static string Deployment(string pipeline) => $"{Deployments}{pipeline}.json";

@@ -14,7 +14,16 @@ public record FeatureHistogram(string Feature, double[] Edges, double[] Referenc
 public record DriftOutcome(DriftReport Report, bool RetrainNow, string Why);
 
 public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRows, int MinSamples, DateTimeOffset? LastRetrainAt, DriftReport? LastReport,
-    ScheduledCheck? LastScheduledCheck);
+    ScheduledCheck? LastScheduledCheck, DateTimeOffset ServingSince, DateTimeOffset ScheduledThrough);
+
+/// <summary>
+/// What a restarted monitor must not forget about a pipeline's served model (<c>pipelines/{p}/monitor.json</c>): since when it
+/// serves (its age), how far its schedule has been checked (so an occurrence due while monitor was down is still acted on,
+/// and none twice), whether its age already asked for a retrain, the drift cooldown's start and the last drift report (what
+/// a hybrid schedule decides on). The drift window of live rows in progress is not kept: a restart starts a fresh one.
+/// </summary>
+public record MonitorState(Guid RunId, int Version, DateTimeOffset Since, DateTimeOffset ScheduledThrough, bool AgeRetrainRequested,
+    DateTimeOffset? LastRetrainAt, ScheduledCheck? LastScheduledCheck, DriftReport? LastReport);
 
 /// <summary>A scheduled occurrence (cron) or age check: when it was due, what it found, and whether it asks for a retrain.</summary>
 public record ScheduledCheck(string Pipeline, Guid RunId, int Version, DateTimeOffset DueAt, DateTimeOffset CheckedAt, string Kind, bool Retrain, string Reason);
@@ -45,6 +54,16 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         public DateTimeOffset? LastRetrainAt { get; set; } = lastRetrainAt;
         public DriftReport? LastReport { get; set; }
 
+        public MonitorState State() => new(RunId, Version, Since, ScheduledThrough, AgeRetrainRequested, LastRetrainAt, LastScheduledCheck, LastReport);
+
+        /// <summary>The same model's watch as it was before a restart.</summary>
+        public static Watch Restored(MonitorState saved, PipelineSpec spec, ReferenceProfile profile) =>
+            new(saved.RunId, saved.Version, spec, profile, saved.LastRetrainAt, saved.Since)
+            {
+                ScheduledThrough = saved.ScheduledThrough, AgeRetrainRequested = saved.AgeRetrainRequested,
+                LastScheduledCheck = saved.LastScheduledCheck, LastReport = saved.LastReport,
+            };
+
         /// <summary>The numeric features (those with a sample), in the order of the window's columns.</summary>
         public IReadOnlyList<FeatureProfile> Numeric { get; } = profile.Features.Where(f => f.Sample.Length > 0).ToList();
 
@@ -62,14 +81,35 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
 
     readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
 
-    public async Task WatchAsync(string pipeline, Guid runId, int version, CancellationToken ct)
+    /// <summary>
+    /// Watches the model a pipeline serves from <paramref name="servingSince"/> (its deployment; now when not known). A model
+    /// watched before a restart is watched as it was (<see cref="MonitorState"/>): its age, schedule position, cooldown and
+    /// last report carry on. A new model starts its own schedule and age; the pipeline's drift cooldown carries over.
+    /// </summary>
+    public async Task WatchAsync(string pipeline, Guid runId, int version, CancellationToken ct, DateTimeOffset? servingSince = null)
     {
+        if (_watches.TryGetValue(pipeline, out var current) && current.RunId == runId) return;
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(runId), ct);
         var profile = await store.GetJsonAsync<ReferenceProfile>(ArtifactKeys.Profile(runId), ct);
-        _watches.AddOrUpdate(pipeline,
-            _ => new Watch(runId, version, spec, profile, null, clock.GetUtcNow()),
-            (_, old) => old.RunId == runId ? old : new Watch(runId, version, spec, profile, old.LastRetrainAt, clock.GetUtcNow()));
-        logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) against {Rows} training rows", pipeline, version, runId, profile.Rows);
+        var saved = await store.TryGetJsonAsync<MonitorState>(ArtifactKeys.MonitorState(pipeline), ct);
+        var watch = _watches.AddOrUpdate(pipeline,
+            _ => saved?.RunId == runId ? Watch.Restored(saved, spec, profile) : new Watch(runId, version, spec, profile, saved?.LastRetrainAt, servingSince ?? clock.GetUtcNow()),
+            (_, old) => old.RunId == runId ? old : new Watch(runId, version, spec, profile, old.LastRetrainAt, servingSince ?? clock.GetUtcNow()));
+        if (saved?.RunId == runId)
+            logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) again: serving since {Since:O}, schedule checked through {Through:O}",
+                pipeline, version, runId, watch.Since, watch.ScheduledThrough);
+        else
+        {
+            logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) against {Rows} training rows", pipeline, version, runId, profile.Rows);
+            await SaveAsync(pipeline, watch, ct);
+        }
+    }
+
+    async Task SaveAsync(string pipeline, Watch watch, CancellationToken ct)
+    {
+        MonitorState state;
+        lock (watch) state = watch.State();
+        await store.PutJsonAsync(ArtifactKeys.MonitorState(pipeline), state, ct);
     }
 
     /// <summary>A retired pipeline is watched no more: no drift windows, schedules or volume triggers until a version serves again.</summary>
@@ -80,13 +120,15 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
     }
 
     public WatchStatus? Status(string pipeline) => _watches.TryGetValue(pipeline, out var w)
-        ? new WatchStatus(pipeline, w.RunId, w.Version, w.Window.Count, w.Spec.Drift.MinSamples, w.LastRetrainAt, w.LastReport, w.LastScheduledCheck)
+        ? new WatchStatus(pipeline, w.RunId, w.Version, w.Window.Count, w.Spec.Drift.MinSamples, w.LastRetrainAt, w.LastReport, w.LastScheduledCheck,
+            w.Since, w.ScheduledThrough)
         : null;
 
     /// <summary>
     /// The schedule's work up to <paramref name="now"/>: for each watched model, its cron occurrences that came due (once each,
     /// the latest if several passed) and its age. In mode <c>always</c> a due occurrence asks for a retrain; in mode
-    /// <c>hybrid</c> only when the model's last drift report found dataset drift. Each check is kept as the model's last one.
+    /// <c>hybrid</c> only when the model's last drift report found dataset drift. Nothing changes until the caller has acted
+    /// on a check and hands it to <see cref="CompleteAsync"/>: a check whose retrain could not be published comes due again.
     /// </summary>
     public IReadOnlyList<ScheduledCheck> DueChecks(DateTimeOffset now)
     {
@@ -103,24 +145,35 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
                     if (occurrences.Count > 0)
                     {
                         var at = new DateTimeOffset(DateTime.SpecifyKind(occurrences[^1], DateTimeKind.Utc));
-                        w.ScheduledThrough = now;
                         var drifted = w.LastReport is { DatasetDrift: true } r ? r : null;
                         var retrain = triggers.ScheduleMode != "hybrid" || drifted is not null;
                         var reason = triggers.ScheduleMode != "hybrid" ? $"cron '{expression}' was due at {at:O}"
                             : drifted is not null ? $"scheduled check (cron '{expression}', due at {at:O}): the last drift report ({drifted.At:O}) found {drifted.DriftedShare:P0} of features drifted"
                             : $"scheduled check (cron '{expression}', due at {at:O}): {(w.LastReport is null ? "no drift report yet" : "no dataset drift in the last report")}, no retrain";
-                        due.Add(w.LastScheduledCheck = new ScheduledCheck(pipeline, w.RunId, w.Version, at, now, triggers.ScheduleMode, retrain, reason));
+                        due.Add(new ScheduledCheck(pipeline, w.RunId, w.Version, at, now, triggers.ScheduleMode, retrain, reason));
                     }
                 }
                 if (triggers.MaxAge is { } age && !w.AgeRetrainRequested && now - w.Since >= age)
-                {
-                    w.AgeRetrainRequested = true;
-                    due.Add(w.LastScheduledCheck = new ScheduledCheck(pipeline, w.RunId, w.Version, w.Since + age, now, "maxAge", true,
+                    due.Add(new ScheduledCheck(pipeline, w.RunId, w.Version, w.Since + age, now, MaxAgeCheck, true,
                         $"v{w.Version} has served since {w.Since:O}, longer than triggers.maxAge {age}"));
-                }
             }
         }
         return due;
+    }
+
+    const string MaxAgeCheck = "maxAge";
+
+    /// <summary>Records a due check as done (the schedule checked through its time, or the age retrain asked for) and keeps it.</summary>
+    public async Task CompleteAsync(ScheduledCheck check, CancellationToken ct)
+    {
+        if (!_watches.TryGetValue(check.Pipeline, out var w) || w.RunId != check.RunId) return; // another model serves by now
+        lock (w)
+        {
+            if (check.Kind == MaxAgeCheck) w.AgeRetrainRequested = true;
+            else if (check.CheckedAt > w.ScheduledThrough) w.ScheduledThrough = check.CheckedAt;
+            w.LastScheduledCheck = check;
+        }
+        await SaveAsync(check.Pipeline, w, ct);
     }
 
     /// <summary>Adds served rows; returns an outcome when they complete a window.</summary>
@@ -171,6 +224,7 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         var name = $"{ArtifactKeys.Run(served.RunId)}monitoring/drift-{outcome.Report.At:yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}";
         await store.PutJsonAsync(name + ".json", outcome.Report, ct);
         await store.PutTextAsync(name + ".html", DriftReportPage.Render(outcome.Report, outcome.Why), "text/html", ct);
+        await SaveAsync(served.Pipeline, watch, ct);
         return outcome;
     }
 

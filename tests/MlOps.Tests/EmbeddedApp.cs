@@ -16,15 +16,21 @@ public sealed class EmbeddedApp : IAsyncDisposable
     public required WebApplication App { get; init; }
     public required HttpClient Client { get; init; }
     public required string DataPath { get; init; }
+    IDictionary<string, string?>? settings;
+    Action<IServiceCollection>? services;
 
     public static async Task<EmbeddedApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
         await StartAsync(TestInfra.TempDirectory(), settings, services);
 
-    /// <summary>Stops this app and starts a fresh one on the same artifact store and registry database, as a restarted service would.</summary>
-    public async Task<EmbeddedApp> RestartAsync()
+    /// <summary>
+    /// Stops this app and starts a fresh one on the same artifact store and registry database, with the same settings and
+    /// services, as a restarted service would; <paramref name="whileStopped"/> runs in between (a test clock moving on, say).
+    /// </summary>
+    public async Task<EmbeddedApp> RestartAsync(Action? whileStopped = null)
     {
         await DisposeAsync();
-        return await StartAsync(DataPath, null, null);
+        whileStopped?.Invoke();
+        return await StartAsync(DataPath, settings, services);
     }
 
     static async Task<EmbeddedApp> StartAsync(string data, IDictionary<string, string?>? settings, Action<IServiceCollection>? services)
@@ -44,7 +50,7 @@ public sealed class EmbeddedApp : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EmbeddedApp { App = app, Client = new HttpClient { BaseAddress = new Uri(address) }, DataPath = data };
+        return new EmbeddedApp { App = app, Client = new HttpClient { BaseAddress = new Uri(address) }, DataPath = data, settings = settings, services = services };
     }
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
@@ -72,7 +78,6 @@ public static class PipelineCalls
         return JsonDocument.Parse(body).RootElement.GetProperty("runId").GetGuid();
     }
 
-    /// <summary>Polls the registry until the run ends, returning its detail document.</summary>
     /// <summary>Polls the run until its status is terminal (or, given <paramref name="status"/>, until it is that one).</summary>
     public static async Task<JsonElement> WaitForRunAsync(HttpClient registry, Guid runId, TimeSpan timeout, string? status = null)
     {

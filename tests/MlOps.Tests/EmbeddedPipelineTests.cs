@@ -200,6 +200,66 @@ public class EmbeddedPipelineTests
         Assert.Contains("longer than triggers.maxAge", events[0].GetProperty("detail").GetProperty("reason").GetString());
     }
 
+    /// <summary>
+    /// A restarted monitor carries on where it was (pipelines/{p}/monitor.json): a cron occurrence that came due while it was
+    /// down is acted on once, and a model's age counts from its deployment, not from the restart.
+    /// </summary>
+    [Fact]
+    public async Task AScheduleDueWhileMonitorWasDownAndAModelsAgeSurviveARestart()
+    {
+        var t0 = DateTimeOffset.UtcNow;
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(t0);
+        var mlops = await EmbeddedApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
+        try
+        {
+            var due = new DateTimeOffset(t0.Year, t0.Month, t0.Day, t0.Hour, t0.Minute, 0, TimeSpan.Zero).AddMinutes(65); // once a day, 65 minutes on
+            var cron = $"{due.Minute} {due.Hour} * * *";
+            async Task<Guid> Deploy(string pipeline, string triggers)
+            {
+                var spec = """{"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"triggers":{""" + triggers + "}}";
+                Assert.True((await mlops.Client.PutAsync($"/pipelines/{pipeline}", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+                var run = await PipelineCalls.UploadAsync(mlops.Client, pipeline, TestInfra.Sample("classification.csv"));
+                Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, run, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+                await Eventually(async () => (await mlops.Client.GetAsync($"/monitor/{pipeline}")).IsSuccessStatusCode);
+                return run;
+            }
+            async Task<int> ScheduledRuns(string pipeline) => (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=schedule")).GetArrayLength();
+            var nightly = await Deploy("nightly", $"\"schedule\":\"{cron}\"");
+            var aging = await Deploy("aging-restart", "\"maxAge\":\"02:00:00\"");
+            var deployedAt = (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/aging-restart")).GetProperty("servingSince").GetDateTimeOffset();
+
+            clock.Advance(TimeSpan.FromMinutes(60)); // a tick: nothing is due yet
+            await Task.Delay(500);
+            Assert.Equal(0, await ScheduledRuns("nightly") + await ScheduledRuns("aging-restart"));
+
+            // Monitor is down from minute 60 to minute 70: the occurrence at minute 65 comes due meanwhile.
+            mlops = await mlops.RestartAsync(whileStopped: () => clock.Advance(TimeSpan.FromMinutes(10)));
+            await Eventually(async () => (await mlops.Client.GetAsync("/monitor/nightly")).IsSuccessStatusCode);
+            await Eventually(async () => (await mlops.Client.GetAsync("/monitor/aging-restart")).IsSuccessStatusCode);
+            var watched = await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/aging-restart");
+            Assert.Equal(deployedAt, watched.GetProperty("servingSince").GetDateTimeOffset()); // the deployment, not the restart
+
+            clock.Advance(TimeSpan.FromSeconds(31));
+            var retrain = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "nightly", "Schedule", RunTimeout, nightly);
+            var events = (await PipelineCalls.WaitForRunAsync(mlops.Client, retrain, RunTimeout)).GetProperty("events");
+            Assert.Contains($"was due at {due:O}", events[0].GetProperty("detail").GetProperty("reason").GetString());
+
+            // Two hours after its deployment (55 minutes after the restart), the other model is old enough.
+            clock.Advance(TimeSpan.FromMinutes(55));
+            var aged = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "aging-restart", "Schedule", RunTimeout, aging);
+            events = (await PipelineCalls.WaitForRunAsync(mlops.Client, aged, RunTimeout)).GetProperty("events");
+            Assert.Contains("longer than triggers.maxAge", events[0].GetProperty("detail").GetProperty("reason").GetString());
+            clock.Advance(TimeSpan.FromSeconds(31));
+            await Task.Delay(500);
+            Assert.Equal(1, await ScheduledRuns("nightly")); // the missed occurrence once; the next is tomorrow
+            Assert.Equal(1, await ScheduledRuns("aging-restart"));
+        }
+        finally
+        {
+            await mlops.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task WebhooksHearOfDriftAndFailedRunsAndADeadOneBlocksNothing()
     {

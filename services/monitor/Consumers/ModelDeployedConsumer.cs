@@ -7,7 +7,7 @@ namespace MlOps.Monitor.Consumers;
 public sealed class ModelDeployedConsumer(DriftMonitor monitor) : IConsumer<ModelDeployed>
 {
     public Task Consume(ConsumeContext<ModelDeployed> context) =>
-        monitor.WatchAsync(context.Message.Pipeline, context.Message.RunId, context.Message.Version, context.CancellationToken);
+        monitor.WatchAsync(context.Message.Pipeline, context.Message.RunId, context.Message.Version, context.CancellationToken, context.Message.DeployedAt);
 }
 
 /// <summary>Stops watching a pipeline whose model was retired (a person's promotion serves it, and starts the watch, again).</summary>
