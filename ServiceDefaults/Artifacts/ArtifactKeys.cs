@@ -26,6 +26,13 @@ public static class ArtifactKeys
     /// <summary>The schema of the pipeline's last accepted dataset, which validate compares the next dataset with.</summary>
     public static string PipelineSchema(string pipeline) => $"pipelines/{pipeline}/schema.json";
 
+    /// <summary>Labelled production rows, one CSV per accepted feedback batch in the dataset's own columns: retraining appends them.</summary>
+    public static string Feedback(string pipeline) => $"pipelines/{pipeline}/feedback/";
+
+    /// <summary>The served rows monitor remembers for feedback (one JSON file per PredictionsServed batch), and the labels it took for them.</summary>
+    public static string Served(string pipeline) => $"pipelines/{pipeline}/served/";
+    public static string FeedbackLedger(string pipeline) => $"pipelines/{pipeline}/feedback-log/";
+
     /// <summary>What monitor must not forget about a pipeline's served model across its restarts (<c>MonitorState</c>).</summary>
     public static string MonitorState(string pipeline) => $"pipelines/{pipeline}/monitor.json";
 

@@ -45,11 +45,25 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
     public Task<bool> ExistsAsync(string key, CancellationToken ct) => Task.FromResult(File.Exists(PathOf(key)));
 
+    public Task DeleteAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct)
     {
         ValidateKey(prefix, allowTrailingSlash: true);
-        IReadOnlyList<string> keys = Directory.Exists(_root)
-            ? Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories)
+        // Only the folder the prefix names (up to its last '/') is walked, not the whole store.
+        var folder = Path.Combine(_root, prefix[..(prefix.LastIndexOf('/') + 1)].Replace('/', Path.DirectorySeparatorChar));
+        IReadOnlyList<string> keys = Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
                 .Where(p => !p.EndsWith(".partial", StringComparison.Ordinal))
                 .Select(p => Path.GetRelativePath(_root, p).Replace(Path.DirectorySeparatorChar, '/'))
                 .Where(k => k.StartsWith(prefix, StringComparison.Ordinal))

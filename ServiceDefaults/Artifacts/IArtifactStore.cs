@@ -14,6 +14,9 @@ public interface IArtifactStore
 
     Task<bool> ExistsAsync(string key, CancellationToken ct);
 
+    /// <summary>Removes the object under <paramref name="key"/>; a key with no object is no error.</summary>
+    Task DeleteAsync(string key, CancellationToken ct);
+
     /// <summary>Every key under <paramref name="prefix"/>, in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct);
 

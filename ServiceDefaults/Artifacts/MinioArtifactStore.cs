@@ -127,6 +127,13 @@ public sealed class MinioArtifactStore : IArtifactStore
         }
     }
 
+    public async Task DeleteAsync(string key, CancellationToken ct)
+    {
+        FileSystemArtifactStore.ValidateKey(key, allowTrailingSlash: false);
+        await EnsureBucketAsync(ct);
+        await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), ct); // S3 answers a missing key with success
+    }
+
     public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct)
     {
         FileSystemArtifactStore.ValidateKey(prefix, allowTrailingSlash: true);

@@ -16,15 +16,25 @@ public record FeedbackResult(int Accepted, IReadOnlyList<FeedbackRejection> Reje
 public record FeedbackActions(IReadOnlyList<PerformanceDropped> Drops, IReadOnlyList<RetrainRequested> Retrains);
 
 /// <summary>
-/// Ground truth by prediction ID. Remembers the last <see cref="Capacity"/> served rows (from PredictionsServed); takes labels
-/// for them once each, checked against the model (a class it knows; a finite number for regression); stores every accepted
-/// batch as labelled production rows (<c>pipelines/{p}/feedback/*.csv</c>, the dataset's own column names) for retraining;
-/// keeps a sliding window of (answer, truth) per serving run, compared with the run's hold-out metric; and counts labelled
-/// rows for the data-volume trigger.
+/// Ground truth by prediction ID. Remembers the last <c>Monitor:ServedRowsKept</c> (500,000) served rows (from
+/// PredictionsServed); takes labels for them once each, checked against the model (a class it knows; a finite number for
+/// regression); stores every accepted batch as labelled production rows (<c>pipelines/{p}/feedback/*.csv</c>, the dataset's
+/// own column names) for retraining; keeps a sliding window of (answer, truth) per serving run, compared with the run's
+/// hold-out metric; and counts labelled rows for the data-volume trigger.
+/// A restart forgets none of it: each served batch is written to <c>pipelines/{p}/served/</c> before it counts as received,
+/// and each accepted label to <c>pipelines/{p}/feedback-log/</c> after its rows are stored; a starting monitor reads both
+/// back (<see cref="RestoreAsync"/>) before it takes feedback. The served log is trimmed to the rows kept whenever half as
+/// many again have been written. <c>Monitor:KeepServedRows</c> false keeps them in memory only.
 /// </summary>
-public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, TimeProvider clock, ILogger<FeedbackBook> logger)
+public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, TimeProvider clock, IConfiguration configuration, ILogger<FeedbackBook> logger)
 {
-    public const int Capacity = 500_000;
+    readonly int _capacity = configuration.GetValue("Monitor:ServedRowsKept", 500_000);
+    readonly bool _durable = configuration.GetValue("Monitor:KeepServedRows", true);
+    readonly TaskCompletionSource _restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly ConcurrentDictionary<string, long> _rowsSincePrune = new(StringComparer.Ordinal);
+
+    /// <summary>One label taken, as the feedback log keeps it: enough to rebuild the performance window and refuse it twice.</summary>
+    sealed record Labelled(string PredictionId, Guid RunId, string Output, string Truth);
 
     sealed record Served(Guid RunId, int Version, string Pipeline, IReadOnlyList<string> Numeric, IReadOnlyList<string> Text, float[] Values, string[] Texts, string Output);
 
@@ -42,7 +52,23 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
     readonly ConcurrentDictionary<Guid, RunState> _runs = new();
     readonly ConcurrentDictionary<Guid, (PipelineSpec Spec, ModelCard Card)> _models = new();
 
-    public void Remember(PredictionsServed m)
+    /// <summary>Remembers served rows, in the store first (so a batch the broker redelivers after a failed write is not lost).</summary>
+    public async Task RememberAsync(PredictionsServed m, CancellationToken ct)
+    {
+        if (_durable && m.Predictions.Count > 0)
+        {
+            var key = $"{ArtifactKeys.Served(m.Pipeline)}{clock.GetUtcNow():yyyyMMddTHHmmssfffZ}-{m.Predictions.Count:D7}-{Guid.NewGuid():N}.json";
+            await store.PutJsonAsync(key, m, ct);
+            if (_rowsSincePrune.AddOrUpdate(m.Pipeline, m.Predictions.Count, (_, n) => n + m.Predictions.Count) >= _capacity / 2)
+            {
+                _rowsSincePrune[m.Pipeline] = 0;
+                await PruneAsync(m.Pipeline, ct);
+            }
+        }
+        Remember(m);
+    }
+
+    void Remember(PredictionsServed m)
     {
         var text = m.TextFeatures ?? [];
         foreach (var p in m.Predictions)
@@ -50,13 +76,87 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
             if (!_served.TryAdd(p.PredictionId, new Served(m.RunId, m.Version, m.Pipeline, m.Features, text, p.Values, p.Texts ?? [], p.Output))) continue;
             _order.Enqueue(p.PredictionId);
         }
-        while (_served.Count > Capacity && _order.TryDequeue(out var oldest)) _served.TryRemove(oldest, out _);
+        while (_served.Count > _capacity && _order.TryDequeue(out var oldest)) _served.TryRemove(oldest, out _);
+    }
+
+    /// <summary>The rows in a served-log file, from its name (<c>{time}-{rows}-{id}.json</c>).</summary>
+    static int RowsIn(string key) => int.Parse(key[(key.LastIndexOf('/') + 1)..].Split('-')[1], CultureInfo.InvariantCulture);
+
+    /// <summary>Drops the oldest served-log files beyond the rows kept, and the labels of rows no longer remembered.</summary>
+    async Task PruneAsync(string pipeline, CancellationToken ct)
+    {
+        var keys = await store.ListAsync(ArtifactKeys.Served(pipeline), ct);
+        long rows = 0;
+        string? oldestKept = null;
+        for (var i = keys.Count - 1; i >= 0; i--)
+        {
+            if (rows >= _capacity) await store.DeleteAsync(keys[i], ct);
+            else (rows, oldestKept) = (rows + RowsIn(keys[i]), keys[i]);
+        }
+        if (oldestKept is null) return;
+        var since = oldestKept[ArtifactKeys.Served(pipeline).Length..].Split('-')[0];
+        foreach (var key in await store.ListAsync(ArtifactKeys.FeedbackLedger(pipeline), ct))
+            if (string.CompareOrdinal(key[ArtifactKeys.FeedbackLedger(pipeline).Length..].Split('-')[0], since) < 0) await store.DeleteAsync(key, ct);
+    }
+
+    /// <summary>
+    /// Reads back what a previous run of monitor remembered for these pipelines: the newest served rows (up to the rows kept),
+    /// then the labels already taken for them, which refill each run's performance window and labelled count. A drop or a
+    /// volume threshold already reached counts as announced, so a restart does not ask for the same retrain again. Feedback
+    /// waits until this is done.
+    /// </summary>
+    public async Task RestoreAsync(IReadOnlyList<string> pipelines, CancellationToken ct)
+    {
+        try
+        {
+            if (!_durable) return;
+            long rows = 0, labels = 0;
+            foreach (var pipeline in pipelines.Distinct(StringComparer.Ordinal))
+            {
+                var keys = await store.ListAsync(ArtifactKeys.Served(pipeline), ct);
+                var first = keys.Count;
+                for (long kept = 0; first > 0 && kept < _capacity; first--) kept += RowsIn(keys[first - 1]);
+                foreach (var key in keys.Skip(first))
+                {
+                    var batch = await store.GetJsonAsync<PredictionsServed>(key, ct);
+                    Remember(batch);
+                    rows += batch.Predictions.Count;
+                }
+                foreach (var key in await store.ListAsync(ArtifactKeys.FeedbackLedger(pipeline), ct))
+                    foreach (var label in await store.GetJsonAsync<List<Labelled>>(key, ct))
+                    {
+                        if (!_served.ContainsKey(label.PredictionId) || !_labelled.TryAdd(label.PredictionId, 0)) continue;
+                        var (spec, _) = await ModelAsync(label.RunId, ct);
+                        var state = _runs.GetOrAdd(label.RunId, _ => new RunState());
+                        state.Window.Enqueue((label.Output, label.Truth));
+                        while (state.Window.Count > spec.Performance.Window) state.Window.Dequeue();
+                        state.Labelled++;
+                        labels++;
+                    }
+            }
+            foreach (var (runId, state) in _runs)
+            {
+                var (spec, card) = await ModelAsync(runId, ct);
+                state.DropAnnounced = Measure(state, spec, card, 0) is { Dropped: true };
+                state.VolumeRequested = spec.Triggers.NewRows is int threshold && state.Labelled >= threshold;
+            }
+            if (rows > 0) logger.LogInformation("Feedback memory restored: {Rows} served rows, {Labels} labels already taken", rows, labels);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not read back the served rows and labels of the previous run; feedback for rows served before this start will be refused as unknown");
+        }
+        finally
+        {
+            _restored.TrySetResult();
+        }
     }
 
     public async Task<(FeedbackResult Result, FeedbackActions Actions)> AddAsync(string pipeline, IReadOnlyList<FeedbackItem> items, CancellationToken ct)
     {
+        await _restored.Task.WaitAsync(ct);
         var rejected = new List<FeedbackRejection>();
-        var accepted = new List<(Served Row, string Truth)>();
+        var accepted = new List<(Served Row, string Truth, string PredictionId)>();
         foreach (var item in items)
         {
             if (string.IsNullOrWhiteSpace(item.PredictionId) || item.PredictionId.Length > 100)
@@ -66,7 +166,7 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
             }
             if (!_served.TryGetValue(item.PredictionId, out var row) || row.Pipeline != pipeline)
             {
-                rejected.Add(new(item.PredictionId, $"Unknown prediction of '{pipeline}' (monitor keeps the last {Capacity:N0} served rows)."));
+                rejected.Add(new(item.PredictionId, $"Unknown prediction of '{pipeline}' (monitor keeps the last {_capacity:N0} served rows)."));
                 continue;
             }
             var (_, card) = await ModelAsync(row.RunId, ct);
@@ -82,11 +182,25 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
                 rejected.Add(new(item.PredictionId, "This prediction already has its label; the first one counts."));
                 continue;
             }
-            accepted.Add((row, truth));
+            accepted.Add((row, truth, item.PredictionId));
         }
 
         string? storedAs = null;
-        if (accepted.Count > 0) storedAs = await StoreAsync(pipeline, accepted, ct);
+        if (accepted.Count > 0)
+        {
+            try
+            {
+                storedAs = await StoreAsync(pipeline, accepted, ct);
+                if (_durable)
+                    await store.PutJsonAsync($"{ArtifactKeys.FeedbackLedger(pipeline)}{Path.GetFileNameWithoutExtension(storedAs)}.json",
+                        accepted.Select(a => new Labelled(a.PredictionId, a.Row.RunId, a.Row.Output, a.Truth)).ToList(), ct);
+            }
+            catch
+            {
+                foreach (var a in accepted) _labelled.TryRemove(a.PredictionId, out _); // not taken: the same labels may be sent again
+                throw;
+            }
+        }
 
         var performance = new List<LivePerformance>();
         var drops = new List<PerformanceDropped>();
@@ -98,7 +212,7 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
             LivePerformance? live;
             lock (state)
             {
-                foreach (var (row, truth) in group)
+                foreach (var (row, truth, _) in group)
                 {
                     state.Window.Enqueue((row.Output, truth));
                     while (state.Window.Count > spec.Performance.Window) state.Window.Dequeue();
@@ -168,13 +282,13 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
     }
 
     /// <summary>One file per accepted batch: the rows as served (the dataset's column names) with their true target.</summary>
-    async Task<string> StoreAsync(string pipeline, List<(Served Row, string Truth)> accepted, CancellationToken ct)
+    async Task<string> StoreAsync(string pipeline, List<(Served Row, string Truth, string PredictionId)> accepted, CancellationToken ct)
     {
         var (_, card) = await ModelAsync(accepted[0].Row.RunId, ct);
         using var text = new StringWriter();
         using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
         {
-            foreach (var (row, truth) in accepted)
+            foreach (var (row, truth, _) in accepted)
             {
                 using var line = writer.NewRow();
                 for (var i = 0; i < row.Numeric.Count; i++)
@@ -183,7 +297,7 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
                 line[card.Target].Set(truth);
             }
         }
-        var key = $"pipelines/{pipeline}/feedback/{clock.GetUtcNow():yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}.csv";
+        var key = $"{ArtifactKeys.Feedback(pipeline)}{clock.GetUtcNow():yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}.csv";
         await store.PutTextAsync(key, text.ToString(), "text/csv", ct);
         return key;
     }

@@ -36,6 +36,24 @@ public class ArtifactStoreTests
     }
 
     [Theory, MemberData(nameof(Stores))]
+    public async Task DeletesObjectsAndListsByAPrefixThatEndsMidName(string kind)
+    {
+        var store = Create(kind);
+        var pipeline = "p" + Guid.NewGuid().ToString("N");
+        foreach (var name in new[] { "served/a.json", "served/b.json", "seen.json", "feedback/c.csv" })
+            await store.PutTextAsync($"pipelines/{pipeline}/{name}", name, "text/plain", default);
+        Assert.Equal([$"pipelines/{pipeline}/seen.json", $"pipelines/{pipeline}/served/a.json", $"pipelines/{pipeline}/served/b.json"],
+            await store.ListAsync($"pipelines/{pipeline}/se", default));
+
+        await store.DeleteAsync($"pipelines/{pipeline}/served/a.json", default);
+        await store.DeleteAsync($"pipelines/{pipeline}/served/a.json", default); // gone already: no error
+        await store.DeleteAsync($"pipelines/{pipeline}/never/was.json", default);
+        Assert.False(await store.ExistsAsync($"pipelines/{pipeline}/served/a.json", default));
+        Assert.Equal([$"pipelines/{pipeline}/served/b.json"], await store.ListAsync($"pipelines/{pipeline}/served/", default));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.DeleteAsync("../outside", default));
+    }
+
+    [Theory, MemberData(nameof(Stores))]
     public async Task StreamsANonSeekableBodyOfSeveralMegabytes(string kind)
     {
         var store = Create(kind);

@@ -676,6 +676,61 @@ public class EmbeddedPipelineTests
     }
 
     /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
+    /// <summary>
+    /// Monitor's feedback memory survives a restart: rows served before it still take their labels, a label taken before it is
+    /// not taken twice, the performance window goes on from where it was, and the served log on disk stays near the rows kept.
+    /// </summary>
+    [Fact]
+    public async Task FeedbackForRowsServedBeforeARestartIsTakenOnceAndTheServedLogStaysBounded()
+    {
+        var mlops = await EmbeddedApp.StartAsync(new Dictionary<string, string?> { ["Monitor:ServedRowsKept"] = "1500" });
+        try
+        {
+            var spec = """{"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"performance":{"window":100,"minFeedback":50}}""";
+            Assert.True((await mlops.Client.PutAsync("/pipelines/remembered", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+            var first = await PipelineCalls.UploadAsync(mlops.Client, "remembered", TestInfra.Sample("classification.csv"));
+            Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
+            var (ids, answers) = await ServeAsync(mlops, "remembered", 1000);
+
+            async Task<(HttpStatusCode Status, JsonElement Body)> Feedback(IEnumerable<int> rows, List<string>? idList = null, List<string>? labelList = null)
+            {
+                var items = rows.Select(i => new { predictionId = (idList ?? ids)[i], label = (labelList ?? answers)[i] }).ToArray();
+                var response = await mlops.Client.PostAsJsonAsync("/monitor/remembered/feedback", new { items });
+                return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+            }
+            await Eventually(async () => (await Feedback([0])).Status == HttpStatusCode.OK);
+            Assert.Equal(40, (await Feedback(Enumerable.Range(1, 40))).Body.GetProperty("accepted").GetInt32());
+
+            mlops = await mlops.RestartAsync();
+
+            var (status, body) = await Feedback([0]);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+            Assert.Contains("already has its label", body.GetProperty("rejected")[0].GetProperty("reason").GetString());
+            (status, body) = await Feedback(Enumerable.Range(41, 20)); // served before the restart, labelled after it
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(20, body.GetProperty("accepted").GetInt32());
+            var live = body.GetProperty("performance")[0];
+            Assert.Equal(61, live.GetProperty("rows").GetInt32()); // the 41 labels from before the restart are in the window
+            Assert.Equal(1.0, live.GetProperty("live").GetDouble());
+
+            // Another 1,000 rows: the oldest of the first ones are forgotten, in memory and on disk, also after a restart.
+            var (ids2, answers2) = await ServeAsync(mlops, "remembered", 1000);
+            await Eventually(async () => (await Feedback([999], ids2, answers2)).Status == HttpStatusCode.OK);
+            mlops = await mlops.RestartAsync();
+            (status, body) = await Feedback([100]);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+            Assert.Contains("Unknown prediction", body.GetProperty("rejected")[0].GetProperty("reason").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await Feedback([0], ids2, answers2)).Status);
+            var served = Directory.GetFiles(Path.Combine(mlops.DataPath, "artifacts", "pipelines", "remembered", "served"));
+            var rowsOnDisk = served.Sum(f => int.Parse(Path.GetFileName(f).Split('-')[1]));
+            Assert.InRange(rowsOnDisk, 1500, 2000 - 1); // the rows kept, plus at most part of one batch; not all 2,000
+        }
+        finally
+        {
+            await mlops.DisposeAsync();
+        }
+    }
+
     static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
     {
         var answers = await PipelineCalls.InferCsvAsync(mlops.Client, pipeline, TestInfra.Sample("classification.csv"));

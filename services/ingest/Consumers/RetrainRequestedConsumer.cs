@@ -31,7 +31,7 @@ public sealed class RetrainRequestedConsumer(IArtifactStore store, RunStarter ru
         var spec = await catalog.GetAsync(m.Pipeline, ct);
         var included = (await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(latest.RunId), ct))?.FeedbackKeys ?? [];
         var fresh = spec.Retraining.IncludeFeedback
-            ? (await store.ListAsync($"pipelines/{m.Pipeline}/feedback/", ct)).Where(k => k.EndsWith(".csv", StringComparison.Ordinal)).Except(included).Order(StringComparer.Ordinal).ToList()
+            ? (await store.ListAsync(ArtifactKeys.Feedback(m.Pipeline), ct)).Where(k => k.EndsWith(".csv", StringComparison.Ordinal)).Except(included).Order(StringComparer.Ordinal).ToList()
             : [];
         if (fresh.Count == 0)
         {

@@ -9,7 +9,7 @@ public sealed class PredictionsServedConsumer(DriftMonitor monitor, FeedbackBook
     public async Task Consume(ConsumeContext<PredictionsServed> context)
     {
         var m = context.Message;
-        feedback.Remember(m); // so ground truth can be matched to the row and the answer later
+        await feedback.RememberAsync(m, context.CancellationToken); // so ground truth can be matched to the row and the answer later
         if (await monitor.ObserveAsync(m, context.CancellationToken) is not { } outcome) return;
         var r = outcome.Report;
         logger.LogInformation("Drift check of {Pipeline} v{Version}: {Share:P0} of features drifted over {Rows} rows; retrain: {Retrain} ({Why})",
