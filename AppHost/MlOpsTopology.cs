@@ -101,10 +101,13 @@ public static class MlOpsTopology
         .WithEnvironment("Artifacts__Path", Path.Combine(dataPath, "artifacts"))
         .WithEnvironment("Registry__Database", Path.Combine(dataPath, "registry.db"));
 
-    /// <summary>Service settings given to the AppHost (e.g. <c>Messaging:Retry:Attempts</c>) reach every service.</summary>
+    /// <summary>The configuration sections the services read, which the AppHost hands on.</summary>
+    public static readonly IReadOnlyList<string> PassedSections = ["Messaging", "Ingest", "Deploy", "Registry", "Monitor"];
+
+    /// <summary>Service settings given to the AppHost (e.g. <c>Messaging:Retry:Attempts</c>, <c>Monitor:ScheduleTick</c>) reach every service.</summary>
     static void PassThrough(IResourceBuilder<ProjectResource> project, IConfiguration config)
     {
-        foreach (var section in new[] { "Messaging", "Ingest", "Deploy", "Registry" })
+        foreach (var section in PassedSections)
         {
             foreach (var (key, value) in config.GetSection(section).AsEnumerable())
             {

@@ -59,6 +59,25 @@ public class AppHostTests
         Assert.Contains("ConnectionStrings:messaging", error.ToString());
     }
 
+    [Fact]
+    public async Task SettingsGivenToTheAppHostReachEveryServiceThatReadsThem()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--MlOps:Mode=distributed", $"--MlOps:DataPath={TestInfra.TempDirectory()}", "--ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:1",
+             "--Monitor:ServedRowsKept=42", "--Ingest:MaxUploadBytes=7", "--Deploy:ScoringThreadsPerRequest=2"]);
+        foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
+        {
+            var resource = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
+            // The model's environment callbacks, run without starting anything (values that need a running app stay unresolved).
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run));
+            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(context);
+            var environment = context.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value as string);
+            Assert.Equal("42", environment["Monitor__ServedRowsKept"]);
+            Assert.Equal("7", environment["Ingest__MaxUploadBytes"]);
+            Assert.Equal("2", environment["Deploy__ScoringThreadsPerRequest"]);
+        }
+    }
+
     static async Task<DistributedApplication> StartAsync(string data, string mode, params string[] extra)
     {
         using var cts = new CancellationTokenSource(StartTimeout);
