@@ -4,6 +4,7 @@ namespace MlOps.Contracts;
 /// A run's lineage, written once by ingest when the run starts (<c>runs/{runId}/manifest.json</c>): what data, which
 /// spec, which code, which seed, why, and from which parent run. A retrain's dataset is the dataset of <c>BaseRunId</c> plus the
 /// labelled production rows of <c>FeedbackKeys</c> (cumulative: every feedback file the dataset contains), stored as exact bytes.
+/// <c>DatasetKey</c> and its hash name the CSV every stage reads; <c>Source</c>, the upload it was made from when that differs.
 /// </summary>
 public record RunManifest(
     Guid RunId,
@@ -19,4 +20,11 @@ public record RunManifest(
     string CodeVersion,
     DateTimeOffset CreatedAt,
     IReadOnlyList<string>? FeedbackKeys = null,
-    Guid? BaseRunId = null);
+    Guid? BaseRunId = null,
+    DatasetSource? Source = null);
+
+/// <summary>
+/// The bytes a dataset was uploaded as, when that was not the CSV the stages read (a Parquet file, converted at ingest):
+/// kept under the run beside the CSV, so lineage ends at what was uploaded.
+/// </summary>
+public record DatasetSource(string Format, string Key, string Sha256, long Bytes);

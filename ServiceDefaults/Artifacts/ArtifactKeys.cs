@@ -5,6 +5,8 @@ public static class ArtifactKeys
 {
     public static string Run(Guid runId) => $"runs/{runId:N}/";
     public static string Dataset(Guid runId) => Run(runId) + "dataset.csv";
+    /// <summary>The uploaded file a dataset was converted from, in its own format (e.g. <c>dataset.parquet</c>).</summary>
+    public static string DatasetSource(Guid runId, string format) => Run(runId) + "dataset." + format;
     public static string Spec(Guid runId) => Run(runId) + "spec.json";
     public static string Manifest(Guid runId) => Run(runId) + "manifest.json";
     public static string Validation(Guid runId) => Run(runId) + "validation.json";

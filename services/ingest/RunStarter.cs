@@ -17,16 +17,23 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
     public async Task<RunManifest> StartAsync(
         string pipeline, Guid runId, Stream dataset, string sha256, long bytes,
         Trigger trigger, string? reason, Guid? parentRunId, IPublishEndpoint publish, CancellationToken ct,
-        IReadOnlyList<string>? feedbackKeys = null, Guid? baseRunId = null)
+        IReadOnlyList<string>? feedbackKeys = null, Guid? baseRunId = null, UploadedSource? source = null)
     {
         var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(runId), ct);
         if (manifest is null)
         {
             var spec = await catalog.GetAsync(pipeline, ct);
+            DatasetSource? kept = null;
+            if (source is not null)
+            {
+                kept = new DatasetSource(source.Format, ArtifactKeys.DatasetSource(runId, source.Format), source.Sha256, source.Bytes);
+                source.Content.Position = 0;
+                await store.PutAsync(kept.Key, source.Content, source.ContentType, ct);
+            }
             await store.PutAsync(ArtifactKeys.Dataset(runId), dataset, "text/csv", ct);
             await store.PutJsonAsync(ArtifactKeys.Spec(runId), spec, ct);
             manifest = new RunManifest(runId, pipeline, trigger, reason, parentRunId, ArtifactKeys.Dataset(runId), sha256, bytes,
-                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow(), feedbackKeys, baseRunId);
+                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow(), feedbackKeys, baseRunId, kept);
             await store.PutJsonAsync(ArtifactKeys.Manifest(runId), manifest, ct);
             logger.LogInformation("Run {RunId} of {Pipeline} started by {Trigger}: {Bytes} bytes, sha256 {Sha256}", runId, pipeline, trigger, bytes, sha256);
         }
@@ -38,6 +45,9 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
         await publish.Publish(new DataArrived(runId, pipeline, manifest.DatasetKey, manifest.DatasetSha256, manifest.DatasetBytes, manifest.Trigger, manifest.ParentRunId), ct);
         return manifest;
     }
+
+    /// <summary>The file as uploaded, when the dataset was converted from it.</summary>
+    public sealed record UploadedSource(string Format, string ContentType, Stream Content, string Sha256, long Bytes);
 
     static string SpecHash(PipelineSpec spec) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(spec, ArtifactStoreJson.Options)));

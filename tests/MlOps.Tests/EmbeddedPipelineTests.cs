@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
 using Xunit;
 
@@ -821,6 +823,92 @@ public class EmbeddedPipelineTests
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(says, await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(await mlops.Service<IArtifactStore>().ListAsync("runs/", default));
+    }
+
+    /// <summary>
+    /// A Parquet upload is converted to CSV at the door and trains the same model as the CSV it was written from (two row
+    /// groups here); the Parquet bytes are kept under the run and named by the manifest and the lineage.
+    /// </summary>
+    [Fact]
+    public async Task AParquetUploadTrainsTheSameModelAsItsCsvAndKeepsItsBytes()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var spec = """{"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"cache":{"enabled":false}}""";
+        Assert.True((await mlops.Client.PutAsync("/pipelines/parquet", new StringContent(spec, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        var lines = File.ReadAllLines(TestInfra.Sample("classification.csv"));
+        var header = lines[0].Split(',');
+        var cells = lines[1..].Select(l => l.Split(',')).ToArray();
+        var fields = header[..^1].Select(h => new Parquet.Schema.DataField<double>(h)).ToArray();
+        var target = new Parquet.Schema.DataField<int>(header[^1]);
+        var parquet = new MemoryStream();
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema([.. fields, target]), parquet))
+        {
+            foreach (var part in cells.Chunk(500))
+            {
+                using var group = writer.CreateRowGroup();
+                for (var c = 0; c < fields.Length; c++)
+                    await group.WriteAsync<double>(fields[c], part.Select(r => double.Parse(r[c], CultureInfo.InvariantCulture)).ToArray());
+                await group.WriteAsync<int>(target, part.Select(r => int.Parse(r[^1], CultureInfo.InvariantCulture)).ToArray());
+            }
+        }
+        var bytes = parquet.ToArray();
+
+        var fromCsv = await PipelineCalls.UploadAsync(mlops.Client, "parquet", TestInfra.Sample("classification.csv"));
+        var csvRun = await PipelineCalls.WaitForRunAsync(mlops.Client, fromCsv, RunTimeout);
+        var response = await mlops.Client.PostAsync("/pipelines/parquet/datasets", new ByteArrayContent(bytes) { Headers = { ContentType = new("application/vnd.apache.parquet") } });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var fromParquet = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("runId").GetGuid();
+        var parquetRun = await PipelineCalls.WaitForRunAsync(mlops.Client, fromParquet, RunTimeout);
+        Assert.Equal("deployed", parquetRun.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(1000, parquetRun.GetProperty("run").GetProperty("datasetRows").GetInt64());
+        Assert.Equal(csvRun.GetProperty("version").GetProperty("modelSha256").GetString(), parquetRun.GetProperty("version").GetProperty("modelSha256").GetString());
+
+        var store = mlops.Service<IArtifactStore>();
+        var manifest = await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(fromParquet), default);
+        Assert.Equal("parquet", manifest.Source!.Format);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), manifest.Source.Sha256);
+        await using (var kept = await store.OpenReadAsync(manifest.Source.Key, default))
+        {
+            var copy = new MemoryStream();
+            await kept.CopyToAsync(copy);
+            Assert.Equal(bytes, copy.ToArray());
+        }
+        var lineage = await mlops.Client.GetFromJsonAsync<JsonElement>($"/lineage/runs/{fromParquet:N}");
+        Assert.Equal(manifest.Source.Sha256, lineage.GetProperty("dataset").GetProperty("source").GetProperty("sha256").GetString());
+        Assert.Equal(manifest.DatasetSha256, lineage.GetProperty("dataset").GetProperty("sha256").GetString()); // the CSV the stages read
+    }
+
+    public sealed class Tagged { public double X { get; set; } public List<int> Tags { get; set; } = []; public int Label { get; set; } }
+    public sealed class Blobbed { public double X { get; set; } public byte[] Blob { get; set; } = []; public int Label { get; set; } }
+
+    [Fact]
+    public async Task ParquetFilesMlOpsCannotReadAreRefusedByNameAndStartNoRun()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync(new Dictionary<string, string?> { ["Ingest:MaxUploadBytes"] = "20000" });
+        async Task<byte[]> Write<T>(IEnumerable<T> rows)
+        {
+            var stream = new MemoryStream();
+            await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, stream);
+            return stream.ToArray();
+        }
+        var cases = new (byte[] Body, string Says)[]
+        {
+            ([.. "PAR1"u8, .. new byte[100], .. "PAR1"u8], "Unreadable Parquet file"),
+            (await Write(Enumerable.Range(0, 50).Select(i => new Tagged { X = i, Tags = [i, i + 1], Label = i % 2 })), "'Tags'"),
+            (await Write(Enumerable.Range(0, 50).Select(i => new Blobbed { X = i, Blob = [1, 2], Label = i % 2 })), "'Blob'"),
+            // A small file (one repeated value compresses to little) whose CSV would pass the upload limit.
+            (await Write(Enumerable.Range(0, 5000).Select(i => new Blobbed { X = 123456.789 }).Select(b => new { b.X, Label = 1 })), "passed the upload limit"),
+        };
+        foreach (var (body, says) in cases)
+        {
+            Assert.True(body.Length < 20000);
+            var response = await mlops.Client.PostAsync("/pipelines/parquet-bad/datasets", new ByteArrayContent(body));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.Equal(says.StartsWith("passed") ? HttpStatusCode.RequestEntityTooLarge : HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains(says, text);
+        }
         Assert.Empty(await mlops.Service<IArtifactStore>().ListAsync("runs/", default));
     }
 

@@ -94,8 +94,9 @@ public static class IngestApi
     }
 
     /// <summary>
-    /// Takes a CSV as the raw request body (or the first file of a multipart form), streams it to disk while hashing it,
-    /// checks what can be seen at once (empty, binary, no header, no target column) and starts a run.
+    /// Takes a CSV or a Parquet file as the raw request body (or the first file of a multipart form), streams it to disk while
+    /// hashing it, converts Parquet to CSV (<see cref="ParquetToCsv"/>), checks what can be seen at once (empty, binary, no
+    /// header, no target column) and starts a run.
     /// </summary>
     public static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult>> Upload(
         string pipeline, HttpContext http, PipelineCatalog catalog, RunStarter runs, IPublishEndpoint publish,
@@ -111,8 +112,7 @@ public static class IngestApi
         if (body is null)
             return Problem(400, "No file in the form", "The multipart form holds no file part: send the CSV as a file field, or as the raw request body.");
 
-        var spool = Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}.csv");
-        await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using var file = SpoolFile();
         string sha256;
         long bytes = 0;
         using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
@@ -144,16 +144,42 @@ public static class IngestApi
         if (bytes == 0)
             return Problem(400, "Empty upload", "The upload is empty: send the CSV bytes as the request body, e.g. curl --data-binary @data.csv.");
 
-        file.Position = 0;
-        var spec = await catalog.GetAsync(pipeline, ct);
-        if (await FirstLookProblem(file, spec) is { } problem) return problem;
+        // A Parquet file becomes the CSV the stages read; the file itself is kept beside it.
+        Stream dataset = file;
+        await using var converted = await ParquetToCsv.IsParquetAsync(file, ct) ? SpoolFile() : null;
+        RunStarter.UploadedSource? source = null;
+        if (converted is not null)
+        {
+            try
+            {
+                var csv = await ParquetToCsv.ConvertAsync(file, converted, limit, ct);
+                source = new RunStarter.UploadedSource("parquet", "application/vnd.apache.parquet", file, sha256, bytes);
+                (dataset, sha256, bytes) = (converted, csv.Sha256, csv.Bytes);
+            }
+            catch (ParquetRefusedException e)
+            {
+                return Problem(e.Status, e.Title, e.Message);
+            }
+            catch (ParquetToCsv.CsvTooLargeException e)
+            {
+                return Problem(413, "Upload too large", e.Message);
+            }
+        }
 
-        file.Position = 0;
+        dataset.Position = 0;
+        var spec = await catalog.GetAsync(pipeline, ct);
+        if (await FirstLookProblem(dataset, spec) is { } problem) return problem;
+
+        dataset.Position = 0;
         var runId = NewId.NextGuid();
-        var manifest = await runs.StartAsync(pipeline, runId, file, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct);
+        var manifest = await runs.StartAsync(pipeline, runId, dataset, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct, source: source);
         var location = $"/runs/{runId:N}";
         return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location));
     }
+
+    /// <summary>A temporary file that is gone when closed.</summary>
+    static FileStream SpoolFile() => new(Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
+        FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
 
     static async Task<Stream?> BodyOf(HttpRequest request, CancellationToken ct)
     {

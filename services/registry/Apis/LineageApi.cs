@@ -7,12 +7,12 @@ namespace MlOps.Registry;
 
 /// <summary>
 /// The chain behind a prediction, a model version or a run, in one answer: prediction → model version → run → dataset bytes
-/// (key, SHA-256, size, rows) → validation report → spec (key, SHA-256) → code version and seed, and the model files.
+/// (key, SHA-256, size, rows; and the uploaded file it was converted from, if any) → validation report → spec (key, SHA-256) → code version and seed, and the model files.
 /// </summary>
 public record Lineage(string? PredictionId, ModelVersion? Version, RunRecord Run, LineageDataset Dataset, LineageValidation Validation,
     LineageSpec Spec, LineageModel? Model, Guid? ParentRunId, Guid? CachedFrom);
 
-public record LineageDataset(string Key, string? Sha256, long? Bytes, long? Rows);
+public record LineageDataset(string Key, string? Sha256, long? Bytes, long? Rows, DatasetSource? Source = null);
 public record LineageValidation(string ReportKey, string PageKey, bool? Success);
 public record LineageSpec(string Key, string? Sha256, string? CodeVersion, int? Seed);
 public record LineageModel(string OnnxKey, string ModelKey, string CardKey, string ModelSha256);
@@ -57,7 +57,7 @@ public static partial class LineageApi
         var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(runId), ct);
         bool? validated = run.Status is "rejected" ? false : run.DatasetRows is not null ? true : null;
         return TypedResults.Ok(new Lineage(predictionId, version, run,
-            new LineageDataset(manifest?.DatasetKey ?? ArtifactKeys.Dataset(runId), run.DatasetSha256 ?? manifest?.DatasetSha256, run.DatasetBytes ?? manifest?.DatasetBytes, run.DatasetRows),
+            new LineageDataset(manifest?.DatasetKey ?? ArtifactKeys.Dataset(runId), run.DatasetSha256 ?? manifest?.DatasetSha256, run.DatasetBytes ?? manifest?.DatasetBytes, run.DatasetRows, manifest?.Source),
             new LineageValidation(ArtifactKeys.Validation(runId), ArtifactKeys.ValidationHtml(runId), validated),
             new LineageSpec(ArtifactKeys.Spec(runId), run.SpecSha256 ?? manifest?.SpecSha256, run.CodeVersion ?? manifest?.CodeVersion, run.Seed ?? manifest?.Seed),
             version is null ? null : new LineageModel(ArtifactKeys.Onnx(runId), ArtifactKeys.Model(runId), ArtifactKeys.ModelCard(runId), version.ModelSha256),
