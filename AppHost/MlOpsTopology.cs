@@ -9,7 +9,8 @@ namespace MlOps.AppHost;
 /// <item><c>MlOps:Mode=embedded</c> (default): one process, in-memory bus, filesystem store under <c>MlOps:DataPath</c>.</item>
 /// <item><c>MlOps:Mode=distributed</c>: six processes over RabbitMQ (<c>ConnectionStrings:messaging</c>, an amqp:// URI) and
 /// S3 (<c>ConnectionStrings:artifacts</c>; without it the services share a folder, which only works on one machine).</item>
-/// <item>adding <c>MlOps:Containers=true</c>: RabbitMQ and MinIO as containers (needs a container engine).</item>
+/// <item>adding <c>MlOps:Containers=true</c>: RabbitMQ, MinIO and PostgreSQL (the registry's database) as containers (needs a
+/// container engine).</item>
 /// </list>
 /// Containers are never the default: without an engine they would keep every service waiting forever.
 /// </summary>
@@ -42,9 +43,14 @@ public static class MlOpsTopology
     {
         IResourceBuilder<IResourceWithConnectionString> messaging;
         Action<IResourceBuilder<ProjectResource>> useArtifacts;
-        if (config.GetValue<bool>("MlOps:Containers"))
+        IResourceBuilder<IResourceWithConnectionString>? registryDatabase = null;
+        var containers = config.GetValue<bool>("MlOps:Containers");
+        if (containers)
         {
             messaging = builder.AddRabbitMQ("messaging");
+            // The registry's records in PostgreSQL, as in production (several registry replicas may share it).
+            if (string.IsNullOrWhiteSpace(config.GetConnectionString("registry")))
+                registryDatabase = builder.AddPostgres("postgres").WithDataVolume("mlops-postgres").AddDatabase("registry-db", databaseName: "mlops");
             var user = builder.AddParameter("minio-user", "minioadmin");
             var password = builder.AddParameter("minio-password", secret: true);
             var minio = builder.AddContainer("minio", "minio/minio", "latest")
@@ -89,8 +95,10 @@ public static class MlOpsTopology
         Service(builder.AddProject<Projects.Validate>("validate"), "validate");
         Service(builder.AddProject<Projects.Train>("train"), "train");
         var registry = builder.AddProject<Projects.Registry>("registry");
-        // With ConnectionStrings:registry the registry keeps its records in PostgreSQL (and may run as several replicas).
+        // With ConnectionStrings:registry (or a PostgreSQL container) the registry keeps its records in PostgreSQL and may run
+        // as several replicas; otherwise in SQLite beside the shared folder.
         if (!string.IsNullOrWhiteSpace(config.GetConnectionString("registry"))) registry.WithReference(builder.AddConnectionString("registry"));
+        else if (registryDatabase is not null) registry.WithReference(registryDatabase, connectionName: "registry").WaitFor(registryDatabase);
         Service(registry, "registry");
         Service(builder.AddProject<Projects.Deploy>("deploy"), "deploy");
         Service(builder.AddProject<Projects.Monitor>("monitor"), "monitor");

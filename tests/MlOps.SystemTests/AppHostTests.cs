@@ -67,15 +67,44 @@ public class AppHostTests
              "--Monitor:ServedRowsKept=42", "--Ingest:MaxUploadBytes=7", "--Deploy:ScoringThreadsPerRequest=2"]);
         foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
         {
-            var resource = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
-            // The model's environment callbacks, run without starting anything (values that need a running app stay unresolved).
-            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run));
-            foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(context);
-            var environment = context.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value as string);
+            var environment = (await EnvironmentOf(builder, name)).ToDictionary(e => e.Key, e => e.Value as string);
             Assert.Equal("42", environment["Monitor__ServedRowsKept"]);
             Assert.Equal("7", environment["Ingest__MaxUploadBytes"]);
             Assert.Equal("2", environment["Deploy__ScoringThreadsPerRequest"]);
         }
+    }
+
+    /// <summary>
+    /// The containers topology, read from the app model (no container engine here to run it): RabbitMQ, MinIO and PostgreSQL,
+    /// every service on the broker and the store, and the registry on its PostgreSQL database, started after it.
+    /// </summary>
+    [Fact]
+    public async Task TheContainersTopologyGivesTheRegistryAPostgreSqlDatabase()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--MlOps:Mode=distributed", "--MlOps:Containers=true", $"--MlOps:DataPath={TestInfra.TempDirectory()}", "--Parameters:minio-password=test-only"]);
+        Assert.Contains(builder.Resources, r => r is ContainerResource { Name: "minio" });
+        Assert.Contains(builder.Resources, r => r is RabbitMQServerResource);
+        var database = Assert.Single(builder.Resources.OfType<PostgresDatabaseResource>());
+        Assert.Equal("mlops", database.DatabaseName);
+        foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
+        {
+            var environment = await EnvironmentOf(builder, name);
+            Assert.Contains("ConnectionStrings__messaging", environment.Keys);
+            Assert.Contains("ConnectionStrings__artifacts", environment.Keys);
+            Assert.Equal(name == "registry", environment.ContainsKey("ConnectionStrings__registry"));
+        }
+        var registry = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "registry");
+        Assert.Contains(registry.Annotations.OfType<WaitAnnotation>(), w => w.Resource == database);
+    }
+
+    /// <summary>A project's environment as the app model's callbacks set it, without starting anything (values that need a running app stay unresolved).</summary>
+    static async Task<Dictionary<string, object>> EnvironmentOf(IDistributedApplicationTestingBuilder builder, string name)
+    {
+        var resource = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run));
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(context);
+        return context.EnvironmentVariables;
     }
 
     static async Task<DistributedApplication> StartAsync(string data, string mode, params string[] extra)
