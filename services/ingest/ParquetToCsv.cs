@@ -18,7 +18,7 @@ public sealed class ParquetRefusedException(int status, string title, string mes
 /// and rows (numbers in their shortest round-trip form, booleans as true/false, dates and times in ISO 8601, a null as an
 /// empty cell). The Parquet bytes themselves are kept beside the CSV (<c>runs/{id}/dataset.parquet</c>), so lineage still
 /// ends at the exact bytes uploaded. Nested columns (lists, maps, structs) and raw binary columns are refused by name. One
-/// row group is held in memory at a time; the CSV may be no larger than the upload limit.
+/// row group is held in memory at a time, up to <c>Ingest:MaxParquetRowGroupCells</c>; the CSV may be no larger than the upload limit.
 /// </summary>
 public static class ParquetToCsv
 {
@@ -39,7 +39,7 @@ public static class ParquetToCsv
     }
 
     /// <summary>Writes the table as CSV to <paramref name="csv"/>; returns its SHA-256 and length.</summary>
-    public static async Task<(string Sha256, long Bytes, long Rows)> ConvertAsync(Stream parquet, Stream csv, long maxBytes, CancellationToken ct)
+    public static async Task<(string Sha256, long Bytes, long Rows)> ConvertAsync(Stream parquet, Stream csv, long maxBytes, long maxGroupCells, CancellationToken ct)
     {
         ParquetReader reader;
         try
@@ -71,7 +71,7 @@ public static class ParquetToCsv
             writer.Header.Add([.. fields.Select(f => f.Name)]);
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
-                var (count, columns) = await ReadGroupAsync(reader, g, fields, ct);
+                var (count, columns) = await ReadGroupAsync(reader, g, fields, maxGroupCells, ct);
                 for (var r = 0; r < count; r++)
                 {
                     await using var row = writer.NewRow(ct);
@@ -85,8 +85,13 @@ public static class ParquetToCsv
     }
 
     /// <summary>One row group's columns, each as a function from row to cell text.</summary>
-    static async Task<(int Rows, Func<int, string>[] Columns)> ReadGroupAsync(ParquetReader reader, int index, DataField[] fields, CancellationToken ct)
+    static async Task<(int Rows, Func<int, string>[] Columns)> ReadGroupAsync(ParquetReader reader, int index, DataField[] fields, long maxCells, CancellationToken ct)
     {
+        var declared = reader.RowGroups[index].RowCount;
+        if (declared * fields.Length > maxCells)
+            throw new ParquetRefusedException(422, "Parquet row group too large",
+                $"Row group {index + 1} holds {declared:N0} rows × {fields.Length} columns; MlOps converts one row group at a time and takes at most " +
+                $"{maxCells:N0} cells per group (Ingest:MaxParquetRowGroupCells). Write the file with smaller row groups (pyarrow: row_group_size).");
         try
         {
             using var group = reader.OpenRowGroupReader(index);
@@ -104,14 +109,9 @@ public static class ParquetToCsv
     delegate Task<Func<int, string>> ColumnReader(ParquetRowGroupReader group, int rows, CancellationToken ct);
 
     /// <summary>How a column is read and written as text, or null when MlOps cannot use its type.</summary>
-    static ColumnReader? Format(DataField field) => Type.GetTypeCode(field.ClrType) switch
+    static ColumnReader? Format(DataField field) => field.ClrType == typeof(ReadOnlyMemory<char>) ? Text(field) : Type.GetTypeCode(field.ClrType) switch
     {
-        TypeCode.String => async (group, rows, ct) =>
-        {
-            var values = new string?[rows];
-            await group.ReadAsync(field, values.AsMemory(), null, ct);
-            return r => values[r] ?? "";
-        },
+        TypeCode.String => Text(field),
         TypeCode.Boolean => Values<bool>(field, v => v ? "true" : "false"),
         TypeCode.SByte => Values<sbyte>(field, v => v.ToString(CultureInfo.InvariantCulture)),
         TypeCode.Byte => Values<byte>(field, v => v.ToString(CultureInfo.InvariantCulture)),
@@ -132,12 +132,28 @@ public static class ParquetToCsv
         _ => null,
     };
 
-    static ColumnReader Values<T>(DataField field, Func<T, string> text) where T : struct => async (group, rows, ct) =>
+    /// <summary>A UTF-8 text column (Parquet.Net reports it as string or as ReadOnlyMemory&lt;char&gt;).</summary>
+    static ColumnReader Text(DataField field) => async (group, rows, ct) =>
     {
-        var values = new T?[rows];
+        var values = new string?[rows];
         await group.ReadAsync(field, values.AsMemory(), null, ct);
-        return r => values[r] is { } v ? text(v) : "";
+        return r => values[r] ?? "";
     };
+
+    /// <summary>A column of values: an optional one may hold nulls (empty cells); a required one is read as plain values.</summary>
+    static ColumnReader Values<T>(DataField field, Func<T, string> text) where T : struct => field.IsNullable
+        ? async (group, rows, ct) =>
+        {
+            var values = new T?[rows];
+            await group.ReadAsync(field, values.AsMemory(), null, ct);
+            return r => values[r] is { } v ? text(v) : "";
+        }
+        : async (group, rows, ct) =>
+        {
+            var values = new T[rows];
+            await group.ReadAsync(field, values.AsMemory(), null, ct);
+            return r => text(values[r]);
+        };
 
     /// <summary>The converted CSV passed the upload limit.</summary>
     public sealed class CsvTooLargeException(long limit) : Exception($"The CSV made from the Parquet file passed the upload limit of {limit} bytes (Ingest:MaxUploadBytes).");

@@ -91,7 +91,7 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         if (_watches.TryGetValue(pipeline, out var current) && current.RunId == runId) return;
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(runId), ct);
         var profile = await store.GetJsonAsync<ReferenceProfile>(ArtifactKeys.Profile(runId), ct);
-        var saved = await store.TryGetJsonAsync<MonitorState>(ArtifactKeys.MonitorState(pipeline), ct);
+        var saved = await SavedStateAsync(pipeline, ct);
         var watch = _watches.AddOrUpdate(pipeline,
             _ => saved?.RunId == runId ? Watch.Restored(saved, spec, profile) : new Watch(runId, version, spec, profile, saved?.LastRetrainAt, servingSince ?? clock.GetUtcNow()),
             (_, old) => old.RunId == runId ? old : new Watch(runId, version, spec, profile, old.LastRetrainAt, servingSince ?? clock.GetUtcNow()));
@@ -102,6 +102,21 @@ public sealed class DriftMonitor(IArtifactStore store, TimeProvider clock, ILogg
         {
             logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) against {Rows} training rows", pipeline, version, runId, profile.Rows);
             await SaveAsync(pipeline, watch, ct);
+        }
+    }
+
+    /// <summary>The state kept before a restart; an unreadable one is logged and treated as none (the model is watched afresh).</summary>
+    async Task<MonitorState?> SavedStateAsync(string pipeline, CancellationToken ct)
+    {
+        try
+        {
+            return await store.TryGetJsonAsync<MonitorState>(ArtifactKeys.MonitorState(pipeline), ct);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            logger.LogWarning("{Key} is unreadable ({Error}); watching {Pipeline} afresh: its age and schedule count from now",
+                ArtifactKeys.MonitorState(pipeline), e.Message, pipeline);
+            return null;
         }
     }
 

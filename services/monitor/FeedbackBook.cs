@@ -79,24 +79,46 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
         while (_served.Count > _capacity && _order.TryDequeue(out var oldest)) _served.TryRemove(oldest, out _);
     }
 
-    /// <summary>The rows in a served-log file, from its name (<c>{time}-{rows}-{id}.json</c>).</summary>
-    static int RowsIn(string key) => int.Parse(key[(key.LastIndexOf('/') + 1)..].Split('-')[1], CultureInfo.InvariantCulture);
+    /// <summary>The rows in a served-log file, from its name (<c>{time}-{rows}-{id}.json</c>); null for a file monitor did not write.</summary>
+    static int? RowsIn(string key)
+    {
+        var parts = key[(key.LastIndexOf('/') + 1)..].Split('-');
+        return parts.Length == 3 && parts[2].EndsWith(".json", StringComparison.Ordinal) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? rows : null;
+    }
+
+    /// <summary>The served-log files of a pipeline, oldest first (files of other shapes left out).</summary>
+    async Task<List<(string Key, int Rows)>> ServedFilesAsync(string pipeline, CancellationToken ct) =>
+        [.. (await store.ListAsync(ArtifactKeys.Served(pipeline), ct)).Select(k => (Key: k, Rows: RowsIn(k))).Where(f => f.Rows is not null).Select(f => (f.Key, f.Rows!.Value))];
 
     /// <summary>Drops the oldest served-log files beyond the rows kept, and the labels of rows no longer remembered.</summary>
     async Task PruneAsync(string pipeline, CancellationToken ct)
     {
-        var keys = await store.ListAsync(ArtifactKeys.Served(pipeline), ct);
+        var files = await ServedFilesAsync(pipeline, ct);
         long rows = 0;
         string? oldestKept = null;
-        for (var i = keys.Count - 1; i >= 0; i--)
+        for (var i = files.Count - 1; i >= 0; i--)
         {
-            if (rows >= _capacity) await store.DeleteAsync(keys[i], ct);
-            else (rows, oldestKept) = (rows + RowsIn(keys[i]), keys[i]);
+            if (rows >= _capacity) await store.DeleteAsync(files[i].Key, ct);
+            else (rows, oldestKept) = (rows + files[i].Rows, files[i].Key);
         }
         if (oldestKept is null) return;
         var since = oldestKept[ArtifactKeys.Served(pipeline).Length..].Split('-')[0];
         foreach (var key in await store.ListAsync(ArtifactKeys.FeedbackLedger(pipeline), ct))
             if (string.CompareOrdinal(key[ArtifactKeys.FeedbackLedger(pipeline).Length..].Split('-')[0], since) < 0) await store.DeleteAsync(key, ct);
+    }
+
+    /// <summary>A file of the served log or the feedback log, or null (logged) when it cannot be read: one bad file costs its own rows only.</summary>
+    async Task<T?> ReadOrSkipAsync<T>(string key, CancellationToken ct) where T : class
+    {
+        try
+        {
+            return await store.GetJsonAsync<T>(key, ct);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or ArtifactNotFoundException)
+        {
+            logger.LogWarning("Skipped {Key} while restoring feedback memory: {Error}", key, e.Message);
+            return null;
+        }
     }
 
     /// <summary>
@@ -113,17 +135,17 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
             long rows = 0, labels = 0;
             foreach (var pipeline in pipelines.Distinct(StringComparer.Ordinal))
             {
-                var keys = await store.ListAsync(ArtifactKeys.Served(pipeline), ct);
-                var first = keys.Count;
-                for (long kept = 0; first > 0 && kept < _capacity; first--) kept += RowsIn(keys[first - 1]);
-                foreach (var key in keys.Skip(first))
+                var files = await ServedFilesAsync(pipeline, ct);
+                var first = files.Count;
+                for (long kept = 0; first > 0 && kept < _capacity; first--) kept += files[first - 1].Rows;
+                foreach (var (key, _) in files.Skip(first))
                 {
-                    var batch = await store.GetJsonAsync<PredictionsServed>(key, ct);
+                    if (await ReadOrSkipAsync<PredictionsServed>(key, ct) is not { } batch) continue;
                     Remember(batch);
                     rows += batch.Predictions.Count;
                 }
                 foreach (var key in await store.ListAsync(ArtifactKeys.FeedbackLedger(pipeline), ct))
-                    foreach (var label in await store.GetJsonAsync<List<Labelled>>(key, ct))
+                    foreach (var label in await ReadOrSkipAsync<List<Labelled>>(key, ct) ?? [])
                     {
                         if (!_served.ContainsKey(label.PredictionId) || !_labelled.TryAdd(label.PredictionId, 0)) continue;
                         var (spec, _) = await ModelAsync(label.RunId, ct);

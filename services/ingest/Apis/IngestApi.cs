@@ -152,7 +152,7 @@ public static class IngestApi
         {
             try
             {
-                var csv = await ParquetToCsv.ConvertAsync(file, converted, limit, ct);
+                var csv = await ParquetToCsv.ConvertAsync(file, converted, limit, options.Value.MaxParquetRowGroupCells, ct);
                 source = new RunStarter.UploadedSource("parquet", "application/vnd.apache.parquet", file, sha256, bytes);
                 (dataset, sha256, bytes) = (converted, csv.Sha256, csv.Bytes);
             }
