@@ -15,12 +15,16 @@ public record ChampionEvidence(int Version, IReadOnlyDictionary<string, double> 
 /// A metric the model does not report fails. With no minimum and no thresholds, there is no value check (said in the reasons).</item>
 /// <item>Change threshold: when the pipeline has a champion, both models are scored on the candidate's hold-out rows, and the
 /// candidate's gate metric may be worse than the champion's by at most <c>championTolerance</c>. A tie passes, so a retrain
-/// on unchanged data can replace its parent. The first model of a pipeline (no champion) faces the value thresholds only.</item>
+/// on unchanged data can replace its parent. The first model of a pipeline (no champion) faces the value thresholds only; so does
+/// a candidate of a retired pipeline (the retired model is no champion), and its reasons say so: it serves only when a person
+/// promotes it.</item>
 /// </list>
 /// </summary>
 public static class Gate
 {
-    public static GateVerdict Evaluate(GateSpec gate, ModelTask task, IReadOnlyDictionary<string, double> metrics, ChampionEvidence? champion)
+    /// <param name="withoutChampion">Why there is no champion, when it is not the first candidate (a retired pipeline).</param>
+    public static GateVerdict Evaluate(GateSpec gate, ModelTask task, IReadOnlyDictionary<string, double> metrics, ChampionEvidence? champion,
+        string? withoutChampion = null)
     {
         var reasons = new List<string>();
         var approved = true;
@@ -48,7 +52,7 @@ public static class Gate
 
         if (champion is null)
         {
-            reasons.Add("No champion yet: this is the pipeline's first candidate.");
+            reasons.Add(withoutChampion ?? "No champion yet: this is the pipeline's first candidate.");
         }
         else if (metrics.TryGetValue(metric, out var value) && champion.Metrics.TryGetValue(metric, out var best))
         {

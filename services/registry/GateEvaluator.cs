@@ -14,7 +14,7 @@ public record GateReport(Guid RunId, string Metric, IReadOnlyDictionary<string, 
 /// </summary>
 public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> logger)
 {
-    public async Task<GateReport> EvaluateAsync(Guid runId, PipelineSpec spec, ModelVersion? champion, CancellationToken ct)
+    public async Task<GateReport> EvaluateAsync(Guid runId, PipelineSpec spec, ModelVersion? champion, CancellationToken ct, string? withoutChampion = null)
     {
         var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
         var rows = await ReadHoldoutAsync(card, ct);
@@ -35,7 +35,7 @@ public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> l
                 evidence = new ChampionEvidence(champion.Version, champion.Metrics, SameRows: false);
             }
         }
-        var verdict = Gate.Evaluate(spec.Gate, card.Task, candidate, evidence);
+        var verdict = Gate.Evaluate(spec.Gate, card.Task, candidate, evidence, withoutChampion);
         return new GateReport(runId, spec.Gate.MetricFor(card.Task), candidate, evidence, verdict.Approved, verdict.Reasons, ExecutionProvider.Name);
     }
 

@@ -261,10 +261,10 @@ public sealed class RegistryStore
         return list;
     }
 
-    /// <summary>The deployment that was live at <paramref name="at"/>: the last "deployed" entry at or before it.</summary>
     /// <summary>Whether the pipeline's last deployment event is a retirement: nothing of it serves until a person promotes a version.</summary>
     public bool IsRetired(string pipeline) => ServedAt(pipeline, DateTimeOffset.MaxValue) is { Kind: "retired" };
 
+    /// <summary>The deployment event in force at <paramref name="at"/>: the last "deployed" or "retired" entry at or before it.</summary>
     public ModelLogEntry? ServedAt(string pipeline, DateTimeOffset at)
     {
         using var c = Open();

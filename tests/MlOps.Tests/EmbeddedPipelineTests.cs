@@ -615,7 +615,10 @@ public class EmbeddedPipelineTests
             // A new version passes the gate, but a retired pipeline is not served again by an approval.
             await PutSpec(43);
             var v2 = await PipelineCalls.UploadAsync(mlops.Client, "retiring", TestInfra.Sample("classification.csv"));
-            await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "approved");
+            var approved = await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "approved");
+            // The gate says why it compared with no champion: the pipeline was retired, and who retired it.
+            Assert.Contains(approved.GetProperty("version").GetProperty("reasons").EnumerateArray(),
+                r => r.GetString()!.Contains("the pipeline was retired (v1") && r.GetString()!.Contains("person promotes it"));
             await Task.Delay(500);
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);
 

@@ -21,7 +21,11 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
         if (version is null)
         {
             var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
-            var report = await evaluator.EvaluateAsync(m.RunId, spec, registry.Champion(m.Pipeline), ct);
+            var champion = registry.Champion(m.Pipeline);
+            var retired = champion is null ? registry.ServedAt(m.Pipeline, DateTimeOffset.MaxValue) is { Kind: "retired" } r ? r : null : null;
+            var report = await evaluator.EvaluateAsync(m.RunId, spec, champion, ct, retired is null ? null
+                : $"No champion: the pipeline was retired (v{retired.Version}, {retired.At:u}, by {retired.Actor}: {retired.Reason}). "
+                  + "The value thresholds decide, and the model serves only when a person promotes it.");
             await store.PutJsonAsync(ArtifactKeys.Gate(m.RunId), report, ct);
             version = await registry.AddVersionAsync(m.Pipeline, m.RunId, m.ModelSha256, m.Metrics, _ => new GateVerdict(report.Approved, report.Reasons));
             await registry.LogAsync(m.Pipeline, version.Version, version.Approved ? "version-approved" : "version-rejected", "gate",
