@@ -8,8 +8,12 @@ namespace MlOps.Contracts;
 public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTimeOffset DeployedAt, Retirement? Retired = null, int? RolledBack = null,
     PendingRollout? Rollout = null);
 
-/// <summary>A canary or shadow beside production, as a restarted deploy must start it again (its counts and clock start afresh).</summary>
-public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec);
+/// <summary>
+/// A canary or shadow beside production, as a restarted deploy must start it again. A canary keeps when it started (its
+/// <c>minDuration</c> clock) and how many predictions it had answered at the last checkpoint; error and latency statistics
+/// and a shadow's agreement counts start afresh.
+/// </summary>
+public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec, DateTimeOffset? Started = null, long Served = 0);
 
 /// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
 public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);

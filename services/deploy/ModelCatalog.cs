@@ -125,7 +125,8 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     PendingRollout? PendingOf(string pipeline) =>
         _canaries.GetValueOrDefault(pipeline) is { } canary
             ? new PendingRollout("canary", canary.Model.Version, canary.Model.RunId,
-                new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration })
+                new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration },
+                canary.Started, canary.Served)
         : _shadows.GetValueOrDefault(pipeline) is { } shadow ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true })
         : null;
 
@@ -133,7 +134,18 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     public async Task RestoreRolloutAsync(string pipeline, PendingRollout rollout, CancellationToken ct)
     {
         if (rollout.Kind == "shadow") await StartShadowAsync(pipeline, rollout.Version, rollout.RunId, ct);
-        else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct);
+        else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct, rollout.Started, rollout.Served);
+    }
+
+    /// <summary>Records each canary whose count moved since it was last recorded, so a restart goes on from there.</summary>
+    public async Task CheckpointCanariesAsync(CancellationToken ct)
+    {
+        foreach (var canary in _canaries.Values.Where(c => c.Served != c.Saved))
+        {
+            var served = canary.Served;
+            await SaveServingAsync(canary.Model.Pipeline, ct);
+            canary.Saved = served;
+        }
     }
 
     async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
@@ -190,7 +202,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         _ = Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => model.Scorer.Dispose(), TaskScheduler.Default);
 
     /// <summary>A canary: a newer version answering a share of requests beside production, and how many it has answered.</summary>
-    public sealed class Canary(DeployedModel model, double share, int minPredictions, TimeSpan? minDuration, DateTimeOffset started)
+    public sealed class Canary(DeployedModel model, double share, int minPredictions, TimeSpan? minDuration, DateTimeOffset started, long served = 0)
     {
         public DeployedModel Model { get; } = model;
         public double Share { get; } = share;
@@ -200,9 +212,15 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
 
         /// <summary>Ready for a verdict: enough predictions, or (with a duration) long enough and at least one prediction.</summary>
         public bool Due(DateTimeOffset now) => Served >= MinPredictions || MinDuration is { } d && now - Started >= d && Served > 0;
-        long _served;
+        long _served = served;
         public long Served => Interlocked.Read(ref _served);
         public void Count(int rows) => Interlocked.Add(ref _served, rows);
+
+        /// <summary>The count in the deployment record (<see cref="CheckpointCanariesAsync"/>).</summary>
+        public long Saved { get; set; } = served;
+
+        /// <summary>When <see cref="MinDuration"/> has passed since <see cref="Started"/>, if it is set.</summary>
+        public DateTimeOffset? DurationDoneAt => MinDuration is { } d ? Started + d : null;
     }
 
     readonly ConcurrentDictionary<string, Canary> _canaries = new(StringComparer.Ordinal);
@@ -247,11 +265,13 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         return pick < canary.Share ? canary.Model : production;
     }
 
-    public async Task<Canary> StartCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, CancellationToken ct)
+    /// <summary>Starts a canary (or, given <paramref name="started"/> and <paramref name="served"/>, resumes one after a restart).</summary>
+    public async Task<Canary> StartCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, CancellationToken ct,
+        DateTimeOffset? started = null, long served = 0)
     {
         if (_canaries.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
         var model = await LoadAsync(pipeline, version, runId, ct);
-        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, clock.GetUtcNow());
+        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, started ?? clock.GetUtcNow(), served);
         if (_canaries.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _canaries[pipeline] = canary;
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);

@@ -475,6 +475,12 @@ public class EmbeddedPipelineTests
             await Run("restart-shadow", 43, shadow, "deploying");
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-canary/versions/2/ready")).IsSuccessStatusCode);
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-shadow/shadow")).IsSuccessStatusCode);
+            // The canary answers its share of some requests before the restart: its count and start survive it.
+            await PipelineCalls.InferCsvAsync(mlops.Client, "restart-canary", TestInfra.Sample("classification.csv"), batch: 10);
+            var before = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/canary");
+            Assert.Equal("2", before.GetProperty("version").GetString());
+            Assert.InRange(before.GetProperty("served").GetInt64(), 1, 999);
+            Assert.Equal(1000000, before.GetProperty("minPredictions").GetInt64());
 
             mlops = await mlops.RestartAsync();
 
@@ -484,9 +490,14 @@ public class EmbeddedPipelineTests
             // Production, the canary beside it (still judged: it takes its share of requests) and the shadow, all back.
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-canary/versions/2/ready")).IsSuccessStatusCode);
             Assert.Equal("1", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/versions/1/ready")).GetProperty("version").GetString());
+            var after = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/canary");
+            Assert.Equal(before.GetProperty("served").GetInt64(), after.GetProperty("served").GetInt64()); // counted on, not from zero
+            Assert.Equal(before.GetProperty("started").GetDateTimeOffset(), after.GetProperty("started").GetDateTimeOffset());
             var answers = await PipelineCalls.InferCsvAsync(mlops.Client, "restart-canary", TestInfra.Sample("classification.csv"), batch: 10);
             Assert.Contains(answers, a => a.GetProperty("model_version").GetString() == "2");
             Assert.Contains(answers, a => a.GetProperty("model_version").GetString() == "1");
+            Assert.True((await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/canary")).GetProperty("served").GetInt64() > after.GetProperty("served").GetInt64());
+            Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/restart-shadow/canary")).StatusCode);
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-shadow/shadow")).IsSuccessStatusCode);
             Assert.Equal("2", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-shadow/shadow")).GetProperty("version").GetString());
             Assert.All(await PipelineCalls.InferCsvAsync(mlops.Client, "restart-shadow", TestInfra.Sample("classification.csv"), batch: 50),

@@ -26,6 +26,7 @@ public static class InferenceApi
         group.MapGet("/models/{name}/versions/{version}", VersionMetadata);
         group.MapGet("/models/{name}/versions/{version}/ready", VersionReady);
         group.MapGet("/models/{name}/shadow", ShadowStatus);
+        group.MapGet("/models/{name}/canary", CanaryStatus);
         group.MapPost("/models/{name}/infer", InferAny);
         group.MapPost("/models/{name}/versions/{version}/infer", InferVersion);
         return group;
@@ -57,6 +58,13 @@ public static class InferenceApi
             ? TypedResults.Ok(new { name, version = s.Model.Version.ToString(), serving = catalog.Get(name)?.Version.ToString(), compared = s.Compared,
                 agreed = s.Agreed, agreement = s.Compared == 0 ? (double?)null : Math.Round((double)s.Agreed / s.Compared, 6), failed = s.Failed })
             : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no shadow.");
+
+    /// <summary>A canary's progress: which version, its share, how many predictions it answered of how many it needs, since when.</summary>
+    static IResult CanaryStatus(string name, ModelCatalog catalog) =>
+        catalog.CanaryOf(name) is { } c
+            ? TypedResults.Ok(new { name, version = c.Model.Version.ToString(), serving = catalog.Get(name)?.Version.ToString(), share = c.Share,
+                served = c.Served, minPredictions = c.MinPredictions, started = c.Started, minDuration = c.MinDuration, minDurationDoneAt = c.DurationDoneAt })
+            : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no canary.");
 
     static string UnknownModel(string name, ModelCatalog catalog) => catalog.RetiredOf(name) is { } r
         ? $"Model '{name}' was retired at {r.At:O} by {r.By} ({r.Reason}); v{r.Version} was the last version served. Promote a version (PUT /models/{name}/aliases/champion on the registry) to serve it again."
