@@ -80,6 +80,20 @@ public static class SystemFlow
         var ran = now.GetProperty("parameters").GetProperty("hyperparameters");
         Assert.Equal((100, 31, 0.1), (ran.GetProperty("numberOfTrees").GetInt32(), ran.GetProperty("numberOfLeaves").GetInt32(), ran.GetProperty("learningRate").GetDouble()));
 
+        // The console page draws it: both runs (the retrain joined to its parent in the run graph), both versions, live refresh.
+        var console = await registry.GetAsync($"/console/{pipeline}");
+        Assert.Equal("text/html", console.Content.Headers.ContentType?.MediaType);
+        var consolePage = await console.Content.ReadAsStringAsync();
+        Assert.Contains("http-equiv=\"refresh\"", consolePage);
+        Assert.Contains($"/runs/{firstRun:N}", consolePage);
+        Assert.Contains($"/runs/{retrainRun:N}", consolePage);
+        Assert.Contains("<b>v2</b> serves", consolePage);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(consolePage, "<line class=\"edge\"")); // one retrain, one edge
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(consolePage, "<rect class=\"version\"").Count); // a bar per version
+        Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync("/console/no-such-pipeline")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await registry.GetAsync("/console/NOT_A_NAME")).StatusCode);
+        Assert.Contains($"/console/{pipeline}", await registry.GetStringAsync("/console"));
+
         // The stream keeps drifting: within the cooldown it starts no second retrain.
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));

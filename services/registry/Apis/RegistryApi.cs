@@ -1,3 +1,4 @@
+using System.Net;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
@@ -28,9 +29,34 @@ public static class RegistryApi
         group.MapGet("/runs", ListRuns);
         group.MapGet("/runs/compare", CompareRuns);
         group.MapGet("/runs/{runId:guid}", GetRun);
+        group.MapGet("/console", ConsoleIndex).ExcludeFromDescription();
+        group.MapGet("/console/{pipeline}", Console).ExcludeFromDescription();
         app.MapModelsApi();
         app.MapLineageApi();
         return group;
+    }
+
+    /// <summary>GET /console/{pipeline}: the pipeline's live page (<see cref="ConsolePage"/>).</summary>
+    public static IResult Console(string pipeline, RegistryStore registry, TimeProvider clock)
+    {
+        if (!PipelineName.IsValid(pipeline)) return Invalid($"pipeline must be {PipelineName.Rule}.");
+        var runs = registry.Runs(pipeline, null, 30);
+        var versions = registry.VersionsOf(pipeline);
+        if (runs.Count == 0 && versions.Count == 0)
+            return TypedResults.Problem(statusCode: 404, title: "Unknown pipeline", detail: $"'{pipeline}' has no runs yet: upload a dataset (POST /pipelines/{pipeline}/datasets).");
+        return TypedResults.Content(ConsolePage.Render(pipeline, runs, versions, registry.Champion(pipeline), registry.IsRetired(pipeline), clock.GetUtcNow()),
+            "text/html; charset=utf-8");
+    }
+
+    /// <summary>GET /console: every pipeline with recent runs, linking to its page.</summary>
+    public static IResult ConsoleIndex(RegistryStore registry)
+    {
+        var latest = registry.Runs(null, null, 1000).GroupBy(r => r.Pipeline).Select(g => g.First()).OrderBy(r => r.Pipeline, StringComparer.Ordinal);
+        var rows = string.Concat(latest.Select(r =>
+            $"<li><a href=\"/console/{WebUtility.HtmlEncode(r.Pipeline)}\">{WebUtility.HtmlEncode(r.Pipeline)}</a>: last run {WebUtility.HtmlEncode(r.Status)} ({r.UpdatedAt:u})</li>"));
+        return TypedResults.Content($"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>MlOps</title>"
+            + $"<style>body{{font-family:system-ui,sans-serif;margin:2rem}}</style></head><body><h1>MlOps pipelines</h1><ul>{(rows.Length == 0 ? "<li>None yet: PUT a spec and upload a dataset.</li>" : rows)}</ul></body></html>",
+            "text/html; charset=utf-8");
     }
 
     static ProblemHttpResult Invalid(string detail) => TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: detail);

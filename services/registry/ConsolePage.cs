@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace MlOps.Registry;
+
+/// <summary>
+/// A pipeline at a glance, as a page that refreshes itself every few seconds (<c>GET /console/{pipeline}</c>): what serves,
+/// each recent run's progress through the stages, the run graph (which run retrained which, and why), and the gate metric
+/// of every model version, drawn (inline SVG, no scripts).
+/// </summary>
+public static class ConsolePage
+{
+    static string E(object? s) => WebUtility.HtmlEncode(Convert.ToString(s, CultureInfo.InvariantCulture) ?? "");
+    static string Short(Guid id) => id.ToString("N")[..8];
+
+    /// <summary>The stages a run goes through, and how far each status got (a failed run stops where it failed).</summary>
+    static readonly string[] Stages = ["arrived", "validated", "trained", "gated", "deployed"];
+
+    static (int Done, bool Failed) Progress(RunRecord run) => run.Status switch
+    {
+        "requested" => (1, false),
+        "validating" => (1, false),
+        "training" => (2, false),
+        "gating" => (3, false),
+        "deploying" or "approved" => (4, false),
+        "deployed" or "retired" or "rolled-back" => (5, false),
+        "rejected" => (1, true),
+        "model-rejected" => (4, true),
+        _ => (run.Stage switch { "DataArrived" => 1, "DataValidated" => 2, "ModelTrained" => 3, _ => 1 }, true), // failed
+    };
+
+    static string StatusClass(string status) => status switch
+    {
+        "deployed" => "ok",
+        "rejected" or "model-rejected" or "failed" or "rolled-back" => "bad",
+        "retired" => "muted",
+        _ => "live",
+    };
+
+    public static string Render(string pipeline, IReadOnlyList<RunRecord> runs, IReadOnlyList<ModelVersion> versions, ModelVersion? champion,
+        bool retired, DateTimeOffset now)
+    {
+        var html = new StringBuilder();
+        var serving = retired ? "<span class=\"muted\">retired: nothing serves until a person promotes a version</span>"
+            : champion is null ? "nothing serves yet" : $"<b>v{champion.Version}</b> serves (run <a href=\"/runs/{champion.RunId:N}\">{Short(champion.RunId)}</a>)";
+        var active = runs.Count(r => StatusClass(r.Status) == "live");
+        html.Append($$"""
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+            <title>MlOps: {{E(pipeline)}}</title>
+            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}
+            td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:middle}.bad{color:#b00020;font-weight:600}.ok{color:#176f2c;font-weight:600}
+            .live{color:#1f5fa8;font-weight:600}.muted{color:#777}.bar{display:flex;gap:2px}.bar span{width:3.2rem;height:.7rem;background:#e4e7eb;border-radius:2px}
+            .bar .done{background:#4a78b5}.bar .fail{background:#b00020}svg text{font-size:10px;fill:#555}</style></head><body>
+            <h1>MlOps console: {{E(pipeline)}}</h1>
+            <p>{{serving}}. {{runs.Count}} recent run(s), {{active}} in progress; {{versions.Count}} model version(s). Updated {{now:u}}, every 5 s.</p>
+            <h2>Runs</h2>
+            <table><tr><th>run</th><th>trigger</th><th>status</th><th>{{string.Join(" → ", Stages)}}</th><th>started</th><th>took</th><th>rows</th><th>version</th><th>parent</th></tr>
+            """);
+        var byRun = versions.ToDictionary(v => v.RunId);
+        foreach (var run in runs)
+        {
+            var (done, failed) = Progress(run);
+            var bar = string.Concat(Stages.Select((stage, i) =>
+                $"<span class=\"{(i < done ? "done" : failed && i == done ? "fail" : "")}\" title=\"{stage}\"></span>"));
+            var took = ((StatusClass(run.Status) == "live" ? now : run.UpdatedAt) - run.CreatedAt).TotalSeconds;
+            var version = byRun.GetValueOrDefault(run.RunId) is { } v ? $"v{v.Version} {(v.Approved ? "<span class=\"ok\">✓</span>" : "<span class=\"bad\">✗</span>")}" : "";
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"/runs/{run.RunId:N}\"><code>{Short(run.RunId)}</code></a></td><td>{E(run.Trigger)}</td>"
+                + $"<td class=\"{StatusClass(run.Status)}\">{E(run.Status)}{(run.Error is null ? "" : $"<br><small>{E(run.Error.Length > 160 ? run.Error[..160] + "…" : run.Error)}</small>")}</td>"
+                + $"<td><div class=\"bar\">{bar}</div></td><td>{run.CreatedAt:u}</td><td>{took:0.0} s</td><td>{run.DatasetRows}</td><td>{version}</td>"
+                + $"<td>{(run.ParentRunId is { } p ? $"<code>{Short(p)}</code>" : "")}</td></tr>");
+        }
+        html.Append("</table><h2>Run graph</h2><p class=\"muted\">Each dot a run, oldest on the left, one row per trigger; a line joins a retrain to the run it retrained.</p>");
+        html.Append(Graph(runs));
+        html.Append("<h2>Model versions</h2>");
+        html.Append(Versions(versions, champion));
+        html.Append("</body></html>");
+        return html.ToString();
+    }
+
+    static string Graph(IReadOnlyList<RunRecord> runs)
+    {
+        if (runs.Count == 0) return "<p>No runs yet.</p>";
+        var ordered = runs.OrderBy(r => r.CreatedAt).ToList();
+        var lanes = ordered.Select(r => r.Trigger ?? "?").Distinct().ToList();
+        const int step = 34, lane = 30, left = 90;
+        var width = left + step * ordered.Count + 20;
+        var height = lane * lanes.Count + 10;
+        var at = ordered.Select((r, i) => (r.RunId, X: left + step * i + 10, Y: 15 + lane * lanes.IndexOf(r.Trigger ?? "?"))).ToDictionary(p => p.RunId);
+        var svg = new StringBuilder($"<svg role=\"img\" width=\"{width}\" height=\"{height}\"><title>Runs and the runs they retrained</title>");
+        for (var i = 0; i < lanes.Count; i++)
+            svg.Append($"<text x=\"0\" y=\"{19 + lane * i}\">{E(lanes[i])}</text>");
+        foreach (var r in ordered)
+            if (r.ParentRunId is { } parent && at.TryGetValue(parent, out var from))
+                svg.Append($"<line class=\"edge\" x1=\"{from.X}\" y1=\"{from.Y}\" x2=\"{at[r.RunId].X}\" y2=\"{at[r.RunId].Y}\" stroke=\"#9aa5b1\" stroke-width=\"1.5\"/>");
+        foreach (var r in ordered)
+        {
+            var colour = StatusClass(r.Status) switch { "ok" => "#176f2c", "bad" => "#b00020", "muted" => "#999", _ => "#1f5fa8" };
+            var (x, y) = (at[r.RunId].X, at[r.RunId].Y);
+            svg.Append($"<a href=\"/runs/{r.RunId:N}\"><circle cx=\"{x}\" cy=\"{y}\" r=\"7\" fill=\"{colour}\"><title>{Short(r.RunId)}: {E(r.Trigger)}, {E(r.Status)}, {r.CreatedAt:u}</title></circle></a>");
+        }
+        return svg.Append("</svg>").ToString();
+    }
+
+    static string Versions(IReadOnlyList<ModelVersion> versions, ModelVersion? champion)
+    {
+        if (versions.Count == 0) return "<p>No model versions yet.</p>";
+        var metric = versions.Any(v => v.Metrics.ContainsKey("accuracy")) ? "accuracy" : "r2";
+        var values = versions.Select(v => v.Metrics.GetValueOrDefault(metric, double.NaN)).Where(double.IsFinite).ToList();
+        var low = values.Count == 0 ? 0 : Math.Min(0.5, Math.Floor(values.Min() * 10) / 10);
+        const int height = 120, bar = 26, gap = 8, left = 34;
+        var width = left + versions.Count * (bar + gap) + 10;
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<p>{metric} on each version's hold-out rows; green passed the gate, grey did not; the champion is outlined.</p>"
+            + $"<svg role=\"img\" width=\"{width}\" height=\"{height + 28}\"><title>{metric} per model version</title>"
+            + $"<text x=\"0\" y=\"10\">1</text><text x=\"0\" y=\"{height}\">{low:0.#}</text><line x1=\"{left - 4}\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"#ccc\"/>");
+        for (var i = 0; i < versions.Count; i++)
+        {
+            var v = versions[i];
+            var value = v.Metrics.GetValueOrDefault(metric, double.NaN);
+            var h = double.IsFinite(value) ? Math.Max(1, (height - 4) * (value - low) / (1 - low)) : 0;
+            var x = left + i * (bar + gap);
+            var outline = champion?.Version == v.Version ? " stroke=\"#222\" stroke-width=\"2\"" : "";
+            svg.Append(CultureInfo.InvariantCulture, $"<rect class=\"version\" x=\"{x}\" y=\"{height - h:0.#}\" width=\"{bar}\" height=\"{h:0.#}\" fill=\"{(v.Approved ? "#4c9a5b" : "#b8bec6")}\"{outline}>"
+                + $"<title>v{v.Version}: {metric} {value:0.####}, {(v.Approved ? "approved" : "rejected")}: {E(string.Join(" ", v.Reasons))}</title></rect>"
+                + $"<text x=\"{x + bar / 2}\" y=\"{height + 12}\" text-anchor=\"middle\">v{v.Version}</text>"
+                + $"<text x=\"{x + bar / 2}\" y=\"{height + 24}\" text-anchor=\"middle\">{value:0.###}</text>");
+        }
+        return svg.Append("</svg>").ToString();
+    }
+}
