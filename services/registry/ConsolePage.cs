@@ -12,7 +12,8 @@ namespace MlOps.Registry;
 public static class ConsolePage
 {
     static string E(object? s) => WebUtility.HtmlEncode(Convert.ToString(s, CultureInfo.InvariantCulture) ?? "");
-    static string Short(Guid id) => id.ToString("N")[..8];
+    /// <summary>A run ID short enough for a table: its last 12 hex digits (the first ones of sequential IDs are shared by runs of the same hour).</summary>
+    static string Short(Guid id) => id.ToString("N")[^12..];
 
     /// <summary>The stages a run goes through, and how far each status got (a failed run stops where it failed).</summary>
     static readonly string[] Stages = ["arrived", "validated", "trained", "gated", "deployed"];
