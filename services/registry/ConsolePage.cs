@@ -44,7 +44,7 @@ public static class ConsolePage
     {
         var html = new StringBuilder();
         var serving = retired ? "<span class=\"muted\">retired: nothing serves until a person promotes a version</span>"
-            : champion is null ? "nothing serves yet" : $"<b>v{champion.Version}</b> serves (run <a href=\"/runs/{champion.RunId:N}\">{Short(champion.RunId)}</a>)";
+            : champion is null ? "nothing serves yet" : $"<b>v{champion.Version}</b> serves (run <a href=\"/runs/{champion.RunId:N}/html\">{Short(champion.RunId)}</a>)";
         var active = runs.Count(r => StatusClass(r.Status) == "live");
         html.Append($$"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
@@ -66,10 +66,10 @@ public static class ConsolePage
                 $"<span class=\"{(i < done ? "done" : failed && i == done ? "fail" : "")}\" title=\"{stage}\"></span>"));
             var took = ((StatusClass(run.Status) == "live" ? now : run.UpdatedAt) - run.CreatedAt).TotalSeconds;
             var version = byRun.GetValueOrDefault(run.RunId) is { } v ? $"v{v.Version} {(v.Approved ? "<span class=\"ok\">✓</span>" : "<span class=\"bad\">✗</span>")}" : "";
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"/runs/{run.RunId:N}\"><code>{Short(run.RunId)}</code></a></td><td>{E(run.Trigger)}</td>"
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"/runs/{run.RunId:N}/html\"><code>{Short(run.RunId)}</code></a></td><td>{E(run.Trigger)}</td>"
                 + $"<td class=\"{StatusClass(run.Status)}\">{E(run.Status)}{(run.Error is null ? "" : $"<br><small>{E(run.Error.Length > 160 ? run.Error[..160] + "…" : run.Error)}</small>")}</td>"
                 + $"<td><div class=\"bar\">{bar}</div></td><td>{run.CreatedAt:u}</td><td>{took:0.0} s</td><td>{run.DatasetRows}</td><td>{version}</td>"
-                + $"<td>{(run.ParentRunId is { } p ? $"<code>{Short(p)}</code>" : "")}</td></tr>");
+                + $"<td>{(run.ParentRunId is { } p ? $"<a href=\"/runs/{p:N}/html\"><code>{Short(p)}</code></a>" : "")}</td></tr>");
         }
         html.Append("</table><h2>Run graph</h2><p class=\"muted\">Each dot a run, oldest on the left, one row per trigger; a line joins a retrain to the run it retrained.</p>");
         html.Append(Graph(runs));
@@ -98,7 +98,7 @@ public static class ConsolePage
         {
             var colour = StatusClass(r.Status) switch { "ok" => "#176f2c", "bad" => "#b00020", "muted" => "#999", _ => "#1f5fa8" };
             var (x, y) = (at[r.RunId].X, at[r.RunId].Y);
-            svg.Append($"<a href=\"/runs/{r.RunId:N}\"><circle cx=\"{x}\" cy=\"{y}\" r=\"7\" fill=\"{colour}\"><title>{Short(r.RunId)}: {E(r.Trigger)}, {E(r.Status)}, {r.CreatedAt:u}</title></circle></a>");
+            svg.Append($"<a href=\"/runs/{r.RunId:N}/html\"><circle cx=\"{x}\" cy=\"{y}\" r=\"7\" fill=\"{colour}\"><title>{Short(r.RunId)}: {E(r.Trigger)}, {E(r.Status)}, {r.CreatedAt:u}</title></circle></a>");
         }
         return svg.Append("</svg>").ToString();
     }
@@ -127,5 +127,77 @@ public static class ConsolePage
                 + $"<text x=\"{x + bar / 2}\" y=\"{height + 24}\" text-anchor=\"middle\">{value:0.###}</text>");
         }
         return svg.Append("</svg>").ToString();
+    }
+
+    static string ProgressBar(RunRecord run)
+    {
+        var (done, failed) = Progress(run);
+        return "<div class=\"bar\">" + string.Concat(Stages.Select((stage, i) =>
+            $"<span class=\"{(i < done ? "done" : failed && i == done ? "fail" : "")}\" title=\"{stage}\"></span>")) + "</div>";
+    }
+
+    /// <summary>One run as a page (<c>GET /runs/{id}/html</c>): its facts, its stages drawn on a time line, the gate's verdict and metrics.</summary>
+    public static string RenderRun(RunRecord run, ModelVersion? version, IReadOnlyList<(string Event, double Start, double Seconds)> stages,
+        IReadOnlyList<string> artifacts, DateTimeOffset now)
+    {
+        var live = StatusClass(run.Status) == "live";
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $$"""
+            <!doctype html><html lang="en"><head><meta charset="utf-8">{{(live ? "<meta http-equiv=\"refresh\" content=\"3\">" : "")}}
+            <title>Run {{Short(run.RunId)}} of {{E(run.Pipeline)}}</title>
+            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}table{border-collapse:collapse;margin:1rem 0}
+            td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}.bad{color:#b00020;font-weight:600}.ok{color:#176f2c;font-weight:600}
+            .live{color:#1f5fa8;font-weight:600}.muted{color:#777}.bar{display:flex;gap:2px}.bar span{width:3.2rem;height:.7rem;background:#e4e7eb;border-radius:2px}
+            .bar .done{background:#4a78b5}.bar .fail{background:#b00020}svg text{font-size:10px;fill:#333}</style></head><body>
+            <p><a href="/console/{{E(run.Pipeline)}}">← {{E(run.Pipeline)}}</a></p>
+            <h1>Run <code>{{run.RunId:N}}</code></h1>
+            <p class="{{StatusClass(run.Status)}}">{{E(run.Status)}}</p>{{ProgressBar(run)}}
+            {{(run.Error is null ? "" : $"<p class=\"bad\">{E(run.Error)}</p>")}}
+            <table>
+            <tr><th>trigger</th><td>{{E(run.Trigger)}}</td></tr>
+            <tr><th>parent run</th><td>{{(run.ParentRunId is { } parent ? $"<a href=\"/runs/{parent:N}/html\"><code>{parent:N}</code></a>" : "—")}}</td></tr>
+            <tr><th>started</th><td>{{run.CreatedAt:u}} (last change {{run.UpdatedAt:u}})</td></tr>
+            <tr><th>dataset</th><td>{{run.DatasetRows}} rows, {{run.DatasetBytes}} bytes, SHA-256 <code>{{E(run.DatasetSha256)}}</code></td></tr>
+            <tr><th>spec, code, seed</th><td>SHA-256 <code>{{E(run.SpecSha256)}}</code>, code {{E(run.CodeVersion)}}, seed {{run.Seed}}</td></tr>
+            {{(run.CachedFrom is { } cached ? $"<tr><th>model from the training cache</th><td><a href=\"/runs/{cached:N}/html\"><code>{cached:N}</code></a></td></tr>" : "")}}
+            </table>
+            <p><a href="/validation/{{run.RunId:N}}/html">validation report</a> · <a href="/lineage/runs/{{run.RunId:N}}">lineage</a> · <a href="/runs/{{run.RunId:N}}">this run as JSON</a></p>
+            <h2>Stages</h2>
+            """);
+        html.Append(Timeline(stages, live ? (now - run.CreatedAt).TotalSeconds : null));
+        if (version is not null)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Model v{version.Version}: {(version.Approved ? "<span class=\"ok\">approved</span>" : "<span class=\"bad\">rejected</span>")} by the gate</h2><ul>");
+            foreach (var reason in version.Reasons) html.Append($"<li>{E(reason)}</li>");
+            html.Append("</ul><table><tr><th>metric</th><th>hold-out value</th></tr>");
+            foreach (var (name, value) in version.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(name)}</td><td>{value:0.######}</td></tr>");
+            html.Append($"</table><p>model SHA-256 <code>{E(version.ModelSha256)}</code>{(version.Aliases.Count > 0 ? $", aliases: {E(string.Join(", ", version.Aliases))}" : "")}</p>");
+        }
+        html.Append("<h2>Artifacts</h2><ul>");
+        foreach (var key in artifacts) html.Append($"<li><code>{E(key)}</code></li>");
+        return html.Append("</ul></body></html>").ToString();
+    }
+
+    /// <summary>The stages on a time line: each event's bar spans the time since the one before it.</summary>
+    static string Timeline(IReadOnlyList<(string Event, double Start, double Seconds)> stages, double? runningFor)
+    {
+        if (stages.Count == 0) return "<p>No events yet.</p>";
+        var total = Math.Max(stages.Max(s => s.Start + s.Seconds), runningFor ?? 0);
+        if (total <= 0) total = 1;
+        const int width = 640, left = 160, row = 20;
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture,
+            $"<svg role=\"img\" width=\"{left + width + 70}\" height=\"{row * stages.Count + 24}\"><title>Stages on a time line ({total:0.###} s)</title>");
+        for (var i = 0; i < stages.Count; i++)
+        {
+            var (name, start, seconds) = stages[i];
+            var x = left + width * start / total;
+            var w = Math.Max(2, width * seconds / total);
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{row * i + 14}\">{E(name)}</text>"
+                + $"<rect class=\"stage\" x=\"{x:0.#}\" y=\"{row * i + 4}\" width=\"{w:0.#}\" height=\"{row - 8}\" fill=\"#4a78b5\"><title>{E(name)}: {seconds:0.###} s</title></rect>"
+                + $"<text x=\"{x + w + 4:0.#}\" y=\"{row * i + 14}\">{seconds:0.###} s</text>");
+        }
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{row * stages.Count + 18}\">0 s</text><text x=\"{left + width}\" y=\"{row * stages.Count + 18}\" text-anchor=\"end\">{total:0.###} s</text></svg>");
+        return svg.ToString();
     }
 }

@@ -93,6 +93,14 @@ public static class SystemFlow
         Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync("/console/no-such-pipeline")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await registry.GetAsync("/console/NOT_A_NAME")).StatusCode);
         Assert.Contains($"/console/{pipeline}", await registry.GetStringAsync("/console"));
+        // Each run has its page: facts, the stages on a time line, the gate's verdict, the parent linked.
+        var retrainNow = await registry.GetFromJsonAsync<JsonElement>($"/runs/{retrainRun:N}");
+        var runPage = await registry.GetStringAsync($"/runs/{retrainRun:N}/html");
+        Assert.Contains($"<a href=\"/runs/{firstRun:N}/html\">", runPage);
+        Assert.Contains("Model v2: <span class=\"ok\">approved</span>", runPage);
+        Assert.Equal(retrainNow.GetProperty("stages").GetArrayLength(), System.Text.RegularExpressions.Regex.Matches(runPage, "<rect class=\"stage\"").Count);
+        Assert.Contains("accuracy", runPage);
+        Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync($"/runs/{Guid.NewGuid():N}/html")).StatusCode);
 
         // The stream keeps drifting: within the cooldown it starts no second retrain.
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));

@@ -29,6 +29,7 @@ public static class RegistryApi
         group.MapGet("/runs", ListRuns);
         group.MapGet("/runs/compare", CompareRuns);
         group.MapGet("/runs/{runId:guid}", GetRun);
+        group.MapGet("/runs/{runId:guid}/html", GetRunPage).ExcludeFromDescription();
         group.MapGet("/console", ConsoleIndex).ExcludeFromDescription();
         group.MapGet("/console/{pipeline}", Console).ExcludeFromDescription();
         app.MapModelsApi();
@@ -90,10 +91,25 @@ public static class RegistryApi
     {
         if (registry.Run(runId) is not { } run)
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
-        var events = registry.Events(runId);
+        return TypedResults.Ok(await DetailAsync(run, registry, store, ct));
+    }
+
+    static async Task<RunDetail> DetailAsync(RunRecord run, RegistryStore registry, IArtifactStore store, CancellationToken ct)
+    {
+        var events = registry.Events(run.RunId);
         var stages = events.Select((e, i) => new StageTiming(e.Kind, e.At, (e.At - events[0].At).TotalSeconds,
             i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds)).ToList();
-        return TypedResults.Ok(new RunDetail(run, registry.VersionOfRun(runId), events, stages, await store.ListAsync(ArtifactKeys.Run(runId), ct)));
+        return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, await store.ListAsync(ArtifactKeys.Run(run.RunId), ct));
+    }
+
+    /// <summary>GET /runs/{id}/html: the run as a page (<see cref="ConsolePage.RenderRun"/>).</summary>
+    public static async Task<IResult> GetRunPage(Guid runId, RegistryStore registry, IArtifactStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (registry.Run(runId) is not { } run)
+            return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
+        var detail = await DetailAsync(run, registry, store, ct);
+        var stages = detail.Stages.Select(s => (s.Event, s.SecondsSinceStart - s.SecondsSincePrevious, s.SecondsSincePrevious)).ToList();
+        return TypedResults.Content(ConsolePage.RenderRun(run, detail.Version, stages, detail.Artifacts, clock.GetUtcNow()), "text/html; charset=utf-8");
     }
 
     /// <summary>GET /runs/compare?ids=a,b,c — two to twenty runs, parameters and metrics side by side.</summary>
