@@ -10,10 +10,11 @@ public record DeploymentRecord(string Pipeline, int Version, Guid RunId, DateTim
 
 /// <summary>
 /// A canary or shadow beside production, as a restarted deploy must start it again. A canary keeps when it started (its
-/// <c>minDuration</c> clock) and how many predictions it had answered at the last checkpoint; error and latency statistics
-/// and a shadow's agreement counts start afresh.
+/// <c>minDuration</c> clock) and how many predictions it had answered at the last checkpoint; a shadow, how many rows it
+/// compared, agreed on and failed. Error and latency statistics start afresh.
 /// </summary>
-public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec, DateTimeOffset? Started = null, long Served = 0);
+public record PendingRollout(string Kind, int Version, Guid RunId, RolloutSpec Spec, DateTimeOffset? Started = null, long Served = 0,
+    long Compared = 0, long Agreed = 0, long Failed = 0);
 
 /// <summary>A pipeline nothing serves any more, by a person's command: its last version, when, who and why.</summary>
 public record Retirement(int Version, Guid RunId, DateTimeOffset At, string By, string Reason);

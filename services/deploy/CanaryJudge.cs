@@ -7,8 +7,8 @@ namespace MlOps.Deploy;
 /// <summary>
 /// Judges each canary once it has answered its <c>rollout.minPredictions</c> (or served for <c>rollout.minDuration</c>) (<see cref="CanaryVerdict"/>): promoted (announced
 /// with ModelDeployed) or rolled back (DeploymentRolledBack). A performance drop rolls it back before that (PerformanceDroppedConsumer).
-/// Checks every second; every <see cref="CheckpointEvery"/> seconds, and when deploy stops, each canary's count is recorded
-/// in the deployment record, so a restart goes on from it.
+/// Checks every second; every <see cref="CheckpointEvery"/> seconds, and when deploy stops, each canary's and shadow's counts
+/// are recorded in the deployment record, so a restart goes on from them.
 /// </summary>
 public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clock, ILogger<CanaryJudge> logger) : BackgroundService
 {
@@ -22,7 +22,7 @@ public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clo
         }
         finally
         {
-            await catalog.CheckpointCanariesAsync(CancellationToken.None); // a stopping deploy records its canaries' counts
+            await catalog.CheckpointRolloutsAsync(CancellationToken.None); // a stopping deploy records its canaries' and shadows' counts
         }
     }
 
@@ -31,7 +31,7 @@ public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clo
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         for (var tick = 1L; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
-            if (tick % CheckpointEvery == 0) await catalog.CheckpointCanariesAsync(stoppingToken);
+            if (tick % CheckpointEvery == 0) await catalog.CheckpointRolloutsAsync(stoppingToken);
             foreach (var canary in catalog.Canaries.Where(c => c.Due(clock.GetUtcNow())))
             {
                 var pipeline = canary.Model.Pipeline;

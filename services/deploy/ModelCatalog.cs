@@ -127,24 +127,32 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
             ? new PendingRollout("canary", canary.Model.Version, canary.Model.RunId,
                 new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration },
                 canary.Started, canary.Served)
-        : _shadows.GetValueOrDefault(pipeline) is { } shadow ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true })
+        : _shadows.GetValueOrDefault(pipeline) is { } shadow
+            ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
+                Compared: shadow.Compared, Agreed: shadow.Agreed, Failed: shadow.Failed)
         : null;
 
     /// <summary>Starts again, after a restart, the canary or shadow the record names.</summary>
     public async Task RestoreRolloutAsync(string pipeline, PendingRollout rollout, CancellationToken ct)
     {
-        if (rollout.Kind == "shadow") await StartShadowAsync(pipeline, rollout.Version, rollout.RunId, ct);
+        if (rollout.Kind == "shadow") await StartShadowAsync(pipeline, rollout.Version, rollout.RunId, ct, (rollout.Compared, rollout.Agreed, rollout.Failed));
         else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct, rollout.Started, rollout.Served);
     }
 
-    /// <summary>Records each canary whose count moved since it was last recorded, so a restart goes on from there.</summary>
-    public async Task CheckpointCanariesAsync(CancellationToken ct)
+    /// <summary>Records each canary and shadow whose counts moved since they were last recorded, so a restart goes on from there.</summary>
+    public async Task CheckpointRolloutsAsync(CancellationToken ct)
     {
         foreach (var canary in _canaries.Values.Where(c => c.Served != c.Saved))
         {
             var served = canary.Served;
             await SaveServingAsync(canary.Model.Pipeline, ct);
             canary.Saved = served;
+        }
+        foreach (var shadow in _shadows.Values.Where(s => s.Compared + s.Failed != s.Saved))
+        {
+            var seen = shadow.Compared + shadow.Failed;
+            await SaveServingAsync(shadow.Model.Pipeline, ct);
+            shadow.Saved = seen;
         }
     }
 
@@ -216,7 +224,7 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         public long Served => Interlocked.Read(ref _served);
         public void Count(int rows) => Interlocked.Add(ref _served, rows);
 
-        /// <summary>The count in the deployment record (<see cref="CheckpointCanariesAsync"/>).</summary>
+        /// <summary>The count in the deployment record (<see cref="CheckpointRolloutsAsync"/>).</summary>
         public long Saved { get; set; } = served;
 
         /// <summary>When <see cref="MinDuration"/> has passed since <see cref="Started"/>, if it is set.</summary>
@@ -226,10 +234,13 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     readonly ConcurrentDictionary<string, Canary> _canaries = new(StringComparer.Ordinal);
 
     /// <summary>A shadow: a version scoring copies of production's requests, and how often it agreed with production.</summary>
-    public sealed class Shadow(DeployedModel model)
+    public sealed class Shadow(DeployedModel model, (long Compared, long Agreed, long Failed) counted = default)
     {
         public DeployedModel Model { get; } = model;
-        long _compared, _agreed, _failed;
+        long _compared = counted.Compared, _agreed = counted.Agreed, _failed = counted.Failed;
+
+        /// <summary>Compared plus failed rows as the deployment record holds them (<see cref="CheckpointRolloutsAsync"/>).</summary>
+        public long Saved { get; set; } = counted.Compared + counted.Failed;
         public long Compared => Interlocked.Read(ref _compared);
         public long Agreed => Interlocked.Read(ref _agreed);
         public long Failed => Interlocked.Read(ref _failed);
@@ -241,10 +252,11 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
 
     public Shadow? ShadowOf(string pipeline) => _shadows.GetValueOrDefault(pipeline);
 
-    public async Task<Shadow> StartShadowAsync(string pipeline, int version, Guid runId, CancellationToken ct)
+    /// <summary>Starts a shadow (or, given its <paramref name="counted"/> rows, resumes one after a restart).</summary>
+    public async Task<Shadow> StartShadowAsync(string pipeline, int version, Guid runId, CancellationToken ct, (long, long, long) counted = default)
     {
         if (_shadows.GetValueOrDefault(pipeline) is { } running && running.Model.Version == version) return running;
-        var shadow = new Shadow(await LoadAsync(pipeline, version, runId, ct));
+        var shadow = new Shadow(await LoadAsync(pipeline, version, runId, ct), counted);
         if (_shadows.TryGetValue(pipeline, out var replaced)) DisposeLater(replaced.Model);
         _shadows[pipeline] = shadow;
         logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);

@@ -481,6 +481,9 @@ public class EmbeddedPipelineTests
             Assert.Equal("2", before.GetProperty("version").GetString());
             Assert.InRange(before.GetProperty("served").GetInt64(), 1, 999);
             Assert.Equal(1000000, before.GetProperty("minPredictions").GetInt64());
+            await PipelineCalls.InferCsvAsync(mlops.Client, "restart-shadow", TestInfra.Sample("classification.csv"), batch: 100);
+            await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-shadow/shadow")).GetProperty("compared").GetInt64() == 1000);
+            var shadowBefore = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-shadow/shadow");
 
             mlops = await mlops.RestartAsync();
 
@@ -499,7 +502,10 @@ public class EmbeddedPipelineTests
             Assert.True((await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-canary/canary")).GetProperty("served").GetInt64() > after.GetProperty("served").GetInt64());
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/restart-shadow/canary")).StatusCode);
             await Eventually(async () => (await mlops.Client.GetAsync("/v2/models/restart-shadow/shadow")).IsSuccessStatusCode);
-            Assert.Equal("2", (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-shadow/shadow")).GetProperty("version").GetString());
+            var shadowAfter = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/restart-shadow/shadow");
+            Assert.Equal("2", shadowAfter.GetProperty("version").GetString());
+            Assert.Equal(1000, shadowAfter.GetProperty("compared").GetInt64()); // counted on across the restart
+            Assert.Equal(shadowBefore.GetProperty("agreed").GetInt64(), shadowAfter.GetProperty("agreed").GetInt64());
             Assert.All(await PipelineCalls.InferCsvAsync(mlops.Client, "restart-shadow", TestInfra.Sample("classification.csv"), batch: 50),
                 a => Assert.Equal("1", a.GetProperty("model_version").GetString()));
         }
