@@ -69,7 +69,9 @@ public static class MlOpsTopology
             if (string.IsNullOrWhiteSpace(config.GetConnectionString("messaging")))
                 throw new InvalidOperationException(
                     "MlOps:Mode=distributed needs a RabbitMQ: set ConnectionStrings:messaging (e.g. amqp://guest:guest@localhost:5672) " +
-                    "or MlOps:Containers=true to start one in a container. Without a broker, use the embedded mode.");
+                    "or MlOps:Containers=true to start one in a container. On a machine without containers, `bash scripts/infra.sh start` " +
+                    "starts RabbitMQ, S3 and PostgreSQL on loopback and `eval \"$(bash scripts/infra.sh env)\"` sets their connection strings. " +
+                    "Without a broker, use the embedded mode.");
             messaging = builder.AddConnectionString("messaging");
             if (!string.IsNullOrWhiteSpace(config.GetConnectionString("artifacts")))
             {
@@ -97,7 +99,9 @@ public static class MlOpsTopology
         var registry = builder.AddProject<Projects.Registry>("registry");
         // With ConnectionStrings:registry (or a PostgreSQL container) the registry keeps its records in PostgreSQL and may run
         // as several replicas; otherwise in SQLite beside the shared folder.
-        if (!string.IsNullOrWhiteSpace(config.GetConnectionString("registry"))) registry.WithReference(builder.AddConnectionString("registry"));
+        // (A parameter, not AddConnectionString("registry"): that resource would take the registry project's name.)
+        if (config.GetConnectionString("registry") is { Length: > 0 } postgres)
+            registry.WithEnvironment("ConnectionStrings__registry", builder.AddParameter("registry-connection", postgres, secret: true));
         else if (registryDatabase is not null) registry.WithReference(registryDatabase, connectionName: "registry").WaitFor(registryDatabase);
         Service(registry, "registry");
         Service(builder.AddProject<Projects.Deploy>("deploy"), "deploy");

@@ -98,6 +98,18 @@ public class AppHostTests
         Assert.Contains(registry.Annotations.OfType<WaitAnnotation>(), w => w.Resource == database);
     }
 
+    /// <summary>A PostgreSQL given by connection string reaches the registry alone (the resource once took the registry project's name and the AppHost did not start).</summary>
+    [Fact]
+    public async Task AConnectionStringForTheRegistryReachesTheRegistryAlone()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--MlOps:Mode=distributed", $"--MlOps:DataPath={TestInfra.TempDirectory()}", "--ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:1",
+             "--ConnectionStrings:registry=Host=127.0.0.1;Port=1;Username=mlops;Database=postgres"]);
+        using var app = builder.Build(); // the model builds: no two resources named "registry"
+        foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
+            Assert.Equal(name == "registry", (await EnvironmentOf(builder, name)).ContainsKey("ConnectionStrings__registry"));
+    }
+
     /// <summary>A project's environment as the app model's callbacks set it, without starting anything (values that need a running app stay unresolved).</summary>
     static async Task<Dictionary<string, object>> EnvironmentOf(IDistributedApplicationTestingBuilder builder, string name)
     {
