@@ -93,6 +93,7 @@ public static class SystemFlow
         Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync("/console/no-such-pipeline")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await registry.GetAsync("/console/NOT_A_NAME")).StatusCode);
         Assert.Contains($"/console/{pipeline}", await registry.GetStringAsync("/console"));
+        Assert.Contains($"/console/{pipeline}", await registry.GetStringAsync("/")); // the address itself leads to the console
         // Each run has its page: facts, the stages on a time line, the gate's verdict, the parent linked.
         var retrainNow = await registry.GetFromJsonAsync<JsonElement>($"/runs/{retrainRun:N}");
         var runPage = await registry.GetStringAsync($"/runs/{retrainRun:N}/html");

@@ -31,6 +31,7 @@ public static class RegistryApi
         group.MapGet("/runs/{runId:guid}", GetRun);
         group.MapGet("/runs/{runId:guid}/html", GetRunPage).ExcludeFromDescription();
         group.MapGet("/console", ConsoleIndex).ExcludeFromDescription();
+        group.MapGet("/", () => TypedResults.Redirect("/console")).ExcludeFromDescription(); // a person opening the address lands on the console
         group.MapGet("/console/{pipeline}", Console).ExcludeFromDescription();
         app.MapModelsApi();
         app.MapLineageApi();
