@@ -112,9 +112,19 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
     /// What serves the pipeline (or last served it, with its <paramref name="retired"/>ment), what was rolled back, and a canary
     /// or shadow beside it, as a restarted deploy must find them.
     /// </summary>
-    async Task SaveAsync(DeployedModel model, CancellationToken ct, Retirement? retired = null) =>
+    async Task SaveAsync(DeployedModel model, CancellationToken ct, Retirement? retired = null)
+    {
+        var progress = RolloutProgress(model.Pipeline);
         await store.PutJsonAsync(ArtifactKeys.Deployment(model.Pipeline),
             new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, retired, RolledBack(model.Pipeline), PendingOf(model.Pipeline)), ct);
+        _recordedProgress[model.Pipeline] = progress;
+    }
+
+    /// <summary>How far a pipeline's canary or shadow has got (predictions answered, rows compared or failed), and how far its record says.</summary>
+    long RolloutProgress(string pipeline) =>
+        (_canaries.GetValueOrDefault(pipeline)?.Served ?? 0) + (_shadows.GetValueOrDefault(pipeline) is { } s ? s.Compared + s.Failed : 0);
+
+    readonly ConcurrentDictionary<string, long> _recordedProgress = new(StringComparer.Ordinal);
 
     /// <summary>Records the pipeline's production model again after what stands beside it changed (a canary or shadow started or rolled back).</summary>
     async Task SaveServingAsync(string pipeline, CancellationToken ct)
@@ -139,21 +149,12 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct, rollout.Started, rollout.Served);
     }
 
-    /// <summary>Records each canary and shadow whose counts moved since they were last recorded, so a restart goes on from there.</summary>
+    /// <summary>Records each pipeline whose canary or shadow counts moved since its record was written, so a restart goes on from there.</summary>
     public async Task CheckpointRolloutsAsync(CancellationToken ct)
     {
-        foreach (var canary in _canaries.Values.Where(c => c.Served != c.Saved))
-        {
-            var served = canary.Served;
-            await SaveServingAsync(canary.Model.Pipeline, ct);
-            canary.Saved = served;
-        }
-        foreach (var shadow in _shadows.Values.Where(s => s.Compared + s.Failed != s.Saved))
-        {
-            var seen = shadow.Compared + shadow.Failed;
-            await SaveServingAsync(shadow.Model.Pipeline, ct);
-            shadow.Saved = seen;
-        }
+        foreach (var pipeline in _canaries.Keys.Union(_shadows.Keys).ToList())
+            if (RolloutProgress(pipeline) != _recordedProgress.GetValueOrDefault(pipeline))
+                await SaveServingAsync(pipeline, ct);
     }
 
     async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
@@ -224,9 +225,6 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         public long Served => Interlocked.Read(ref _served);
         public void Count(int rows) => Interlocked.Add(ref _served, rows);
 
-        /// <summary>The count in the deployment record (<see cref="CheckpointRolloutsAsync"/>).</summary>
-        public long Saved { get; set; } = served;
-
         /// <summary>When <see cref="MinDuration"/> has passed since <see cref="Started"/>, if it is set.</summary>
         public DateTimeOffset? DurationDoneAt => MinDuration is { } d ? Started + d : null;
     }
@@ -239,8 +237,6 @@ public sealed class ModelCatalog(IArtifactStore store, TimeProvider clock, ILogg
         public DeployedModel Model { get; } = model;
         long _compared = counted.Compared, _agreed = counted.Agreed, _failed = counted.Failed;
 
-        /// <summary>Compared plus failed rows as the deployment record holds them (<see cref="CheckpointRolloutsAsync"/>).</summary>
-        public long Saved { get; set; } = counted.Compared + counted.Failed;
         public long Compared => Interlocked.Read(ref _compared);
         public long Agreed => Interlocked.Read(ref _agreed);
         public long Failed => Interlocked.Read(ref _failed);

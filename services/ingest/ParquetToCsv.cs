@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using nietras.SeparatedValues;
 using Parquet;
 using Parquet.Schema;
@@ -38,8 +37,11 @@ public static class ParquetToCsv
         return head.AsSpan().SequenceEqual(Magic) && tail.AsSpan().SequenceEqual(Magic);
     }
 
-    /// <summary>Writes the table as CSV to <paramref name="csv"/>; returns its SHA-256 and length.</summary>
-    public static async Task<(string Sha256, long Bytes, long Rows)> ConvertAsync(Stream parquet, Stream csv, long maxBytes, long maxGroupCells, CancellationToken ct)
+    /// <summary>
+    /// Writes the table as CSV to <paramref name="csv"/> (which counts and hashes it, and throws <see cref="LimitExceededException"/>
+    /// at its limit); returns the rows written.
+    /// </summary>
+    public static async Task<long> ConvertAsync(Stream parquet, HashingStream csv, long maxGroupCells, CancellationToken ct)
     {
         ParquetReader reader;
         try
@@ -62,10 +64,8 @@ public static class ParquetToCsv
                 $"These columns are neither numbers, text, booleans nor dates: {string.Join(", ", binary)}. Convert or drop them before uploading.");
         if (fields.Length == 0) throw new ParquetRefusedException(422, "No columns", "The Parquet file has no columns.");
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var counted = new HashingStream(csv, hash, maxBytes);
         long rows = 0;
-        await using (var text = new StreamWriter(counted, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true))
+        await using (var text = new StreamWriter(csv, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true))
         {
             using var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text);
             writer.Header.Add([.. fields.Select(f => f.Name)]);
@@ -81,7 +81,7 @@ public static class ParquetToCsv
             }
             if (rows == 0) writer.Header.Write(); // a table with no rows is still a header
         }
-        return (Convert.ToHexStringLower(hash.GetHashAndReset()), counted.Written, rows);
+        return rows;
     }
 
     /// <summary>One row group's columns, each as a function from row to cell text.</summary>
@@ -154,43 +154,4 @@ public static class ParquetToCsv
             await group.ReadAsync(field, values.AsMemory(), null, ct);
             return r => text(values[r]);
         };
-
-    /// <summary>The converted CSV passed the upload limit.</summary>
-    public sealed class CsvTooLargeException(long limit) : Exception($"The CSV made from the Parquet file passed the upload limit of {limit} bytes (Ingest:MaxUploadBytes).");
-
-    /// <summary>Hashes and counts what passes through, and stops at the limit.</summary>
-    sealed class HashingStream(Stream inner, IncrementalHash hash, long limit) : Stream
-    {
-        public long Written { get; private set; }
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            Written += buffer.Length;
-            if (Written > limit) throw new CsvTooLargeException(limit);
-            hash.AppendData(buffer);
-            inner.Write(buffer);
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
-        {
-            Written += buffer.Length;
-            if (Written > limit) throw new CsvTooLargeException(limit);
-            hash.AppendData(buffer.Span);
-            await inner.WriteAsync(buffer, ct);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => Written;
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
 }

@@ -41,7 +41,16 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
     sealed class RunState
     {
         public Queue<(string Output, string Truth)> Window { get; } = new();
-        public long Labelled { get; set; }
+        public long Labelled { get; private set; }
+
+        /// <summary>One label taken for the run: into the sliding window of the last <paramref name="window"/>, and counted.</summary>
+        public void Take(string output, string truth, int window)
+        {
+            Window.Enqueue((output, truth));
+            while (Window.Count > window) Window.Dequeue();
+            Labelled++;
+        }
+
         public bool DropAnnounced { get; set; }
         public bool VolumeRequested { get; set; }
     }
@@ -86,6 +95,9 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
         return parts.Length == 3 && parts[2].EndsWith(".json", StringComparison.Ordinal) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? rows : null;
     }
 
+    /// <summary>When a served-log or feedback-log file was written: its name up to the first '-' (<c>yyyyMMddTHHmmssfffZ</c>, ordinal order is time order).</summary>
+    static string WrittenAt(string key) => key[(key.LastIndexOf('/') + 1)..].Split('-')[0];
+
     /// <summary>The served-log files of a pipeline, oldest first (files of other shapes left out).</summary>
     async Task<List<(string Key, int Rows)>> ServedFilesAsync(string pipeline, CancellationToken ct) =>
         [.. (await store.ListAsync(ArtifactKeys.Served(pipeline), ct)).Select(k => (Key: k, Rows: RowsIn(k))).Where(f => f.Rows is not null).Select(f => (f.Key, f.Rows!.Value))];
@@ -102,9 +114,9 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
             else (rows, oldestKept) = (rows + files[i].Rows, files[i].Key);
         }
         if (oldestKept is null) return;
-        var since = oldestKept[ArtifactKeys.Served(pipeline).Length..].Split('-')[0];
+        var since = WrittenAt(oldestKept);
         foreach (var key in await store.ListAsync(ArtifactKeys.FeedbackLedger(pipeline), ct))
-            if (string.CompareOrdinal(key[ArtifactKeys.FeedbackLedger(pipeline).Length..].Split('-')[0], since) < 0) await store.DeleteAsync(key, ct);
+            if (string.CompareOrdinal(WrittenAt(key), since) < 0) await store.DeleteAsync(key, ct);
     }
 
     /// <summary>A file of the served log or the feedback log, or null (logged) when it cannot be read: one bad file costs its own rows only.</summary>
@@ -149,10 +161,7 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
                     {
                         if (!_served.ContainsKey(label.PredictionId) || !_labelled.TryAdd(label.PredictionId, 0)) continue;
                         var (spec, _) = await ModelAsync(label.RunId, ct);
-                        var state = _runs.GetOrAdd(label.RunId, _ => new RunState());
-                        state.Window.Enqueue((label.Output, label.Truth));
-                        while (state.Window.Count > spec.Performance.Window) state.Window.Dequeue();
-                        state.Labelled++;
+                        _runs.GetOrAdd(label.RunId, _ => new RunState()).Take(label.Output, label.Truth, spec.Performance.Window);
                         labels++;
                     }
             }
@@ -234,12 +243,7 @@ public sealed class FeedbackBook(IArtifactStore store, DriftMonitor monitor, Tim
             LivePerformance? live;
             lock (state)
             {
-                foreach (var (row, truth, _) in group)
-                {
-                    state.Window.Enqueue((row.Output, truth));
-                    while (state.Window.Count > spec.Performance.Window) state.Window.Dequeue();
-                }
-                state.Labelled += group.Count();
+                foreach (var (row, truth, _) in group) state.Take(row.Output, truth, spec.Performance.Window);
                 live = Measure(state, spec, card, group.First().Row.Version);
                 if (live is { Dropped: true } && !state.DropAnnounced)
                 {

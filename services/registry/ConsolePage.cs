@@ -18,6 +18,25 @@ public static class ConsolePage
     /// <summary>The stages a run goes through, and how far each status got (a failed run stops where it failed).</summary>
     static readonly string[] Stages = ["arrived", "validated", "trained", "gated", "deployed"];
 
+    /// <summary>The start of every console page: its title, the shared style, and a refresh every <paramref name="refreshSeconds"/> if given.</summary>
+    public static string Head(string title, int? refreshSeconds) =>
+        $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{(refreshSeconds is { } s ? $"<meta http-equiv=\"refresh\" content=\"{s}\">" : "")}"
+        + $"<title>{E(title)}</title>" + Style + "</head><body>";
+
+    const string Style = """
+        <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}
+        td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:middle}.bad{color:#b00020;font-weight:600}.ok{color:#176f2c;font-weight:600}
+        .live{color:#1f5fa8;font-weight:600}.muted{color:#777}.bar{display:flex;gap:2px}.bar span{width:3.2rem;height:.7rem;background:#e4e7eb;border-radius:2px}
+        .bar .done{background:#4a78b5}.bar .fail{background:#b00020}svg text{font-size:10px;fill:#555}</style>
+        """;
+
+    /// <summary>Every pipeline with recent runs (their newest run each), linking to its page (<c>GET /console</c>).</summary>
+    public static string RenderIndex(IEnumerable<RunRecord> latest) =>
+        Head("MlOps", refreshSeconds: 5) + "<h1>MlOps pipelines</h1><ul>"
+        + (latest.Any() ? string.Concat(latest.Select(r => $"<li><a href=\"/console/{E(r.Pipeline)}\">{E(r.Pipeline)}</a>: last run {E(r.Status)} ({r.UpdatedAt:u})</li>"))
+            : "<li>None yet: PUT a spec and upload a dataset.</li>")
+        + "</ul></body></html>";
+
     static (int Done, bool Failed) Progress(RunRecord run) => run.Status switch
     {
         "requested" => (1, false),
@@ -46,13 +65,7 @@ public static class ConsolePage
         var serving = retired ? "<span class=\"muted\">retired: nothing serves until a person promotes a version</span>"
             : champion is null ? "nothing serves yet" : $"<b>v{champion.Version}</b> serves (run <a href=\"/runs/{champion.RunId:N}/html\">{Short(champion.RunId)}</a>)";
         var active = runs.Count(r => StatusClass(r.Status) == "live");
-        html.Append($$"""
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
-            <title>MlOps: {{E(pipeline)}}</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}
-            td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:middle}.bad{color:#b00020;font-weight:600}.ok{color:#176f2c;font-weight:600}
-            .live{color:#1f5fa8;font-weight:600}.muted{color:#777}.bar{display:flex;gap:2px}.bar span{width:3.2rem;height:.7rem;background:#e4e7eb;border-radius:2px}
-            .bar .done{background:#4a78b5}.bar .fail{background:#b00020}svg text{font-size:10px;fill:#555}</style></head><body>
+        html.Append(Head($"MlOps: {pipeline}", refreshSeconds: 5)).Append($$"""
             <h1>MlOps console: {{E(pipeline)}}</h1>
             <p>{{serving}}. {{runs.Count}} recent run(s), {{active}} in progress; {{versions.Count}} model version(s). Updated {{now:u}}, every 5 s.</p>
             <h2>Runs</h2>
@@ -61,14 +74,11 @@ public static class ConsolePage
         var byRun = versions.ToDictionary(v => v.RunId);
         foreach (var run in runs)
         {
-            var (done, failed) = Progress(run);
-            var bar = string.Concat(Stages.Select((stage, i) =>
-                $"<span class=\"{(i < done ? "done" : failed && i == done ? "fail" : "")}\" title=\"{stage}\"></span>"));
             var took = ((StatusClass(run.Status) == "live" ? now : run.UpdatedAt) - run.CreatedAt).TotalSeconds;
             var version = byRun.GetValueOrDefault(run.RunId) is { } v ? $"v{v.Version} {(v.Approved ? "<span class=\"ok\">✓</span>" : "<span class=\"bad\">✗</span>")}" : "";
             html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"/runs/{run.RunId:N}/html\"><code>{Short(run.RunId)}</code></a></td><td>{E(run.Trigger)}</td>"
                 + $"<td class=\"{StatusClass(run.Status)}\">{E(run.Status)}{(run.Error is null ? "" : $"<br><small>{E(run.Error.Length > 160 ? run.Error[..160] + "…" : run.Error)}</small>")}</td>"
-                + $"<td><div class=\"bar\">{bar}</div></td><td>{run.CreatedAt:u}</td><td>{took:0.0} s</td><td>{run.DatasetRows}</td><td>{version}</td>"
+                + $"<td>{ProgressBar(run)}</td><td>{run.CreatedAt:u}</td><td>{took:0.0} s</td><td>{run.DatasetRows}</td><td>{version}</td>"
                 + $"<td>{(run.ParentRunId is { } p ? $"<a href=\"/runs/{p:N}/html\"><code>{Short(p)}</code></a>" : "")}</td></tr>");
         }
         html.Append("</table><h2>Run graph</h2><p class=\"muted\">Each dot a run, oldest on the left, one row per trigger; a line joins a retrain to the run it retrained.</p>");
@@ -142,13 +152,7 @@ public static class ConsolePage
     {
         var live = StatusClass(run.Status) == "live";
         var html = new StringBuilder();
-        html.Append(CultureInfo.InvariantCulture, $$"""
-            <!doctype html><html lang="en"><head><meta charset="utf-8">{{(live ? "<meta http-equiv=\"refresh\" content=\"3\">" : "")}}
-            <title>Run {{Short(run.RunId)}} of {{E(run.Pipeline)}}</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}table{border-collapse:collapse;margin:1rem 0}
-            td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}.bad{color:#b00020;font-weight:600}.ok{color:#176f2c;font-weight:600}
-            .live{color:#1f5fa8;font-weight:600}.muted{color:#777}.bar{display:flex;gap:2px}.bar span{width:3.2rem;height:.7rem;background:#e4e7eb;border-radius:2px}
-            .bar .done{background:#4a78b5}.bar .fail{background:#b00020}svg text{font-size:10px;fill:#333}</style></head><body>
+        html.Append(Head($"Run {Short(run.RunId)} of {run.Pipeline}", live ? 3 : null)).Append(CultureInfo.InvariantCulture, $$"""
             <p><a href="/console/{{E(run.Pipeline)}}">← {{E(run.Pipeline)}}</a></p>
             <h1>Run <code>{{run.RunId:N}}</code></h1>
             <p class="{{StatusClass(run.Status)}}">{{E(run.Status)}}</p>{{ProgressBar(run)}}

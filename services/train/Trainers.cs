@@ -20,7 +20,7 @@ public static class Trainers
 {
     public static IEstimator<ITransformer> Create(MLContext ml, TrainerSpec spec, ModelTask task, string features, int trainRows)
     {
-        var h = new Hyper(spec.Hyperparameters, trainRows, IsBoosting(spec));
+        var h = new Hyper(spec.Name, spec.Hyperparameters, trainRows);
         var label = task switch { ModelTask.Binary => "Positive", ModelTask.Regression => "Value", _ => "LabelKey" };
         // LightGbm runs deterministic and column-wise (each feature's histogram summed by one thread, in row order), so its trees
         // do not depend on the thread count: `threads` only limits the cores it uses (default: all of them).
@@ -41,7 +41,7 @@ public static class Trainers
         {
             LabelColumnName = label, FeatureColumnName = features, NumberOfTrees = h.Trees, NumberOfLeaves = h.Leaves,
             MinimumExampleCountPerLeaf = h.MinPerLeaf,
-            BaggingExampleFraction = h.RowFraction(forest: true), MaximumBinCountPerFeature = h.MaxBins(forest: true),
+            BaggingExampleFraction = h.RowFraction(), MaximumBinCountPerFeature = h.MaxBins(),
         };
         return (task, spec.Name) switch
         {
@@ -79,7 +79,7 @@ public static class Trainers
             {
                 LabelColumnName = label, FeatureColumnName = features, NumberOfTrees = h.Trees, NumberOfLeaves = h.Leaves,
                 MinimumExampleCountPerLeaf = h.MinPerLeaf,
-                BaggingExampleFraction = h.RowFraction(forest: true), MaximumBinCountPerFeature = h.MaxBins(forest: true),
+                BaggingExampleFraction = h.RowFraction(), MaximumBinCountPerFeature = h.MaxBins(),
             }),
             (ModelTask.Regression, "Linear") => ml.Regression.Trainers.Sdca(label, features, maximumNumberOfIterations: h.Iterations),
             _ => throw new TrainingException($"Unknown trainer '{spec.Name}'. Use one of: {string.Join(", ", TrainerSpec.Names)}."),
@@ -89,20 +89,17 @@ public static class Trainers
     /// <summary>The hyperparameters the trainer runs with on this many training rows: the spec's, and the defaults for the rest (kept in the model card).</summary>
     public static IReadOnlyDictionary<string, double> Effective(TrainerSpec spec, int trainRows)
     {
-        var h = new Hyper(spec.Hyperparameters, trainRows, IsBoosting(spec));
+        var h = new Hyper(spec.Name, spec.Hyperparameters, trainRows);
         if (spec.Name == "Linear") return new SortedDictionary<string, double> { ["maximumNumberOfIterations"] = h.Iterations };
-        var forest = spec.Name == "FastForest";
         var values = new SortedDictionary<string, double>
         {
             ["numberOfTrees"] = h.Trees, ["numberOfLeaves"] = h.Leaves, ["minimumExampleCountPerLeaf"] = h.MinPerLeaf,
-            ["rowFraction"] = h.RowFraction(forest), ["maxBins"] = h.MaxBins(forest),
+            ["rowFraction"] = h.RowFraction(), ["maxBins"] = h.MaxBins(),
         };
-        if (!forest) values["learningRate"] = h.LearningRate;
+        if (!h.Forest) values["learningRate"] = h.LearningRate;
         if (spec.Name == "LightGbm") values["threads"] = h.Threads;
         return values;
     }
-
-    static bool IsBoosting(TrainerSpec spec) => spec.Name is "LightGbm" or "FastTree";
 
     /// <summary>
     /// Platt scaling fits two numbers; 100,000 rows pin them down, and scoring every training row through a forest to fit
@@ -113,15 +110,18 @@ public static class Trainers
     /// <summary>Whether the trainer's binary score must be Platt-scaled into a probability after fitting (FastForest: a vote share).</summary>
     public static bool NeedsCalibration(TrainerSpec spec, ModelTask task) => task == ModelTask.Binary && spec.Name == "FastForest";
 
-    sealed class Hyper(IReadOnlyDictionary<string, double> values, int trainRows, bool boosting)
+    /// <summary>The values a trainer runs with: the spec's, else the defaults for this trainer and this many training rows.</summary>
+    sealed class Hyper(string trainer, IReadOnlyDictionary<string, double> values, int trainRows)
     {
+        public bool Forest => trainer == "FastForest";
+
         /// <summary>
         /// Boosting (LightGbm, FastTree) on 100,000 training rows or more defaults to 50 trees of 63 leaves at rate 0.2 instead
-        /// of 100 of 31 at 0.1: large data supports larger trees, and half as many of them reach a better hold-out score in half
-        /// the time (BENCHMARKS.md, "Training defaults": on three million-row datasets, accuracy above both the smaller
-        /// setting's and HistGradientBoosting's). Each value the spec names is used as it is.
+        /// of 100 of 31 at 0.1: large data supports larger trees, and half as many of them scored better than the smaller
+        /// setting on four of five million-row datasets, in about 70% of its time (BENCHMARKS.md, "Training defaults"; the
+        /// exception, a smooth regression, lost 0.13 points of r²). Each value the spec names is used as it is.
         /// </summary>
-        public bool LargeBoosting => boosting && trainRows >= LargeData;
+        public bool LargeBoosting => trainer is "LightGbm" or "FastTree" && trainRows >= LargeData;
 
         public int Trees => Int("numberOfTrees", LargeBoosting ? 50 : 100);
         public int Leaves => values.ContainsKey("numberOfLeaves") ? Int("numberOfLeaves", 31)
@@ -136,13 +136,13 @@ public static class Trainers
         /// training rows (as accurate as ML.NET's 0.7 on the benchmark's million rows, and faster; scikit-learn's bootstrap
         /// draws ~63% distinct rows), 0.7 below (smaller trees hurt small data); boosting: 1, every row.
         /// </summary>
-        public double RowFraction(bool forest = false) =>
-            values.GetValueOrDefault("rowFraction", !forest ? 1.0 : trainRows >= LargeData ? 0.4 : 0.7);
+        public double RowFraction() =>
+            values.GetValueOrDefault("rowFraction", !Forest ? 1.0 : trainRows >= LargeData ? 0.4 : 0.7);
 
         const int LargeData = 100_000;
 
         /// <summary>Histogram bins per feature: FastForest 63 (averaged deep trees need fewer thresholds), boosting 255 (as LightGBM and HistGradientBoosting).</summary>
-        public int MaxBins(bool forest = false) => Int("maxBins", forest ? 63 : 255);
+        public int MaxBins() => Int("maxBins", Forest ? 63 : 255);
 
         public GradientBooster.Options GbmBooster() => RowFraction() < 1
             ? new GradientBooster.Options { SubsampleFraction = RowFraction(), SubsampleFrequency = 1 }

@@ -6,9 +6,10 @@ using MlOps.Scoring;
 namespace MlOps.Train;
 
 /// <summary>
-/// The parsed dataset as ML.NET reads it, without a copy per row: the numeric (and derived) features are one contiguous float
-/// block and every getter copies a row's slice of it. ML.NET's LoadFromEnumerable over one object per row cost 70–130 ms per
-/// pass on a million rows, and a trainer reads its data several times (LightGbm: row count and labels, bin sampling, loading).
+/// The parsed dataset as ML.NET reads it, without an object per row: the numeric (and derived) features are one contiguous
+/// float block and every getter copies a row's slice of it (LoadFromEnumerable over one object per row held ~100 MB more on
+/// a million rows). The hold-out split is a list of row numbers (<see cref="Split"/>), not ML.NET's TrainTestSplit, whose
+/// filter drew a random number for every row of the whole dataset on each of a trainer's passes over its share.
 /// Columns, in this order, as far as the layout and task use them: <c>Features</c> (float vector), <c>Categorical</c> and
 /// <c>Hashed</c> (text vectors), then the label: <c>Positive</c> (binary), <c>Label</c> (multiclass text) or <c>Value</c> (regression).
 /// </summary>

@@ -166,10 +166,11 @@ public class ParquetToCsvTests
         Assert.True(await MlOps.Ingest.ParquetToCsv.IsParquetAsync(parquet, default));
 
         var csv = new MemoryStream();
-        var (sha256, bytes, count) = await MlOps.Ingest.ParquetToCsv.ConvertAsync(parquet, csv, 1 << 20, 1 << 20, default);
+        await using var hashing = new MlOps.Ingest.HashingStream(csv, 1 << 20);
+        var count = await MlOps.Ingest.ParquetToCsv.ConvertAsync(parquet, hashing, 1 << 20, default);
         Assert.Equal(3, count);
-        Assert.Equal(csv.Length, bytes);
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv.ToArray())), sha256);
+        Assert.Equal(csv.Length, hashing.Written);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv.ToArray())), hashing.Sha256());
         var text = Encoding.UTF8.GetString(csv.ToArray());
         Assert.StartsWith("Name,Flag,Count,Big,Ratio,Score,Price,At\n", text.Replace("\r\n", "\n"));
         // Each row in its own place (a required column read as optional once shifted every value down a row).

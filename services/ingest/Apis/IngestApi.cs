@@ -1,7 +1,5 @@
 using System.Text.Json;
-using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using MassTransit;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -114,31 +112,18 @@ public static class IngestApi
 
         await using var file = SpoolFile();
         string sha256;
-        long bytes = 0;
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        long bytes;
+        await using (var spooled = new HashingStream(file, limit))
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
             try
             {
-                int read;
-                while ((read = await body.ReadAsync(buffer, ct)) > 0)
-                {
-                    bytes += read;
-                    if (bytes > limit)
-                        return Problem(413, "Upload too large", $"The upload passed the limit of {limit} bytes (Ingest:MaxUploadBytes).");
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                }
+                await body.CopyToAsync(spooled, 1 << 16, ct);
             }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            catch (Exception e) when (e is LimitExceededException or BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
                 return Problem(413, "Upload too large", $"The upload passed the limit of {limit} bytes (Ingest:MaxUploadBytes).");
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-            sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            (sha256, bytes) = (spooled.Sha256(), spooled.Written);
         }
 
         if (bytes == 0)
@@ -150,20 +135,21 @@ public static class IngestApi
         RunStarter.UploadedSource? source = null;
         if (converted is not null)
         {
+            await using var csv = new HashingStream(converted, limit);
             try
             {
-                var csv = await ParquetToCsv.ConvertAsync(file, converted, limit, options.Value.MaxParquetRowGroupCells, ct);
-                source = new RunStarter.UploadedSource("parquet", "application/vnd.apache.parquet", file, sha256, bytes);
-                (dataset, sha256, bytes) = (converted, csv.Sha256, csv.Bytes);
+                await ParquetToCsv.ConvertAsync(file, csv, options.Value.MaxParquetRowGroupCells, ct);
             }
             catch (ParquetRefusedException e)
             {
                 return Problem(e.Status, e.Title, e.Message);
             }
-            catch (ParquetToCsv.CsvTooLargeException e)
+            catch (LimitExceededException)
             {
-                return Problem(413, "Upload too large", e.Message);
+                return Problem(413, "Upload too large", $"The CSV made from the Parquet file passed the upload limit of {limit} bytes (Ingest:MaxUploadBytes).");
             }
+            source = new RunStarter.UploadedSource("parquet", "application/vnd.apache.parquet", file, sha256, bytes);
+            (dataset, sha256, bytes) = (converted, csv.Sha256(), csv.Written);
         }
 
         dataset.Position = 0;

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
@@ -51,15 +50,9 @@ public static class RegistryApi
     }
 
     /// <summary>GET /console: every pipeline with recent runs, linking to its page.</summary>
-    public static IResult ConsoleIndex(RegistryStore registry)
-    {
-        var latest = registry.Runs(null, null, 1000).GroupBy(r => r.Pipeline).Select(g => g.First()).OrderBy(r => r.Pipeline, StringComparer.Ordinal);
-        var rows = string.Concat(latest.Select(r =>
-            $"<li><a href=\"/console/{WebUtility.HtmlEncode(r.Pipeline)}\">{WebUtility.HtmlEncode(r.Pipeline)}</a>: last run {WebUtility.HtmlEncode(r.Status)} ({r.UpdatedAt:u})</li>"));
-        return TypedResults.Content($"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"5\"><title>MlOps</title>"
-            + $"<style>body{{font-family:system-ui,sans-serif;margin:2rem}}</style></head><body><h1>MlOps pipelines</h1><ul>{(rows.Length == 0 ? "<li>None yet: PUT a spec and upload a dataset.</li>" : rows)}</ul></body></html>",
-            "text/html; charset=utf-8");
-    }
+    public static IResult ConsoleIndex(RegistryStore registry) =>
+        TypedResults.Content(ConsolePage.RenderIndex(registry.Runs(null, null, 1000).GroupBy(r => r.Pipeline).Select(g => g.First())
+            .OrderBy(r => r.Pipeline, StringComparer.Ordinal).ToList()), "text/html; charset=utf-8");
 
     static ProblemHttpResult Invalid(string detail) => TypedResults.Problem(statusCode: 400, title: "Invalid filter", detail: detail);
 
