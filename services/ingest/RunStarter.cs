@@ -42,7 +42,7 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
             logger.LogInformation("Run {RunId} of {Pipeline} already started; announcing it again", runId, pipeline);
         }
 
-        await publish.Publish(new DataArrived(runId, pipeline, manifest.DatasetKey, manifest.DatasetSha256, manifest.DatasetBytes, manifest.Trigger, manifest.ParentRunId), ct);
+        await publish.Publish(new DataArrived(runId, pipeline, manifest.DatasetSha256, manifest.DatasetBytes, manifest.Trigger, manifest.ParentRunId), ct);
         return manifest;
     }
 

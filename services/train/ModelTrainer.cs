@@ -124,7 +124,7 @@ public static class ModelTrainer
             new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
             layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList(),
             DerivedFeatures: layout.Derived.Count > 0 ? layout.Derived : null,
-            Hyperparameters: Trainers.Effective(spec.Trainer, rows - testRows));
+            Hyperparameters: TrainerCatalog.Effective(spec.Trainer, rows - testRows));
 
         var expected = Expected(scored, task, classes, probabilityOutput is not null);
         var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, expected);

@@ -447,7 +447,7 @@ public class EmbeddedPipelineTests
 
         // A redelivered approval of v2 does not start the rolled-back canary again.
         var version2 = rolledBack.GetProperty("version");
-        await mlops.Service<MassTransit.IBus>().Publish(new MlOps.Contracts.ModelApproved(v2, "canary", 2, ArtifactKeys.Onnx(v2), version2.GetProperty("modelSha256").GetString()!, ["redelivered"]));
+        await mlops.Service<MassTransit.IBus>().Publish(new MlOps.Contracts.ModelApproved(v2, "canary", 2, version2.GetProperty("modelSha256").GetString()!, ["redelivered"]));
         await Task.Delay(1000);
         Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/canary/versions/2/ready")).StatusCode);
     }
@@ -674,7 +674,7 @@ public class EmbeddedPipelineTests
         var bus = mlops.Service<MassTransit.IBus>();
         var names = Enumerable.Range(0, 100).Select(i => $"fleet-{i:000}").ToList();
         foreach (var name in names)
-            await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, name, 1, ArtifactKeys.Onnx(run), sha, "promotion", "fleet test", "test"));
+            await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, name, 1, sha, "promotion", "fleet test", "test"));
         await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/health/ready")).GetProperty("models").GetInt32() >= 101);
 
         var catalog = mlops.Service<MlOps.Deploy.ModelCatalog>();
@@ -692,7 +692,7 @@ public class EmbeddedPipelineTests
 
         // The same request again does not load anything: the sessions are the ones loaded first.
         var before = catalog.All.ToDictionary(m => m.Pipeline, m => m.Scorer);
-        await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, "fleet-042", 1, ArtifactKeys.Onnx(run), sha, "promotion", "again", "test"));
+        await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, "fleet-042", 1, sha, "promotion", "again", "test"));
         await Task.Delay(500);
         Assert.Same(before["fleet-042"], catalog.Get("fleet-042")!.Scorer);
     }

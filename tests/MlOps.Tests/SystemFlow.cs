@@ -302,7 +302,7 @@ public static class SystemFlow
 
         // A late or redelivered approval of the rolled-back v3 does not bring it back.
         var v3 = third.GetProperty("version");
-        await publish(new Contracts.ModelApproved(thirdRun, pipeline, 3, ArtifactKeys.Onnx(thirdRun), v3.GetProperty("modelSha256").GetString()!, ["redelivered"]));
+        await publish(new Contracts.ModelApproved(thirdRun, pipeline, 3, v3.GetProperty("modelSha256").GetString()!, ["redelivered"]));
         await Task.Delay(1000);
         Assert.Equal("2", (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
 
@@ -311,7 +311,7 @@ public static class SystemFlow
         var logBefore = (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log")).GetArrayLength();
         var v1 = first.GetProperty("version");
         var metrics = v1.GetProperty("metrics").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
-        await publish(new Contracts.ModelTrained(firstRun, pipeline, ArtifactKeys.Model(firstRun), ArtifactKeys.Onnx(firstRun), v1.GetProperty("modelSha256").GetString()!, "Binary", "LightGbm", metrics));
+        await publish(new Contracts.ModelTrained(firstRun, pipeline, v1.GetProperty("modelSha256").GetString()!, Contracts.ModelTask.Binary, "LightGbm", metrics));
         var deployedEvent = first.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "ModelDeployed").GetProperty("detail");
         await publish(new Contracts.ModelDeployed(firstRun, pipeline, 1, v1.GetProperty("modelSha256").GetString()!, deployedEvent.GetProperty("executionProvider").GetString()!,
             deployedEvent.GetProperty("deployedAt").GetDateTimeOffset()));

@@ -45,8 +45,7 @@ public class TrainResumeTests
         try
         {
             await first.WaitForLineAsync("Now listening", TimeSpan.FromSeconds(60));
-            await observer.Services.GetRequiredService<IBus>().Publish(new DataValidated(runId, pipeline, ArtifactKeys.Dataset(runId),
-                ArtifactKeys.Validation(runId), ArtifactKeys.ValidationHtml(runId), ArtifactKeys.Profile(runId), 120_000, features, "label", []));
+            await observer.Services.GetRequiredService<IBus>().Publish(new DataValidated(runId, pipeline, 120_000, features, "label", []));
             await first.WaitForLineAsync($"Run {runId}: training FastTree", TimeSpan.FromSeconds(60));
             await Task.Delay(1500);
             Assert.False(first.HasExited, "training ended before the kill: make the test's training longer");

@@ -100,7 +100,7 @@ public static partial class ModelsApi
         if (alias == "champion")
         {
             await registry.LogAsync(pipeline, version, "promotion-requested", by, reason, new { alias, from = registry.Champion(pipeline)?.Version, to = version, move.OverrideReason });
-            await publish.Publish(new DeploymentRequested(target.RunId, pipeline, version, ArtifactKeys.Onnx(target.RunId), target.ModelSha256, "promotion", reason, by), ct);
+            await publish.Publish(new DeploymentRequested(target.RunId, pipeline, version, target.ModelSha256, "promotion", reason, by), ct);
             return TypedResults.Accepted($"/models/{pipeline}/aliases/champion", target);
         }
         var from = registry.VersionsOf(pipeline).FirstOrDefault(v => v.Aliases.Contains(alias))?.Version;
@@ -135,7 +135,7 @@ public static partial class ModelsApi
             return Problem(409, "No previous champion", $"'{pipeline}' v{current.Version} is the only version that ever served.");
         var by = Who(request!.By, http);
         await registry.LogAsync(pipeline, version, "rollback-requested", by, reason, new { from = current.Version, to = version });
-        await publish.Publish(new DeploymentRequested(target.RunId, pipeline, version, ArtifactKeys.Onnx(target.RunId), target.ModelSha256, "rollback", reason, by), ct);
+        await publish.Publish(new DeploymentRequested(target.RunId, pipeline, version, target.ModelSha256, "rollback", reason, by), ct);
         return TypedResults.Accepted($"/models/{pipeline}/aliases/champion", target);
     }
 
@@ -164,7 +164,7 @@ public static partial class ModelsApi
             return ReasonRequired("Overriding the gate needs a reason of 1 to 2000 characters: {\"reason\": \"why this version ships anyway\", \"by\": \"who\"}.");
         if (v.Approved) return Problem(409, "Already approved", $"{pipeline} v{version} passed the gate; there is nothing to override.");
         var approved = await registry.ForceApproveAsync(pipeline, version, reason, Who(request!.By, http));
-        await publish.Publish(new ModelApproved(v.RunId, pipeline, version, ArtifactKeys.Onnx(v.RunId), v.ModelSha256, approved.Reasons), ct);
+        await publish.Publish(new ModelApproved(v.RunId, pipeline, version, v.ModelSha256, approved.Reasons), ct);
         return TypedResults.Ok(approved);
     }
 }

@@ -34,7 +34,7 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
         logger.LogInformation("Run {RunId}: {Pipeline} v{Version} {Verdict}: {Reasons}", m.RunId, m.Pipeline, version.Version,
             version.Approved ? "approved" : "rejected", string.Join(" ", version.Reasons));
         if (version.Approved)
-            await context.Publish(new ModelApproved(m.RunId, m.Pipeline, version.Version, m.OnnxKey, m.ModelSha256, version.Reasons), ct);
+            await context.Publish(new ModelApproved(m.RunId, m.Pipeline, version.Version, m.ModelSha256, version.Reasons), ct);
         else
             await context.Publish(new ModelRejected(m.RunId, m.Pipeline, version.Version, version.Reasons), ct);
     }

@@ -39,7 +39,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
             try
             {
                 LabelledRows rows;
-                await using (var csv = await store.OpenReadAsync(m.DatasetKey, ct))
+                await using (var csv = await store.OpenReadAsync(ArtifactKeys.Dataset(m.RunId), ct))
                     rows = CsvRows.Read(csv, layout.Numeric, layout.Categorical, layout.Hashed, m.Target);
                 logger.LogInformation("Run {RunId}: training {Trainer} on {Rows} rows ({Numeric} numeric, {Categorical} categorical, {Hashed} hashed features)",
                     m.RunId, spec.Trainer.Name, rows.Inputs.Rows, layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count);
@@ -63,8 +63,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
                 string.Join(", ", card.Metrics.Select(kv => $"{kv.Key}={kv.Value}")));
         }
 
-        await context.Publish(new ModelTrained(m.RunId, m.Pipeline, ArtifactKeys.Model(m.RunId), ArtifactKeys.Onnx(m.RunId), card.ModelSha256,
-            card.Task.ToString(), card.Trainer, card.Metrics, card.CachedFrom), ct);
+        await context.Publish(new ModelTrained(m.RunId, m.Pipeline, card.ModelSha256, card.Task, card.Trainer, card.Metrics, card.CachedFrom), ct);
     }
 
     /// <summary>The content address of a training: the dataset's bytes, the spec, the code that trains, and the seed.</summary>

@@ -20,7 +20,7 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
         if (previous?.RunId == m.RunId) previous = null; // a redelivery of the run that made the schema
 
         DatasetScan scan;
-        await using (var csv = await store.OpenReadAsync(m.DatasetKey, ct))
+        await using (var csv = await store.OpenReadAsync(ArtifactKeys.Dataset(m.RunId), ct))
         {
             scan = await DatasetScan.RunAsync(csv, spec, rows =>
             {
@@ -40,13 +40,12 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
             await store.PutJsonAsync(ArtifactKeys.PipelineSchema(m.Pipeline), schema, ct);
             logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations ({Warnings} warnings)",
                 m.RunId, scan.Rows, report.Statistics.EvaluatedExpectations, report.Warnings.Count);
-            await context.Publish(new DataValidated(m.RunId, m.Pipeline, m.DatasetKey, ArtifactKeys.Validation(m.RunId), ArtifactKeys.ValidationHtml(m.RunId),
-                ArtifactKeys.Profile(m.RunId), scan.Rows, scan.Features, scan.Target, report.Warnings), ct);
+            await context.Publish(new DataValidated(m.RunId, m.Pipeline, scan.Rows, scan.Features, scan.Target, report.Warnings), ct);
         }
         else
         {
             logger.LogWarning("Run {RunId}: dataset rejected: {Reasons}", m.RunId, string.Join(" ", report.Reasons));
-            await context.Publish(new DataRejected(m.RunId, m.Pipeline, ArtifactKeys.Validation(m.RunId), ArtifactKeys.ValidationHtml(m.RunId), report.Reasons), ct);
+            await context.Publish(new DataRejected(m.RunId, m.Pipeline, report.Reasons), ct);
         }
     }
 }

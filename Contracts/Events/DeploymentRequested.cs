@@ -8,7 +8,6 @@ public record DeploymentRequested(
     Guid RunId,
     string Pipeline,
     int Version,
-    string OnnxKey,
     string ModelSha256,
     string Kind,
     string Reason,

@@ -9,6 +9,3 @@ public record DriftDetected(
     long ReferenceRows,
     long CurrentRows,
     IReadOnlyList<FeatureDrift> Features) : IRunMessage;
-
-/// <summary>The result of one feature's test: the statistic, its p-value where the test has one, and the verdict.</summary>
-public record FeatureDrift(string Feature, string Test, double Statistic, double? PValue, double Threshold, bool Drifted);

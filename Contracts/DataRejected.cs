@@ -1,9 +1,0 @@
-namespace MlOps.Contracts;
-
-/// <summary>The dataset failed validation: the pipeline stops here. <paramref name="Reasons"/> are readable sentences; the report (JSON and a page) holds the details and examples.</summary>
-public record DataRejected(
-    Guid RunId,
-    string Pipeline,
-    string ReportKey,
-    string ReportPageKey,
-    IReadOnlyList<string> Reasons) : IRunMessage;

@@ -1,0 +1,13 @@
+namespace MlOps.Contracts;
+
+/// <summary>
+/// A run started: its dataset's exact bytes are stored under the run (<c>ArtifactKeys.Dataset</c>) with their SHA-256.
+/// Events carry no storage keys: every stage finds a run's files by <c>ArtifactKeys</c>, the one layout.
+/// </summary>
+public record DataArrived(
+    Guid RunId,
+    string Pipeline,
+    string DatasetSha256,
+    long Bytes,
+    Trigger Trigger,
+    Guid? ParentRunId) : IRunMessage;
