@@ -11,7 +11,10 @@ public static class DeployService
     {
         builder.AddArtifactStore();
         builder.Services.AddOptions<DeployOptions>().BindConfiguration("Deploy").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<ModelLoader>();
+        builder.Services.AddSingleton<DeploymentStore>();
+        builder.Services.AddSingleton<RolloutBoard>();
+        builder.Services.AddSingleton<ServingTable>();
         builder.Services.AddSingleton<PredictionLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PredictionLog>());
         builder.Services.AddHostedService<DeploymentRestorer>();

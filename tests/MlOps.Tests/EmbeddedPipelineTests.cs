@@ -677,7 +677,7 @@ public class EmbeddedPipelineTests
             await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, name, 1, sha, "promotion", "fleet test", "test"));
         await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/health/ready")).GetProperty("models").GetInt32() >= 101);
 
-        var catalog = mlops.Service<MlOps.Deploy.ModelCatalog>();
+        var catalog = mlops.Service<MlOps.Deploy.ServingTable>();
         Assert.Equal(101, catalog.All.Select(m => m.Scorer).Distinct().Count()); // one session per served model, none shared or duplicated
         var row = """{"inputs":[{"name":"Features","shape":[1,4],"datatype":"FP32","data":[0.1,0.2,0.3,0.4]}]}""";
         var features = catalog.Get("fleet-000")!.Scorer.Card.Features.Count;

@@ -348,8 +348,10 @@ public class StagingSmokeTests
         await MlOps.ServiceDefaults.Artifacts.ArtifactStoreJson.PutJsonAsync(store, MlOps.ServiceDefaults.Artifacts.ArtifactKeys.ModelCard(runId), model.Card, default);
         await store.PutAsync(MlOps.ServiceDefaults.Artifacts.ArtifactKeys.Onnx(runId), new MemoryStream(model.Onnx), "application/octet-stream", default);
         await store.PutAsync(MlOps.ServiceDefaults.Artifacts.ArtifactKeys.Holdout(runId), new MemoryStream(model.HoldoutCsv), "text/csv", default);
-        var catalog = new MlOps.Deploy.ModelCatalog(store, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ModelCatalog>.Instance,
-            Microsoft.Extensions.Options.Options.Create(new MlOps.Deploy.DeployOptions()));
+        var loader = new MlOps.Deploy.ModelLoader(store, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new MlOps.Deploy.DeployOptions()));
+        var rollouts = new MlOps.Deploy.RolloutBoard(new MlOps.Deploy.ShadowScorer(Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ShadowScorer>.Instance));
+        var catalog = new MlOps.Deploy.ServingTable(loader, rollouts, new MlOps.Deploy.DeploymentStore(store), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ServingTable>.Instance);
 
         // Training time said the opposite of row 0's answer: the smoke test refuses the model.
         var lines = Encoding.UTF8.GetString(model.PredictionsCsv).Split('\n');

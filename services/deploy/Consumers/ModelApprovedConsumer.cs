@@ -13,26 +13,26 @@ namespace MlOps.Deploy.Consumers;
 /// A retired pipeline stays retired: approvals are not deployed until a person promotes a version. Nor is an approval of a
 /// version that was rolled back (or of an older one): a redelivered approval must not undo a rollback.
 /// </summary>
-public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore store, ILogger<ModelApprovedConsumer> logger) : IConsumer<ModelApproved>
+public sealed class ModelApprovedConsumer(ServingTable serving, IArtifactStore store, ILogger<ModelApprovedConsumer> logger) : IConsumer<ModelApproved>
 {
     public async Task Consume(ConsumeContext<ModelApproved> context)
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        if (catalog.RetiredOf(m.Pipeline) is { } retired)
+        if (serving.RetiredOf(m.Pipeline) is { } retired)
         {
             logger.LogWarning("Approval of {Pipeline} v{Version} not deployed: the pipeline was retired at {At} by {By}; a person's promotion serves it again",
                 m.Pipeline, m.Version, retired.At, retired.By);
             return;
         }
-        if (catalog.RolledBack(m.Pipeline) is int rolledBack && rolledBack >= m.Version)
+        if (serving.RolledBack(m.Pipeline) is int rolledBack && rolledBack >= m.Version)
         {
             logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{RolledBack} was rolled back; serve it again by promoting it", m.Pipeline, m.Version, rolledBack);
             return;
         }
-        if (catalog.Get(m.Pipeline) is { } serving && serving.Version > m.Version)
+        if (serving.Get(m.Pipeline) is { } current && current.Version > m.Version)
         {
-            logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{Serving} is newer and serving", m.Pipeline, m.Version, serving.Version);
+            logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{Serving} is newer and serving", m.Pipeline, m.Version, current.Version);
             return;
         }
         try
@@ -49,17 +49,17 @@ public sealed class ModelApprovedConsumer(ModelCatalog catalog, IArtifactStore s
     async Task RollOutAsync(ConsumeContext<ModelApproved> context, ModelApproved m, CancellationToken ct)
     {
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
-        if (spec.Rollout.Shadow && catalog.Get(m.Pipeline) is { } live && live.Version < m.Version)
+        if (spec.Rollout.Shadow && serving.Get(m.Pipeline) is { } live && live.Version < m.Version)
         {
-            await catalog.StartShadowAsync(m.Pipeline, m.Version, m.RunId, ct);
+            await serving.StartShadowAsync(m.Pipeline, m.Version, m.RunId, ct);
             return;
         }
-        if (spec.Rollout.CanaryShare > 0 && catalog.Get(m.Pipeline) is { } production && production.Version < m.Version)
+        if (spec.Rollout.CanaryShare > 0 && serving.Get(m.Pipeline) is { } production && production.Version < m.Version)
         {
-            await catalog.StartCanaryAsync(m.Pipeline, m.Version, m.RunId, spec.Rollout, ct);
+            await serving.StartCanaryAsync(m.Pipeline, m.Version, m.RunId, spec.Rollout, ct);
             return;
         }
-        var model = await catalog.DeployAsync(m.Pipeline, m.Version, m.RunId, ct);
+        var model = await serving.DeployAsync(m.Pipeline, m.Version, m.RunId, ct);
         await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), ct);
     }
 }

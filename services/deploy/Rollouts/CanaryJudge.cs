@@ -10,7 +10,7 @@ namespace MlOps.Deploy;
 /// Checks every second; every <see cref="CheckpointEvery"/> seconds, and when deploy stops, each canary's and shadow's counts
 /// are recorded in the deployment record, so a restart goes on from them.
 /// </summary>
-public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clock, ILogger<CanaryJudge> logger) : BackgroundService
+public sealed class CanaryJudge(ServingTable serving, IBus bus, TimeProvider clock, ILogger<CanaryJudge> logger) : BackgroundService
 {
     public const int CheckpointEvery = 5;
 
@@ -22,7 +22,7 @@ public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clo
         }
         finally
         {
-            await catalog.CheckpointRolloutsAsync(CancellationToken.None); // a stopping deploy records its canaries' and shadows' counts
+            await serving.CheckpointRolloutsAsync(CancellationToken.None); // a stopping deploy records its canaries' and shadows' counts
         }
     }
 
@@ -31,20 +31,20 @@ public sealed class CanaryJudge(ModelCatalog catalog, IBus bus, TimeProvider clo
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         for (var tick = 1L; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
-            if (tick % CheckpointEvery == 0) await catalog.CheckpointRolloutsAsync(stoppingToken);
-            foreach (var canary in catalog.Canaries.Where(c => c.Due(clock.GetUtcNow())))
+            if (tick % CheckpointEvery == 0) await serving.CheckpointRolloutsAsync(stoppingToken);
+            foreach (var canary in serving.Rollouts.Canaries.Where(c => c.Due(clock.GetUtcNow())))
             {
                 var pipeline = canary.Model.Pipeline;
-                if (catalog.Get(pipeline) is not { } production) continue;
+                if (serving.Get(pipeline) is not { } production) continue;
                 var (promote, reason) = CanaryVerdict.Judge(canary.Model.Stats, production.Stats);
                 if (!promote)
                 {
-                    if (await catalog.RollBackAsync(pipeline, canary.Model.RunId, stoppingToken) is not { } gone) continue;
+                    if (await serving.RollBackAsync(pipeline, canary.Model.RunId, stoppingToken) is not { } gone) continue;
                     logger.LogWarning("Canary {Pipeline} v{Version} rolled back: {Reason}", pipeline, gone.Version, reason);
                     await bus.Publish(new DeploymentRolledBack(gone.RunId, pipeline, gone.Version, production.Version, $"Worse than production: {reason}.", DateTimeOffset.UtcNow), stoppingToken);
                     continue;
                 }
-                if (await catalog.PromoteAsync(pipeline, stoppingToken) is not { } model) continue;
+                if (await serving.PromoteAsync(pipeline, stoppingToken) is not { } model) continue;
                 logger.LogInformation("Canary {Pipeline} v{Version} promoted after {Served} predictions: {Reason}", model.Pipeline, model.Version, canary.Served, reason);
                 await bus.Publish(new ModelDeployed(model.RunId, model.Pipeline, model.Version, model.Scorer.Card.ModelSha256, ExecutionProvider.Name, model.DeployedAt), stoppingToken);
             }

@@ -10,10 +10,10 @@ namespace MlOps.Deploy;
 /// </summary>
 public sealed class ShadowScorer(ILogger<ShadowScorer> logger) : BackgroundService
 {
-    readonly Channel<(ModelCatalog.Shadow Shadow, ModelInputs Batch, string[] Production)> _work =
-        Channel.CreateBounded<(ModelCatalog.Shadow, ModelInputs, string[])>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    readonly Channel<(Shadow Shadow, ModelInputs Batch, string[] Production)> _work =
+        Channel.CreateBounded<(Shadow, ModelInputs, string[])>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    public void Offer(ModelCatalog.Shadow shadow, ModelInputs batch, string[] production) => _work.Writer.TryWrite((shadow, batch, production));
+    public void Offer(Shadow shadow, ModelInputs batch, string[] production) => _work.Writer.TryWrite((shadow, batch, production));
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using MlOps.Contracts;
+using MlOps.Scoring;
+
+namespace MlOps.Deploy;
+
+/// <summary>
+/// The canaries and shadows standing beside production, per pipeline: which one a request is routed to, what each served
+/// request counts towards them, and how far each has got since the deployment record last said so (its checkpoint).
+/// What serves production is <see cref="ServingTable"/>'s; starting, promoting and rolling back go through it.
+/// </summary>
+public sealed class RolloutBoard(ShadowScorer shadowScorer)
+{
+    readonly ConcurrentDictionary<string, Canary> _canaries = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Shadow> _shadows = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, long> _recordedProgress = new(StringComparer.Ordinal);
+
+    public Canary? CanaryOf(string pipeline) => _canaries.GetValueOrDefault(pipeline);
+    public Shadow? ShadowOf(string pipeline) => _shadows.GetValueOrDefault(pipeline);
+    public IReadOnlyCollection<Canary> Canaries => _canaries.Values.ToList();
+
+    /// <summary>Sets the pipeline's canary; the one it replaces, if any, is returned for unloading.</summary>
+    public Canary? Put(string pipeline, Canary canary)
+    {
+        _canaries.TryGetValue(pipeline, out var replaced);
+        _canaries[pipeline] = canary;
+        return replaced;
+    }
+
+    /// <summary>Sets the pipeline's shadow; the one it replaces, if any, is returned for unloading.</summary>
+    public Shadow? Put(string pipeline, Shadow shadow)
+    {
+        _shadows.TryGetValue(pipeline, out var replaced);
+        _shadows[pipeline] = shadow;
+        return replaced;
+    }
+
+    public bool TryTakeCanary(string pipeline, out Canary canary) => _canaries.TryRemove(pipeline, out canary!);
+    public bool TryTakeShadow(string pipeline, out Shadow shadow) => _shadows.TryRemove(pipeline, out shadow!);
+
+    /// <summary>Takes the canary out only if it is still the one of <paramref name="runId"/>.</summary>
+    public Canary? TakeCanaryOf(string pipeline, Guid runId) =>
+        _canaries.TryGetValue(pipeline, out var canary) && canary.Model.RunId == runId && _canaries.TryRemove(pipeline, out _) ? canary : null;
+
+    /// <summary>Which model answers this request: the canary for its share of keys (or of requests without a key), else production.</summary>
+    public DeployedModel Route(string pipeline, DeployedModel production, string? key)
+    {
+        if (_canaries.GetValueOrDefault(pipeline) is not { } canary) return production;
+        var pick = key is null ? Random.Shared.NextDouble()
+            : BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)), 0) / (double)uint.MaxValue;
+        return pick < canary.Share ? canary.Model : production;
+    }
+
+    /// <summary>
+    /// What an answered request counts towards the rollouts: the canary's predictions when the canary answered, and a copy of
+    /// the rows for the shadow when production answered a request that was not pinned to a version.
+    /// </summary>
+    public void Observe(string pipeline, DeployedModel answered, DeployedModel? production, bool pinned, ModelInputs batch, Prediction[] predictions)
+    {
+        if (_canaries.GetValueOrDefault(pipeline) is { } canary && canary.Model == answered) canary.Count(batch.Rows);
+        if (!pinned && _shadows.GetValueOrDefault(pipeline) is { } shadow && production == answered)
+            shadowScorer.Offer(shadow, batch, predictions.Select(p => p.Label).ToArray());
+    }
+
+    /// <summary>The canary or shadow as the deployment record keeps it, for a restart to start again.</summary>
+    public PendingRollout? PendingOf(string pipeline) =>
+        _canaries.GetValueOrDefault(pipeline) is { } canary
+            ? new PendingRollout("canary", canary.Model.Version, canary.Model.RunId,
+                new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration },
+                canary.Started, canary.Served)
+        : _shadows.GetValueOrDefault(pipeline) is { } shadow
+            ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
+                Compared: shadow.Compared, Agreed: shadow.Agreed, Failed: shadow.Failed)
+        : null;
+
+    /// <summary>How far a pipeline's canary or shadow has got (predictions answered, rows compared or failed).</summary>
+    public long Progress(string pipeline) =>
+        (_canaries.GetValueOrDefault(pipeline)?.Served ?? 0) + (_shadows.GetValueOrDefault(pipeline) is { } s ? s.Compared + s.Failed : 0);
+
+    /// <summary>Notes how far the pipeline's rollout had got when its record was written.</summary>
+    public void Recorded(string pipeline, long progress) => _recordedProgress[pipeline] = progress;
+
+    /// <summary>The pipelines whose canary or shadow counts moved since their record was written (a checkpoint is due).</summary>
+    public IReadOnlyList<string> MovedSinceRecorded() =>
+        [.. _canaries.Keys.Union(_shadows.Keys).Where(p => Progress(p) != _recordedProgress.GetValueOrDefault(p))];
+}

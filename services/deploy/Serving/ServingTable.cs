@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using MlOps.Contracts;
+
+namespace MlOps.Deploy;
+
+/// <summary>
+/// Which version serves each pipeline, and every change to it: deploy, canary and shadow start, promotion, rollback and
+/// retirement. A swap replaces the reference atomically: a request holds the model it started with, so no request fails or
+/// is answered by a mix of versions; the old session is unloaded after a grace period. Each change is written to the
+/// deployment record (<see cref="DeploymentStore"/>) so a restarted deploy serves the same.
+/// </summary>
+public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, DeploymentStore records, TimeProvider clock, ILogger<ServingTable> logger)
+{
+    readonly ConcurrentDictionary<string, DeployedModel> _serving = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Retirement> _retired = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, int> _rolledBack = new(StringComparer.Ordinal);
+
+    public DeployedModel? Get(string pipeline) => _serving.GetValueOrDefault(pipeline);
+
+    public IReadOnlyCollection<DeployedModel> All => _serving.Values.ToList();
+
+    public RolloutBoard Rollouts => rollouts;
+
+    /// <summary>Which model answers this request: production, or the canary for its share (<see cref="RolloutBoard.Route"/>).</summary>
+    public DeployedModel? Route(string pipeline, string? key) => Get(pipeline) is { } production ? rollouts.Route(pipeline, production, key) : null;
+
+    /// <summary>Set while a pipeline is retired: approvals do not bring it back, a person's promotion does.</summary>
+    public Retirement? RetiredOf(string pipeline) => _retired.GetValueOrDefault(pipeline);
+
+    /// <summary>On start: what the store says was retired stays retired.</summary>
+    public void RestoreRetired(string pipeline, Retirement retirement) => _retired[pipeline] = retirement;
+
+    /// <summary>The newest version of the pipeline that was rolled back (a canary, or production by a person's older pick): approvals of it or older change nothing.</summary>
+    public int? RolledBack(string pipeline) => _rolledBack.TryGetValue(pipeline, out var v) ? v : null;
+
+    public void NoteRolledBack(string pipeline, int version) => _rolledBack.AddOrUpdate(pipeline, version, (_, old) => Math.Max(old, version));
+
+    public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct)
+    {
+        if (Get(pipeline) is { } current && current.Version == version) return current;
+        var model = await loader.LoadAsync(pipeline, version, runId, ct);
+        Serve(model);
+        _retired.TryRemove(pipeline, out _);
+        await SaveAsync(model, ct);
+        return model;
+    }
+
+    /// <summary>
+    /// Stops serving the pipeline: production, canary and shadow leave the table at once (no request is routed to them from
+    /// the return on; those already running finish), their sessions are unloaded after the grace period, and the retirement
+    /// is stored so a restarted deploy keeps it. Repeated for an already retired pipeline, it returns the same retirement.
+    /// </summary>
+    public async Task<Retirement?> RetireAsync(string pipeline, string reason, string by, CancellationToken ct)
+    {
+        if (!_serving.TryRemove(pipeline, out var model)) return RetiredOf(pipeline);
+        if (rollouts.TryTakeCanary(pipeline, out var canary)) ModelLoader.DisposeLater(canary.Model);
+        if (rollouts.TryTakeShadow(pipeline, out var shadow)) ModelLoader.DisposeLater(shadow.Model);
+        ModelLoader.DisposeLater(model);
+        var retirement = new Retirement(model.Version, model.RunId, clock.GetUtcNow(), by, reason);
+        _retired[pipeline] = retirement;
+        await SaveAsync(model, ct, retirement);
+        logger.LogWarning("{Pipeline} retired by {By}: v{Version} unloaded ({Reason})", pipeline, by, model.Version, reason);
+        return retirement;
+    }
+
+    /// <summary>Starts a shadow (or, given its <paramref name="counted"/> rows, resumes one after a restart).</summary>
+    public async Task<Shadow> StartShadowAsync(string pipeline, int version, Guid runId, CancellationToken ct, (long, long, long) counted = default)
+    {
+        if (rollouts.ShadowOf(pipeline) is { } running && running.Model.Version == version) return running;
+        var shadow = new Shadow(await loader.LoadAsync(pipeline, version, runId, ct), counted);
+        if (rollouts.Put(pipeline, shadow) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+        logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);
+        await SaveServingAsync(pipeline, ct);
+        return shadow;
+    }
+
+    /// <summary>Starts a canary (or, given <paramref name="started"/> and <paramref name="served"/>, resumes one after a restart).</summary>
+    public async Task<Canary> StartCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, CancellationToken ct,
+        DateTimeOffset? started = null, long served = 0)
+    {
+        if (rollouts.CanaryOf(pipeline) is { } running && running.Model.Version == version) return running;
+        var model = await loader.LoadAsync(pipeline, version, runId, ct);
+        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, started ?? clock.GetUtcNow(), served);
+        if (rollouts.Put(pipeline, canary) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+        logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
+        await SaveServingAsync(pipeline, ct);
+        return canary;
+    }
+
+    /// <summary>Starts again, after a restart, the canary or shadow the record names.</summary>
+    public async Task RestoreRolloutAsync(string pipeline, PendingRollout rollout, CancellationToken ct)
+    {
+        if (rollout.Kind == "shadow") await StartShadowAsync(pipeline, rollout.Version, rollout.RunId, ct, (rollout.Compared, rollout.Agreed, rollout.Failed));
+        else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct, rollout.Started, rollout.Served);
+    }
+
+    /// <summary>The canary becomes production (atomically: a request holds the model it started with).</summary>
+    public async Task<DeployedModel?> PromoteAsync(string pipeline, CancellationToken ct)
+    {
+        if (!rollouts.TryTakeCanary(pipeline, out var canary)) return null;
+        var model = canary.Model with { DeployedAt = clock.GetUtcNow() };
+        Serve(model);
+        await SaveAsync(model, ct);
+        return model;
+    }
+
+    /// <summary>
+    /// Takes the canary of this run out of serving (from the moment it is removed, no request is routed to it), and records
+    /// that it was rolled back, so neither a restart nor a redelivered approval brings it back.
+    /// </summary>
+    public async Task<DeployedModel?> RollBackAsync(string pipeline, Guid runId, CancellationToken ct)
+    {
+        if (rollouts.TakeCanaryOf(pipeline, runId) is not { } canary) return null;
+        ModelLoader.DisposeLater(canary.Model);
+        NoteRolledBack(pipeline, canary.Model.Version);
+        logger.LogWarning("Canary {Pipeline} v{Version} rolled back", pipeline, canary.Model.Version);
+        await SaveServingAsync(pipeline, ct);
+        return canary.Model;
+    }
+
+    /// <summary>Records each pipeline whose canary or shadow counts moved since its record was written, so a restart goes on from there.</summary>
+    public async Task CheckpointRolloutsAsync(CancellationToken ct)
+    {
+        foreach (var pipeline in rollouts.MovedSinceRecorded())
+            await SaveServingAsync(pipeline, ct);
+    }
+
+    void Serve(DeployedModel model)
+    {
+        if (rollouts.ShadowOf(model.Pipeline) is { } shadow && shadow.Model.Version <= model.Version && rollouts.TryTakeShadow(model.Pipeline, out _))
+            ModelLoader.DisposeLater(shadow.Model);
+        DeployedModel? previous = null;
+        _serving.AddOrUpdate(model.Pipeline, model, (_, old) => { previous = old; return model; });
+        logger.LogInformation("Serving {Pipeline} v{Version} (run {RunId}) on {Provider}", model.Pipeline, model.Version, model.RunId, model.Scorer.ExecutionProvider);
+        if (previous is not null && previous.Scorer != model.Scorer) ModelLoader.DisposeLater(previous);
+    }
+
+    /// <summary>
+    /// What serves the pipeline (or last served it, with its <paramref name="retired"/>ment), what was rolled back, and a canary
+    /// or shadow beside it, as a restarted deploy must find them.
+    /// </summary>
+    async Task SaveAsync(DeployedModel model, CancellationToken ct, Retirement? retired = null)
+    {
+        var progress = rollouts.Progress(model.Pipeline);
+        await records.SaveAsync(new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, retired, RolledBack(model.Pipeline),
+            rollouts.PendingOf(model.Pipeline)), ct);
+        rollouts.Recorded(model.Pipeline, progress);
+    }
+
+    /// <summary>Records the pipeline's production model again after what stands beside it changed (a canary or shadow started or rolled back).</summary>
+    async Task SaveServingAsync(string pipeline, CancellationToken ct)
+    {
+        if (Get(pipeline) is { } production) await SaveAsync(production, ct);
+    }
+}
