@@ -38,7 +38,11 @@ public static class ArtifactKeys
     /// <summary>What monitor must not forget about a pipeline's served model across its restarts (<c>MonitorState</c>).</summary>
     public static string MonitorState(string pipeline) => $"pipelines/{pipeline}/monitor.json";
 
-    /// <summary>What deploy serves for a pipeline (<c>DeploymentRecord</c>): read back by deploy and monitor when they start.</summary>
+    /// <summary>Which model of each pipeline monitor watches (<c>WatchedModel</c>), from deploy's events: what a restarted monitor watches again.</summary>
+    public const string MonitorWatches = "monitor/watching/";
+    public static string MonitorWatch(string pipeline) => $"{MonitorWatches}{pipeline}.json";
+
+    /// <summary>What deploy serves for a pipeline (<c>DeploymentRecord</c>): read back by deploy when it starts.</summary>
     public const string Deployments = "deployments/";
     public static string Deployment(string pipeline) => $"{Deployments}{pipeline}.json";
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlOps.Contracts;
 using MlOps.Monitor;
@@ -9,7 +8,7 @@ using MlOps.ServiceDefaults.Artifacts;
 namespace MlOps.Bench.Feedback;
 
 /// <summary>
-/// What keeping served rows for feedback costs monitor: `run STORE [BATCHES]` hands monitor's FeedbackBook BATCHES
+/// What keeping served rows for feedback costs monitor: `run STORE [BATCHES]` hands monitor's ServedLog BATCHES
 /// PredictionsServed messages of 500 rows (10 features) one after another, as one consumer would, with the served log on
 /// (Monitor:KeepServedRows, the default) and off (memory only, the baseline), and prints one JSON line each: milliseconds
 /// per batch and rows per second. STORE is `filesystem` (a temporary folder) or `s3` (ConnectionStrings__artifacts).
@@ -30,9 +29,8 @@ public static class Program
                 ? new FileSystemArtifactStore(Directory.CreateTempSubdirectory("mlops-feedback-bench").FullName)
                 : new MinioArtifactStore(Environment.GetEnvironmentVariable("ConnectionStrings__artifacts")
                     ?? throw new InvalidOperationException("Set ConnectionStrings__artifacts (eval \"$(bash scripts/infra.sh env)\")."));
-            var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Monitor:KeepServedRows"] = keep.ToString() }).Build();
-            var book = new FeedbackBook(store, new DriftMonitor(store, TimeProvider.System, NullLogger<DriftMonitor>.Instance), TimeProvider.System,
-                settings, NullLogger<FeedbackBook>.Instance);
+            var options = Microsoft.Extensions.Options.Options.Create(new MonitorOptions { KeepServedRows = keep });
+            var book = new ServedLog(store, new FeedbackLedger(store, NullLogger<FeedbackLedger>.Instance), TimeProvider.System, options, NullLogger<ServedLog>.Instance);
             var pipeline = "bench-" + Guid.NewGuid().ToString("N")[..8];
             var work = Enumerable.Range(0, batches + 10).Select(_ => Batch(pipeline)).ToList();
             foreach (var batch in work.Take(10)) await book.RememberAsync(batch, default); // warm-up

@@ -16,13 +16,13 @@ public static class MonitorApi
         return group;
     }
 
-    public static Results<Ok<WatchStatus>, ProblemHttpResult> GetStatus(string pipeline, DriftMonitor monitor) =>
+    public static Results<Ok<WatchStatus>, ProblemHttpResult> GetStatus(string pipeline, Watches monitor) =>
         monitor.Status(pipeline) is { } status
             ? TypedResults.Ok(status)
             : TypedResults.Problem(statusCode: 404, title: "Not watched", detail: $"No deployed model of '{(pipeline.Length > 80 ? pipeline[..80] : pipeline)}' is being watched.");
 
     /// <summary>The last drift check of the pipeline's serving model, as a page with charts.</summary>
-    public static Results<ContentHttpResult, ProblemHttpResult> GetReportPage(string pipeline, DriftMonitor monitor) =>
+    public static Results<ContentHttpResult, ProblemHttpResult> GetReportPage(string pipeline, Watches monitor) =>
         monitor.Status(pipeline)?.LastReport is { } report
             ? TypedResults.Content(DriftReportPage.Render(report), "text/html; charset=utf-8")
             : TypedResults.Problem(statusCode: 404, title: "No drift check yet",
