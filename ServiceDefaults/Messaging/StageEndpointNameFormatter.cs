@@ -3,8 +3,9 @@ using MassTransit;
 namespace MlOps.ServiceDefaults.Messaging;
 
 /// <summary>
-/// Names every consumer's queue "{stage}-{consumer}" (e.g. <c>validate-data-arrived</c>), the stage being the service
-/// that owns the consumer (<c>MlOps.Validate.…</c>). The stage in the name is what a failed run is attributed to.
+/// The bus's endpoint names in kebab case. The services' consumers name their queues in their definitions
+/// (<see cref="StageConsumerDefinition{TConsumer}"/>); a consumer without one (a test's observer) gets "{stage}-{consumer}",
+/// the stage read from its namespace (<c>MlOps.Validate.…</c>).
 /// </summary>
 public sealed class StageEndpointNameFormatter() : KebabCaseEndpointNameFormatter(includeNamespace: false)
 {

@@ -27,9 +27,9 @@ public static class DeployService
 
     public static void Consumers(IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<ModelApprovedConsumer>();
-        x.AddConsumer<DeploymentRequestedConsumer>();
-        x.AddConsumer<PerformanceDroppedConsumer>();
-        x.AddConsumer<RetirementRequestedConsumer>();
+        x.AddConsumer<ModelApprovedConsumer, ModelApprovedConsumerDefinition>();
+        x.AddConsumer<DeploymentRequestedConsumer, DeploymentRequestedConsumerDefinition>();
+        x.AddConsumer<PerformanceDroppedConsumer, PerformanceDroppedConsumerDefinition>();
+        x.AddConsumer<RetirementRequestedConsumer, RetirementRequestedConsumerDefinition>();
     }
 }

@@ -18,7 +18,7 @@ public static class IngestService
 
     public static void Consumers(IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<RetrainRequestedConsumer>();
-        x.AddConsumer<DataValidatedConsumer>();
+        x.AddConsumer<RetrainRequestedConsumer, RetrainRequestedConsumerDefinition>();
+        x.AddConsumer<DataValidatedConsumer, DataValidatedConsumerDefinition>();
     }
 }

@@ -27,9 +27,9 @@ public static class MonitorService
 
     public static void Consumers(IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<ModelDeployedConsumer>();
-        x.AddConsumer<ModelRetiredConsumer>();
-        x.AddConsumer<PredictionsServedConsumer>();
-        x.AddConsumer<AlertConsumer>();
+        x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>();
+        x.AddConsumer<ModelRetiredConsumer, ModelRetiredConsumerDefinition>();
+        x.AddConsumer<PredictionsServedConsumer, PredictionsServedConsumerDefinition>();
+        x.AddConsumer<AlertConsumer, AlertConsumerDefinition>();
     }
 }

@@ -23,7 +23,7 @@ public static class RegistryService
 
     public static void Consumers(IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<ModelTrainedConsumer>();
-        x.AddConsumer<RunTimelineConsumer>();
+        x.AddConsumer<ModelTrainedConsumer, ModelTrainedConsumerDefinition>();
+        x.AddConsumer<RunTimelineConsumer, RunTimelineConsumerDefinition>();
     }
 }

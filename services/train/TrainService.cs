@@ -13,5 +13,5 @@ public static class TrainService
         return builder;
     }
 
-    public static void Consumers(IBusRegistrationConfigurator x) => x.AddConsumer<DataValidatedConsumer>();
+    public static void Consumers(IBusRegistrationConfigurator x) => x.AddConsumer<DataValidatedConsumer, DataValidatedConsumerDefinition>();
 }

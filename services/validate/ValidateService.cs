@@ -13,5 +13,5 @@ public static class ValidateService
         return builder;
     }
 
-    public static void Consumers(IBusRegistrationConfigurator x) => x.AddConsumer<DataArrivedConsumer>();
+    public static void Consumers(IBusRegistrationConfigurator x) => x.AddConsumer<DataArrivedConsumer, DataArrivedConsumerDefinition>();
 }

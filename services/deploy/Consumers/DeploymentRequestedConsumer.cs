@@ -1,6 +1,7 @@
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.Scoring;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Deploy.Consumers;
 
@@ -17,3 +18,6 @@ public sealed class DeploymentRequestedConsumer(ServingTable serving, ILogger<De
         await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), context.CancellationToken);
     }
 }
+
+/// <summary>Queue <c>deploy-deployment-requested</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class DeploymentRequestedConsumerDefinition() : StageConsumerDefinition<DeploymentRequestedConsumer>("deploy", "deployment-requested");

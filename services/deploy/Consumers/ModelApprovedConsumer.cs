@@ -2,6 +2,7 @@ using MassTransit;
 using MlOps.Contracts;
 using MlOps.Scoring;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Deploy.Consumers;
 
@@ -63,3 +64,6 @@ public sealed class ModelApprovedConsumer(ServingTable serving, IArtifactStore s
         await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), ct);
     }
 }
+
+/// <summary>Queue <c>deploy-model-approved</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class ModelApprovedConsumerDefinition() : StageConsumerDefinition<ModelApprovedConsumer>("deploy", "model-approved");

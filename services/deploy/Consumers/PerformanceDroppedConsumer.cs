@@ -1,5 +1,6 @@
 using MassTransit;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Deploy.Consumers;
 
@@ -14,3 +15,6 @@ public sealed class PerformanceDroppedConsumer(ServingTable serving, TimeProvide
             $"Live {m.Metric} {m.Live:0.####} over {m.Rows} labelled predictions, against {m.Holdout:0.####} on its hold-out rows.", clock.GetUtcNow()), context.CancellationToken);
     }
 }
+
+/// <summary>Queue <c>deploy-performance-dropped</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class PerformanceDroppedConsumerDefinition() : StageConsumerDefinition<PerformanceDroppedConsumer>("deploy", "performance-dropped");

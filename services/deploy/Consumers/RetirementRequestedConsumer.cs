@@ -1,5 +1,6 @@
 using MassTransit;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Deploy.Consumers;
 
@@ -17,3 +18,6 @@ public sealed class RetirementRequestedConsumer(ServingTable serving, ILogger<Re
         await context.Publish(new ModelRetired(retired.RunId, m.Pipeline, retired.Version, retired.Reason, retired.By, retired.At), context.CancellationToken);
     }
 }
+
+/// <summary>Queue <c>deploy-retirement-requested</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class RetirementRequestedConsumerDefinition() : StageConsumerDefinition<RetirementRequestedConsumer>("deploy", "retirement-requested");

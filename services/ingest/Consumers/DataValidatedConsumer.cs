@@ -1,6 +1,7 @@
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Ingest.Consumers;
 
@@ -18,3 +19,6 @@ public sealed class DataValidatedConsumer(IArtifactStore store) : IConsumer<Data
             new LatestAccepted(m.RunId, manifest.DatasetKey, manifest.DatasetSha256, manifest.DatasetBytes, manifest.CreatedAt), ct);
     }
 }
+
+/// <summary>Queue <c>ingest-data-validated</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class DataValidatedConsumerDefinition() : StageConsumerDefinition<DataValidatedConsumer>("ingest", "data-validated");

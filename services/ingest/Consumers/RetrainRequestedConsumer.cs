@@ -3,6 +3,7 @@ using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
 using nietras.SeparatedValues;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Ingest.Consumers;
 
@@ -98,3 +99,6 @@ public sealed class RetrainRequestedConsumer(IArtifactStore store, RunStarter ru
         return rows;
     }
 }
+
+/// <summary>Queue <c>ingest-retrain-requested</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class RetrainRequestedConsumerDefinition() : StageConsumerDefinition<RetrainRequestedConsumer>("ingest", "retrain-requested");

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor.Consumers;
 
@@ -75,3 +76,6 @@ public sealed class AlertThrottle
         }
     }
 }
+
+/// <summary>Queue <c>monitor-alert</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class AlertConsumerDefinition() : StageConsumerDefinition<AlertConsumer>("monitor", "alert");

@@ -1,5 +1,6 @@
 using MassTransit;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor.Consumers;
 
@@ -8,3 +9,6 @@ public sealed class ModelRetiredConsumer(Watches watches) : IConsumer<ModelRetir
 {
     public Task Consume(ConsumeContext<ModelRetired> context) => watches.UnwatchAsync(context.Message.Pipeline, context.CancellationToken);
 }
+
+/// <summary>Queue <c>monitor-model-retired</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class ModelRetiredConsumerDefinition() : StageConsumerDefinition<ModelRetiredConsumer>("monitor", "model-retired");

@@ -1,5 +1,6 @@
 using MassTransit;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor.Consumers;
 
@@ -19,3 +20,6 @@ public sealed class PredictionsServedConsumer(DriftMonitor drift, ServedLog serv
         if (outcome.RetrainNow) await context.Publish(DriftTrigger.Retrain(r, outcome.Why), context.CancellationToken);
     }
 }
+
+/// <summary>Queue <c>monitor-predictions-served</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class PredictionsServedConsumerDefinition() : StageConsumerDefinition<PredictionsServedConsumer>("monitor", "predictions-served");

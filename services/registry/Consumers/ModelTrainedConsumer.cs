@@ -1,6 +1,7 @@
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Registry.Consumers;
 
@@ -39,3 +40,6 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
             await context.Publish(new ModelRejected(m.RunId, m.Pipeline, version.Version, version.Reasons), ct);
     }
 }
+
+/// <summary>Queue <c>registry-model-trained</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class ModelTrainedConsumerDefinition() : StageConsumerDefinition<ModelTrainedConsumer>("registry", "model-trained");

@@ -1,6 +1,7 @@
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Registry.Consumers;
 
@@ -96,3 +97,6 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
     public Task Consume(ConsumeContext<DeploymentRequested> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DeploymentRequested), null, c.Message);
 }
+
+/// <summary>Queue <c>registry-run-timeline</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class RunTimelineConsumerDefinition() : StageConsumerDefinition<RunTimelineConsumer>("registry", "run-timeline");

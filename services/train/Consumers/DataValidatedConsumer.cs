@@ -3,6 +3,7 @@ using MlOps.Contracts;
 using MlOps.Scoring;
 using MlOps.ServiceDefaults;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Train.Consumers;
 
@@ -91,3 +92,6 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
     /// <summary>An entry of the training cache (<c>cache/train/{key}.json</c>): the run that trained this content first.</summary>
     public record CacheEntry(Guid RunId, string ModelSha256);
 }
+
+/// <summary>Queue <c>train-data-validated</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class DataValidatedConsumerDefinition() : StageConsumerDefinition<DataValidatedConsumer>("train", "data-validated");

@@ -1,6 +1,7 @@
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Validate.Consumers;
 
@@ -49,3 +50,6 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
         }
     }
 }
+
+/// <summary>Queue <c>validate-data-arrived</c>: fixed here, not derived from where the class lives.</summary>
+public sealed class DataArrivedConsumerDefinition() : StageConsumerDefinition<DataArrivedConsumer>("validate", "data-arrived");

@@ -1,16 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using MlOps.Contracts;
-using MlOps.ServiceDefaults.Artifacts;
 using MlOps.ServiceDefaults.Messaging;
 using MlOps.Train;
-using Xunit;
 
 namespace MlOps.Tests;
 

@@ -1,9 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using MlOps.Contracts;
-using MlOps.ServiceDefaults.Artifacts;
 using MlOps.Validate;
-using Xunit;
 
 namespace MlOps.Tests;
 

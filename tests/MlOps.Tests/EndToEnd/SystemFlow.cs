@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using MlOps.ServiceDefaults.Artifacts;
-using Xunit;
-
 namespace MlOps.Tests;
 
 /// <summary>

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using MlOps.Contracts;
 using MlOps.ServiceDefaults.Messaging;
 using MlOps.Flaky;
-using Xunit;
 
 namespace MlOps.Tests
 {

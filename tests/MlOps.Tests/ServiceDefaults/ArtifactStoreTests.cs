@@ -1,7 +1,3 @@
-using System.Text;
-using MlOps.ServiceDefaults.Artifacts;
-using Xunit;
-
 namespace MlOps.Tests;
 
 /// <summary>Both stores keep the same contract: the filesystem one here, the Minio one against a real S3 endpoint (s3rver).</summary>

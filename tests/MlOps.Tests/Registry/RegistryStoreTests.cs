@@ -1,6 +1,5 @@
 using System.Data.Common;
 using MlOps.Registry;
-using Xunit;
 
 namespace MlOps.Tests;
 

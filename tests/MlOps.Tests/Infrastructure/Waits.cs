@@ -1,0 +1,21 @@
+namespace MlOps.Tests;
+
+/// <summary>Waiting for the running app: how long a run may take, polling until a condition holds, serving the sample file.</summary>
+public static class Waits
+{
+    public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
+
+    public static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
+    {
+        var answers = await PipelineCalls.InferCsvAsync(mlops.Client, pipeline, TestInfra.Sample("classification.csv"));
+        var ids = answers.SelectMany(a => a.GetProperty("parameters").GetProperty("prediction_ids").EnumerateArray().Select(x => x.GetString()!)).Take(rows).ToList();
+        var labels = answers.SelectMany(a => a.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString()!)).Take(rows).ToList();
+        return (ids, labels);
+    }
+
+    public static async Task Eventually(Func<Task<bool>> condition)
+    {
+        using var cts = new CancellationTokenSource(RunTimeout);
+        while (!await condition()) await Task.Delay(100, cts.Token);
+    }
+}
