@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using static MlOps.ServiceDefaults.Pages.Html;
 
 namespace MlOps.Registry;
 
@@ -11,7 +12,6 @@ namespace MlOps.Registry;
 /// </summary>
 public static class ConsolePage
 {
-    static string E(object? s) => WebUtility.HtmlEncode(Convert.ToString(s, CultureInfo.InvariantCulture) ?? "");
     /// <summary>A run ID short enough for a table: its last 12 hex digits (the first ones of sequential IDs are shared by runs of the same hour).</summary>
     static string Short(Guid id) => id.ToString("N")[^12..];
 

@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults.Artifacts;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -37,7 +38,7 @@ public sealed class DatasetScan
     public string[] DuplicateColumns => Columns.GroupBy(c => c, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
 
     /// <summary>A header whose every name is a number is a data row: the file has no header.</summary>
-    public bool HeaderLooksLikeData => Columns.Length > 0 && Columns.All(c => double.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out _));
+    public bool HeaderLooksLikeData => CsvHeader.LooksLikeData(Columns);
 
     ColumnScan?[] _columns = [];
     ulong _seed;
@@ -87,12 +88,8 @@ public sealed class DatasetScan
     {
         var text = Decode(bytes, out var invalid);
         if (invalid > 0) InvalidUtf8.Add(1);
-        // The header is read as a plain row: Sep refuses duplicate names, which must be reported, not thrown.
-        using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true, Trim = SepTrim.All }).FromText(text);
-        if (!reader.MoveNext()) return;
-        var names = new string[reader.Current.ColCount];
-        for (var i = 0; i < names.Length; i++) names[i] = reader.Current[i].ToString();
-        if (names.All(n => n.Length == 0)) return;
+        var names = CsvHeader.Read(new StringReader(text));
+        if (names.Length == 0 || names.All(n => n.Length == 0)) return;
         Columns = names;
         _seed = (ulong)spec.Trainer.Seed;
         Target = spec.Target ?? names[^1];

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using MlOps.Contracts;
+using static MlOps.ServiceDefaults.Pages.Html;
 
 namespace MlOps.Validate;
 
@@ -11,7 +12,6 @@ namespace MlOps.Validate;
 /// </summary>
 public static class ReportPage
 {
-    static string E(object? s) => WebUtility.HtmlEncode(Convert.ToString(s, CultureInfo.InvariantCulture) ?? "");
     static string N(double? x) => x is double v ? v.ToString("G6", CultureInfo.InvariantCulture) : "";
 
     public static string Render(ValidationReport report)

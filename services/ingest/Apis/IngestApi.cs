@@ -194,14 +194,7 @@ public static class IngestApi
         string[] columns;
         try
         {
-            using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true, Trim = SepTrim.All })
-                .From(new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true));
-            columns = [];
-            if (reader.MoveNext())
-            {
-                columns = new string[reader.Current.ColCount];
-                for (var i = 0; i < columns.Length; i++) columns[i] = reader.Current[i].ToString();
-            }
+            columns = CsvHeader.Read(new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException)
         {
@@ -209,7 +202,7 @@ public static class IngestApi
         }
         if (columns.Length == 0 || columns.All(string.IsNullOrWhiteSpace))
             return Problem(422, "No header", "The first line is empty: the CSV needs a header row naming its columns.");
-        if (columns.All(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+        if (CsvHeader.LooksLikeData(columns))
             return Problem(422, "No header", $"The first line ({Truncate(string.Join(",", columns))}) looks like data: the CSV needs a header row naming its columns.");
         var target = spec.Target ?? columns[^1];
         if (!columns.Contains(target))

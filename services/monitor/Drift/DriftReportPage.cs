@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using static MlOps.ServiceDefaults.Pages.Html;
 
 namespace MlOps.Monitor;
 
@@ -10,7 +11,6 @@ namespace MlOps.Monitor;
 /// </summary>
 public static class DriftReportPage
 {
-    static string E(object? s) => WebUtility.HtmlEncode(Convert.ToString(s, CultureInfo.InvariantCulture) ?? "");
     static string N(double? x) => x is double v ? v.ToString("G4", CultureInfo.InvariantCulture) : "—";
 
     public static string Render(DriftReport report, string? decision = null)

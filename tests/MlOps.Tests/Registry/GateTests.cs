@@ -4,7 +4,7 @@ using MlOps.Validate;
 
 namespace MlOps.Tests;
 
-/// <summary>The gate's written semantics (README "The gate"), case by case.</summary>
+/// <summary>The gate's written semantics (docs/gate.md), case by case.</summary>
 public class GateTests
 {
     static readonly GateSpec Spec = new() { Metric = "accuracy", Minimum = 0.8, ChampionTolerance = 0.01 };
