@@ -76,12 +76,15 @@ public static class TrainerCatalog
 
     /// <summary>The hyperparameter names a trainer takes (Linear: its own; every tree trainer: the tree ones).</summary>
     public static IReadOnlyList<string> NamesFor(string trainer) =>
-        [.. Hyperparameters.Where(h => h.Linear == (trainer == "Linear")).Select(h => h.Name)];
+        [.. Hyperparameters.Where(h => h.Linear == (KindOf(trainer) == TrainerKind.Linear)).Select(h => h.Name)];
+
+    /// <summary>How a trainer learns (an unknown name, refused at PUT, counts as boosting).</summary>
+    public static TrainerKind KindOf(string trainer) => Trainers.GetValueOrDefault(trainer, TrainerKind.Boosting);
 
     /// <summary>What a default depends on: the trainer, the values the spec gave, and the training rows.</summary>
     public sealed record Setting(string Trainer, IReadOnlyDictionary<string, double> Given, int TrainRows)
     {
-        public TrainerKind Kind => Trainers.GetValueOrDefault(Trainer, TrainerKind.Boosting);
+        public TrainerKind Kind => KindOf(Trainer);
 
         /// <summary>
         /// Boosting (LightGbm, FastTree) on 100,000 training rows or more defaults to 50 trees of 63 leaves at rate 0.2 instead

@@ -10,11 +10,5 @@ namespace MlOps.ServiceDefaults.Messaging;
 /// </summary>
 public abstract class StageConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    protected StageConsumerDefinition(string stage, string name)
-    {
-        Stage = stage;
-        EndpointName = $"{stage}-{name}";
-    }
-
-    public string Stage { get; }
+    protected StageConsumerDefinition(string stage, string name) => EndpointName = $"{stage}-{name}";
 }

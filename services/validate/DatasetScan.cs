@@ -1,8 +1,8 @@
-using MlOps.ServiceDefaults.Artifacts;
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Artifacts;
 using nietras.SeparatedValues;
 
 namespace MlOps.Validate;

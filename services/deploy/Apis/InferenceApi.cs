@@ -143,7 +143,7 @@ public static class InferenceApi
             model.Stats.Record(Stopwatch.GetElapsedTime(started), failed: true);
             return Error(500, $"Model '{name}' v{model.Version} could not score the request: {e.Message}");
         }
-        serving.Rollouts.Observe(name, model, serving.Get(name), pinned is not null, batch, predictions);
+        serving.Observe(name, model, pinned is not null, batch, predictions);
 
         var requestId = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
             ? id.GetString()! : Guid.NewGuid().ToString("N");

@@ -51,16 +51,15 @@ public sealed class RolloutBoard(ShadowScorer shadowScorer)
         return pick < canary.Share ? canary.Model : production;
     }
 
-    /// <summary>
-    /// What an answered request counts towards the rollouts: the canary's predictions when the canary answered, and a copy of
-    /// the rows for the shadow when production answered a request that was not pinned to a version.
-    /// </summary>
-    public void Observe(string pipeline, DeployedModel answered, DeployedModel? production, bool pinned, ModelInputs batch, Prediction[] predictions)
+    /// <summary>Counts the canary's predictions when the canary answered.</summary>
+    public void CountCanary(string pipeline, DeployedModel answered, int rows)
     {
-        if (_canaries.GetValueOrDefault(pipeline) is { } canary && canary.Model == answered) canary.Count(batch.Rows);
-        if (!pinned && _shadows.GetValueOrDefault(pipeline) is { } shadow && production == answered)
-            shadowScorer.Offer(shadow, batch, predictions.Select(p => p.Label).ToArray());
+        if (_canaries.GetValueOrDefault(pipeline) is { } canary && canary.Model == answered) canary.Count(rows);
     }
+
+    /// <summary>Leaves a copy of production's rows and answers for the shadow to score off the request path.</summary>
+    public void OfferToShadow(Shadow shadow, ModelInputs batch, Prediction[] predictions) =>
+        shadowScorer.Offer(shadow, batch, predictions.Select(p => p.Label).ToArray());
 
     /// <summary>The canary or shadow as the deployment record keeps it, for a restart to start again.</summary>
     public PendingRollout? PendingOf(string pipeline) =>

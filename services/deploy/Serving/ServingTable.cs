@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MlOps.Contracts;
+using MlOps.Scoring;
 
 namespace MlOps.Deploy;
 
@@ -23,6 +24,16 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
 
     /// <summary>Which model answers this request: production, or the canary for its share (<see cref="RolloutBoard.Route"/>).</summary>
     public DeployedModel? Route(string pipeline, string? key) => Get(pipeline) is { } production ? rollouts.Route(pipeline, production, key) : null;
+
+    /// <summary>
+    /// What an answered request counts towards the rollouts: the canary's predictions when the canary answered, and a copy of
+    /// the rows for the shadow when production answered a request that was not pinned to a version.
+    /// </summary>
+    public void Observe(string pipeline, DeployedModel answered, bool pinned, ModelInputs batch, Prediction[] predictions)
+    {
+        rollouts.CountCanary(pipeline, answered, batch.Rows);
+        if (!pinned && rollouts.ShadowOf(pipeline) is { } shadow && Get(pipeline) == answered) rollouts.OfferToShadow(shadow, batch, predictions);
+    }
 
     /// <summary>Set while a pipeline is retired: approvals do not bring it back, a person's promotion does.</summary>
     public Retirement? RetiredOf(string pipeline) => _retired.GetValueOrDefault(pipeline);

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
-using nietras.SeparatedValues;
 
 namespace MlOps.Ingest;
 

@@ -19,7 +19,7 @@ public sealed class WatchRestorer(Watches watches, FeedbackBook feedback, ILogge
                 if (watched.Retired || watches.Get(watched.Pipeline) is not null) continue;
                 try
                 {
-                    await watches.WatchAsync(watched.Pipeline, watched.RunId, watched.Version, ct, watched.ServingSince);
+                    await watches.RestoreAsync(watched, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -22,7 +22,14 @@ public sealed class Watches(IArtifactStore store, TimeProvider clock, ILogger<Wa
     /// watched before a restart is watched as it was (<see cref="MonitorState"/>): its age, schedule position, cooldown and
     /// last report carry on. A new model starts its own schedule and age; the pipeline's drift cooldown carries over.
     /// </summary>
-    public async Task<Watch> WatchAsync(string pipeline, Guid runId, int version, CancellationToken ct, DateTimeOffset? servingSince = null)
+    public Task<Watch> WatchAsync(string pipeline, Guid runId, int version, CancellationToken ct, DateTimeOffset? servingSince = null) =>
+        WatchAsync(pipeline, runId, version, servingSince, record: true, ct);
+
+    /// <summary>Watches again, at start, a model this monitor's own record names (the record is not written back).</summary>
+    public Task<Watch> RestoreAsync(WatchedModel watched, CancellationToken ct) =>
+        WatchAsync(watched.Pipeline, watched.RunId, watched.Version, watched.ServingSince, record: false, ct);
+
+    async Task<Watch> WatchAsync(string pipeline, Guid runId, int version, DateTimeOffset? servingSince, bool record, CancellationToken ct)
     {
         if (_watches.TryGetValue(pipeline, out var current) && current.RunId == runId) return current;
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(runId), ct);
@@ -39,7 +46,7 @@ public sealed class Watches(IArtifactStore store, TimeProvider clock, ILogger<Wa
             logger.LogInformation("Watching {Pipeline} v{Version} (run {RunId}) against {Rows} training rows", pipeline, version, runId, profile.Rows);
             await SaveAsync(pipeline, watch, ct);
         }
-        await store.PutJsonAsync(ArtifactKeys.MonitorWatch(pipeline), new WatchedModel(pipeline, runId, version, watch.Since), ct);
+        if (record) await store.PutJsonAsync(ArtifactKeys.MonitorWatch(pipeline), new WatchedModel(pipeline, runId, version, watch.Since), ct);
         return watch;
     }
 
