@@ -21,7 +21,8 @@ public static class DeployService
         builder.Services.AddHostedService<CanaryJudge>();
         builder.Services.AddSingleton<ShadowScorer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShadowScorer>());
-        builder.Services.AddHealthChecks().AddCheck<ExecutionProviderHealthCheck>("execution-provider");
+        builder.Services.AddHealthChecks().AddCheck<ExecutionProviderHealthCheck>("execution-provider")
+            .AddCheck<RestoredHealthCheck>("deployments-restored");
         return builder;
     }
 

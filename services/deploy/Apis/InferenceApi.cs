@@ -20,7 +20,9 @@ public static class InferenceApi
         var group = app.MapGroup("/v2").WithTags("Inference (Open Inference Protocol V2)");
         group.MapGet("", ServerMetadata);
         group.MapGet("/health/live", () => TypedResults.Ok(new { live = true }));
-        group.MapGet("/health/ready", (ServingTable serving) => TypedResults.Ok(new { ready = true, models = serving.All.Count }));
+        group.MapGet("/health/ready", (ServingTable serving) => serving.Restored
+            ? Results.Ok(new { ready = true, models = serving.All.Count })
+            : Results.Json(new { ready = false, models = serving.All.Count, reason = "restoring the models that served before the start" }, statusCode: 503));
         group.MapGet("/models/{name}", ModelMetadata);
         group.MapGet("/models/{name}/ready", ModelReady);
         group.MapGet("/models/{name}/versions/{version}", VersionMetadata);
@@ -60,10 +62,11 @@ public static class InferenceApi
             : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no shadow.");
 
     /// <summary>A canary's progress: which version, its share, how many predictions it answered of how many it needs, since when.</summary>
-    static IResult CanaryStatus(string name, ServingTable serving) =>
+    static IResult CanaryStatus(string name, ServingTable serving, TimeProvider clock) =>
         serving.Rollouts.CanaryOf(name) is { } c
             ? TypedResults.Ok(new { name, version = c.Model.Version.ToString(), serving = serving.Get(name)?.Version.ToString(), share = c.Share,
-                served = c.Served, minPredictions = c.MinPredictions, started = c.Started, minDuration = c.MinDuration, minDurationDoneAt = c.DurationDoneAt })
+                served = c.Served, minPredictions = c.MinPredictions, started = c.Started, minDuration = c.MinDuration, minDurationDoneAt = c.DurationDoneAt,
+                checks = c.Checks, waitingFor = c.Waiting(clock.GetUtcNow()) })
             : Error(404, $"Model '{(name.Length > 80 ? name[..80] : name)}' has no canary.");
 
     static string UnknownModel(string name, ServingTable serving) => serving.RetiredOf(name) is { } r

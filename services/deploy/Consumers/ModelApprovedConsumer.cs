@@ -20,20 +20,10 @@ public sealed class ModelApprovedConsumer(ServingTable serving, IArtifactStore s
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        if (serving.RetiredOf(m.Pipeline) is { } retired)
+        if (SkipReason(m) is { } skipped)
         {
-            logger.LogWarning("Approval of {Pipeline} v{Version} not deployed: the pipeline was retired at {At} by {By}; a person's promotion serves it again",
-                m.Pipeline, m.Version, retired.At, retired.By);
-            return;
-        }
-        if (serving.RolledBack(m.Pipeline) is int rolledBack && rolledBack >= m.Version)
-        {
-            logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{RolledBack} was rolled back; serve it again by promoting it", m.Pipeline, m.Version, rolledBack);
-            return;
-        }
-        if (serving.Get(m.Pipeline) is { } current && current.Version > m.Version)
-        {
-            logger.LogInformation("Approval of {Pipeline} v{Version} ignored: v{Serving} is newer and serving", m.Pipeline, m.Version, current.Version);
+            logger.LogInformation("Approval of {Pipeline} v{Version} not deployed: {Reason}", m.Pipeline, m.Version, skipped);
+            await context.Publish(new DeploymentSkipped(m.RunId, m.Pipeline, m.Version, skipped), ct);
             return;
         }
         try
@@ -46,6 +36,16 @@ public sealed class ModelApprovedConsumer(ServingTable serving, IArtifactStore s
             await context.Publish(new RunFailed(m.RunId, m.Pipeline, "deploy", e.Message), ct);
         }
     }
+
+    /// <summary>Why this approval must not be served, or null when it rolls out.</summary>
+    string? SkipReason(ModelApproved m) =>
+        serving.RetiredOf(m.Pipeline) is { } retired
+            ? $"the pipeline was retired at {retired.At:O} by {retired.By}; a person's promotion (PUT /models/{m.Pipeline}/aliases/champion) serves it again"
+        : serving.Get(m.Pipeline) is { } current && current.Version > m.Version
+            ? $"v{current.Version} is newer and serves"
+        : serving.RolledBack(m.Pipeline) is int rolledBack && rolledBack >= m.Version
+            ? $"v{rolledBack} was rolled back{(rolledBack == m.Version ? "" : ", and this version is older")}; promote it to serve it again"
+        : null;
 
     async Task RollOutAsync(ConsumeContext<ModelApproved> context, ModelApproved m, CancellationToken ct)
     {

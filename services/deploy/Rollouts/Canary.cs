@@ -15,6 +15,17 @@ public sealed class Canary(DeployedModel model, double share, int minPredictions
     public long Served => Interlocked.Read(ref _served);
     public void Count(int rows) => Interlocked.Add(ref _served, rows);
 
+    long _checks;
+    /// <summary>How many times the judge has looked at this canary (due or not): what shows a verdict is being waited for, not forgotten.</summary>
+    public long Checks => Interlocked.Read(ref _checks);
+    public void Checked() => Interlocked.Increment(ref _checks);
+
+    /// <summary>What the verdict still waits for, or null when it is due.</summary>
+    public string? Waiting(DateTimeOffset now) => Due(now) ? null
+        : MinDuration is { } d
+            ? $"{Served:N0} of {MinPredictions:N0} predictions, or {Started + d:O} (its minimum duration) and at least one prediction"
+            : $"{Served:N0} of {MinPredictions:N0} predictions";
+
     /// <summary>When <see cref="MinDuration"/> has passed since <see cref="Started"/>, if it is set.</summary>
     public DateTimeOffset? DurationDoneAt => MinDuration is { } d ? Started + d : null;
 }

@@ -32,8 +32,11 @@ public sealed class CanaryJudge(ServingTable serving, IBus bus, TimeProvider clo
         for (var tick = 1L; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
             if (tick % CheckpointEvery == 0) await serving.CheckpointRolloutsAsync(stoppingToken);
-            foreach (var canary in serving.Rollouts.Canaries.Where(c => c.Due(clock.GetUtcNow())))
+            foreach (var canary in serving.Rollouts.Canaries)
             {
+                var due = canary.Due(clock.GetUtcNow());
+                canary.Checked();
+                if (!due) continue;
                 var pipeline = canary.Model.Pipeline;
                 if (serving.Get(pipeline) is not { } production) continue;
                 var (promote, reason) = CanaryVerdict.Judge(canary.Model.Stats, production.Stats);

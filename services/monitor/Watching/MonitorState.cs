@@ -18,4 +18,4 @@ public record MonitorState(Guid RunId, int Version, DateTimeOffset Since, DateTi
 public record WatchedModel(string Pipeline, Guid RunId, int Version, DateTimeOffset ServingSince, bool Retired = false);
 
 public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRows, int MinSamples, DateTimeOffset? LastRetrainAt, DriftReport? LastReport,
-    ScheduledCheck? LastScheduledCheck, DateTimeOffset ServingSince, DateTimeOffset ScheduledThrough);
+    ScheduledCheck? LastScheduledCheck, DateTimeOffset ServingSince, DateTimeOffset ScheduledThrough, DateTimeOffset? ClockCheckedAt);

@@ -14,6 +14,8 @@ public sealed class Watch(Guid runId, int version, PipelineSpec spec, ReferenceP
     public DateTimeOffset ScheduledThrough { get; set; } = since;
     public bool AgeRetrainRequested { get; set; }
     public ScheduledCheck? LastScheduledCheck { get; set; }
+    /// <summary>The clock time the scheduler last looked at this model's schedule and age, due or not (not kept across restarts).</summary>
+    public DateTimeOffset? ClockCheckedAt { get; set; }
     public Guid RunId { get; } = runId;
     public int Version { get; } = version;
     public PipelineSpec Spec { get; } = spec;

@@ -11,7 +11,7 @@ namespace MlOps.Registry.Consumers;
 /// </summary>
 public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
-    IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>,
+    IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentSkipped>,
     IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>
 {
     public async Task Consume(ConsumeContext<DeploymentRolledBack> c)
@@ -93,6 +93,10 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
     public Task Consume(ConsumeContext<RunFailed> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RunFailed), "failed", c.Message,
             new RunFacts(Error: $"{c.Message.Stage}: {c.Message.Error}"));
+
+    /// <summary>Approved, not served (retired, rolled back, or superseded): "approved" is where the run ends until a person promotes it.</summary>
+    public Task Consume(ConsumeContext<DeploymentSkipped> c) =>
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DeploymentSkipped), "approved", c.Message);
 
     public Task Consume(ConsumeContext<DeploymentRequested> c) =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DeploymentRequested), null, c.Message);

@@ -122,7 +122,8 @@ public class DeployServingTests
         // A redelivered approval of v2 does not start the rolled-back canary again.
         var version2 = rolledBack.GetProperty("version");
         await mlops.Service<MassTransit.IBus>().Publish(new MlOps.Contracts.ModelApproved(v2, "canary", 2, version2.GetProperty("modelSha256").GetString()!, ["redelivered"]));
-        await Task.Delay(1000);
+        var skipped = await PipelineCalls.WaitForSkippedDeploymentAsync(mlops.Client, v2);
+        Assert.Contains("v2 was rolled back", skipped[0].GetProperty("detail").GetProperty("reason").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/canary/versions/2/ready")).StatusCode);
     }
 
@@ -206,7 +207,13 @@ public class DeployServingTests
         var v2 = await PipelineCalls.UploadAsync(mlops.Client, "timed", TestInfra.Sample("classification.csv"));
         await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deploying");
         await PipelineCalls.InferCsvAsync(mlops.Client, "timed", TestInfra.Sample("classification.csv"), batch: 50);
-        await Task.Delay(1500);
+        // The judge looked at the canary twice since (a pass after every request was counted), and it still waits for its time.
+        var served = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/timed/canary");
+        Assert.True(served.GetProperty("served").GetInt64() > 0);
+        JsonElement looked = default;
+        await Eventually(async () => (looked = await mlops.Client.GetFromJsonAsync<JsonElement>("/v2/models/timed/canary")).GetProperty("checks").GetInt64()
+            >= served.GetProperty("checks").GetInt64() + 2);
+        Assert.Contains("of 1,000,000 predictions, or ", looked.GetProperty("waitingFor").GetString());
         Assert.Equal("deploying", (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{v2:N}")).GetProperty("run").GetProperty("status").GetString());
         clock.Advance(TimeSpan.FromMinutes(31));
         Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deployed")).GetProperty("run").GetProperty("status").GetString());
@@ -310,12 +317,14 @@ public class DeployServingTests
             // The gate says why it compared with no champion: the pipeline was retired, and who retired it.
             Assert.Contains(approved.GetProperty("version").GetProperty("reasons").EnumerateArray(),
                 r => r.GetString()!.Contains("the pipeline was retired (v1") && r.GetString()!.Contains("person promotes it"));
-            await Task.Delay(500);
+            var skipped = await PipelineCalls.WaitForSkippedDeploymentAsync(mlops.Client, v2);
+            Assert.Contains("the pipeline was retired", skipped[0].GetProperty("detail").GetProperty("reason").GetString());
+            Assert.Equal("approved", (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{v2:N}")).GetProperty("run").GetProperty("status").GetString());
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);
 
-            // Nor by a restart of the service.
+            // Nor by a restart of the service (once deploy is ready, it has restored everything it will serve).
             mlops = await mlops.RestartAsync();
-            await Task.Delay(500);
+            await Eventually(async () => (await mlops.Client.GetAsync("/v2/health/ready")).IsSuccessStatusCode);
             var afterRestart = await mlops.Client.GetAsync("/v2/models/retiring/ready");
             Assert.Equal(HttpStatusCode.NotFound, afterRestart.StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await mlops.Client.GetAsync("/monitor/retiring")).StatusCode); // a retired pipeline is not watched again
@@ -366,8 +375,11 @@ public class DeployServingTests
 
         // The same request again does not load anything: the sessions are the ones loaded first.
         var before = catalog.All.ToDictionary(m => m.Pipeline, m => m.Scorer);
+        async Task<int> Deployed042() => (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{run:N}")).GetProperty("events").EnumerateArray()
+            .Count(e => e.GetProperty("kind").GetString() == "ModelDeployed" && e.GetProperty("detail").GetProperty("pipeline").GetString() == "fleet-042");
+        await Eventually(async () => await Deployed042() == 1);
         await bus.Publish(new MlOps.Contracts.DeploymentRequested(run, "fleet-042", 1, sha, "promotion", "again", "test"));
-        await Task.Delay(500);
+        await Eventually(async () => await Deployed042() == 2); // handled: deployed (again) and announced
         Assert.Same(before["fleet-042"], catalog.Get("fleet-042")!.Scorer);
     }
 }

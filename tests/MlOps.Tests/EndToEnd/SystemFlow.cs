@@ -42,8 +42,11 @@ public static class SystemFlow
 
         await AssertInferRefusesBadInputAsync(deploy, pipeline);
 
-        // 1,000 rows like the training data (five drift checks) start no retrain.
-        await Task.Delay(1500);
+        // 1,000 rows like the training data: drift checks were made on them (their reports are stored), none found drift, and
+        // no retrain started.
+        var clean = await DriftChecksAsync(store, firstRun, 1000);
+        Assert.All(clean, c => Assert.False(c.Report.GetProperty("datasetDrift").GetBoolean(), c.Page));
+        Assert.All(clean, c => Assert.Contains("no dataset drift", c.Page));
         Assert.Equal(0, (await registry.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=drift")).GetArrayLength());
 
         // Drift: the drifted batch through infer leads to DriftDetected on the serving run and a drift-triggered retrain.
@@ -96,11 +99,42 @@ public static class SystemFlow
         Assert.Contains("accuracy", runPage);
         Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync($"/runs/{Guid.NewGuid():N}/html")).StatusCode);
 
-        // The stream keeps drifting: within the cooldown it starts no second retrain.
+        // The stream keeps drifting: v2's checks of 2,000 rows each find drift and decide, within the cooldown, on no second retrain.
+        await Eventually(async () => (await store.TryGetJsonAsync<MlOps.Monitor.WatchedModel>(ArtifactKeys.MonitorWatch(pipeline), default))?.RunId == retrainRun); // monitor watches v2 (rows a replaced model served are not checked)
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
         await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification-drifted.csv"));
-        await Task.Delay(2000);
+        var cooling = await DriftChecksAsync(store, retrainRun, 2000);
+        Assert.All(cooling, c => Assert.True(c.Report.GetProperty("datasetDrift").GetBoolean(), c.Page));
+        Assert.All(cooling, c => Assert.Contains("in cooldown until", c.Page));
         Assert.Equal(1, (await registry.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=drift")).GetArrayLength());
+    }
+
+    /// <summary>
+    /// Waits until the drift checks of a run's model have covered <paramref name="rows"/> served rows (less what may still wait
+    /// in an unfinished window: up to drift.minSamples − 1 = 199 in the walk-through), and returns each check as stored: the
+    /// report and its page, which states the decision.
+    /// </summary>
+    static async Task<List<(JsonElement Report, string Page)>> DriftChecksAsync(IArtifactStore store, Guid runId, int rows)
+    {
+        var checks = new Dictionary<string, (JsonElement Report, string Page)>();
+        try
+        {
+            await Eventually(async () =>
+            {
+                foreach (var key in await store.ListAsync(ArtifactKeys.Run(runId) + "monitoring/", default))
+                {
+                    var page = key[..^".json".Length] + ".html";
+                    if (!key.EndsWith(".json") || checks.ContainsKey(key) || !await store.ExistsAsync(page, default)) continue;
+                    checks[key] = (await store.GetJsonAsync<JsonElement>(key, default), await ReadTextAsync(store, page));
+                }
+                return checks.Values.Sum(c => c.Report.GetProperty("currentRows").GetInt32()) > rows - 200;
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Drift checks of run {runId:N} covered fewer than {rows - 199} rows: {string.Join(", ", checks.Keys)}");
+        }
+        return checks.OrderBy(c => c.Key).Select(c => c.Value).ToList();
     }
 
     /// <summary>
@@ -296,7 +330,8 @@ public static class SystemFlow
         // A late or redelivered approval of the rolled-back v3 does not bring it back.
         var v3 = third.GetProperty("version");
         await publish(new Contracts.ModelApproved(thirdRun, pipeline, 3, v3.GetProperty("modelSha256").GetString()!, ["redelivered"]));
-        await Task.Delay(1000);
+        var skipped = await PipelineCalls.WaitForSkippedDeploymentAsync(registry, thirdRun, 1);
+        Assert.Contains("v3 was rolled back", skipped[0].GetProperty("detail").GetProperty("reason").GetString());
         Assert.Equal("2", (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
 
         // Redelivered events add nothing: no second version, no second deployment entry.
@@ -308,9 +343,11 @@ public static class SystemFlow
         var deployedEvent = first.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "ModelDeployed").GetProperty("detail");
         await publish(new Contracts.ModelDeployed(firstRun, pipeline, 1, v1.GetProperty("modelSha256").GetString()!, deployedEvent.GetProperty("executionProvider").GetString()!,
             deployedEvent.GetProperty("deployedAt").GetDateTimeOffset()));
+        // Both were handled: the registry republished its recorded verdict (a second ModelApproved of v1, which deploy skips as
+        // older than what serves) and the timeline holds the second ModelDeployed.
+        Assert.Contains("v2 is newer and serves", (await PipelineCalls.WaitForSkippedDeploymentAsync(registry, firstRun, 1))[0].GetProperty("detail").GetProperty("reason").GetString());
         await Eventually(async () => (await registry.GetFromJsonAsync<JsonElement>($"/runs/{firstRun:N}")).GetProperty("events").EnumerateArray()
-            .Count(e => e.GetProperty("kind").GetString() == "ModelTrained") == 2);
-        await Task.Delay(500);
+            .Select(e => e.GetProperty("kind").GetString()).Where(k => k is "ModelApproved" or "ModelDeployed").Count() == 4);
         Assert.Equal(versionsBefore, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions")).GetArrayLength());
         Assert.Equal(logBefore, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log")).GetArrayLength());
 

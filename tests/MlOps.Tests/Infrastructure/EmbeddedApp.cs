@@ -98,6 +98,20 @@ public static class PipelineCalls
         }
     }
 
+    /// <summary>
+    /// Waits until deploy has said, at least <paramref name="count"/> times, that it did not serve an approval of this run
+    /// (DeploymentSkipped on the run's timeline), and returns those events: the positive signal that an approval was handled.
+    /// </summary>
+    public static async Task<List<JsonElement>> WaitForSkippedDeploymentAsync(HttpClient registry, Guid runId, int count = 1)
+    {
+        List<JsonElement> skipped = [];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while ((skipped = (await registry.GetFromJsonAsync<JsonElement>($"/runs/{runId:N}", cts.Token)).GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "DeploymentSkipped").ToList()).Count < count)
+            await Task.Delay(100, cts.Token);
+        return skipped;
+    }
+
     /// <summary>Polls until a run other than <paramref name="known"/> exists for the pipeline with the given trigger, and returns its ID.</summary>
     public static async Task<Guid> WaitForNewRunAsync(HttpClient registry, string pipeline, string trigger, TimeSpan timeout, params Guid[] known)
     {

@@ -13,6 +13,20 @@ public static class Waits
         return (ids, labels);
     }
 
+    /// <summary>
+    /// Moves the clock and waits until monitor's scheduler has looked at the pipeline since (its <c>clockCheckedAt</c> changed):
+    /// the positive signal that lets a test then assert that nothing was due, instead of sleeping and hoping.
+    /// </summary>
+    public static async Task<JsonElement> AfterClockCheckAsync(HttpClient client, string pipeline, Action advance)
+    {
+        async Task<JsonElement> Status() => await client.GetFromJsonAsync<JsonElement>($"/monitor/{pipeline}");
+        var before = (await Status()).GetProperty("clockCheckedAt").ToString();
+        advance();
+        JsonElement now = default;
+        await Eventually(async () => (now = await Status()).GetProperty("clockCheckedAt") is { ValueKind: JsonValueKind.String } at && at.ToString() != before);
+        return now;
+    }
+
     public static async Task Eventually(Func<Task<bool>> condition)
     {
         using var cts = new CancellationTokenSource(RunTimeout);

@@ -54,7 +54,10 @@ public class MonitorTriggerTests
         await Eventually(async () => await ScheduledRuns() == 1);
         var run = (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=hourly&trigger=schedule"))[0];
         Assert.Equal(first, run.GetProperty("parentRunId").GetGuid());
-        await Task.Delay(500);
+        // The next tick, within the hour: the occurrence acted on stays the last one, and it started one run.
+        // (The retrain's model may serve by now: its watch starts with no check.)
+        var next = (await AfterClockCheckAsync(mlops.Client, "hourly", () => clock.Advance(TimeSpan.FromSeconds(31)))).GetProperty("lastScheduledCheck");
+        Assert.True(next.ValueKind == JsonValueKind.Null || next.GetProperty("dueAt").GetDateTimeOffset() == drifted.GetProperty("dueAt").GetDateTimeOffset(), next.ToString());
         Assert.Equal(1, await ScheduledRuns());
     }
 
@@ -69,13 +72,26 @@ public class MonitorTriggerTests
         await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout);
         await Eventually(async () => (await mlops.Client.GetAsync("/monitor/aging")).IsSuccessStatusCode);
 
-        clock.Advance(TimeSpan.FromHours(1));
-        await Task.Delay(500);
-        Assert.Equal(0, (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=aging&trigger=schedule")).GetArrayLength());
-        clock.Advance(TimeSpan.FromHours(2));
+        async Task<int> AgeRuns() => (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=aging&trigger=schedule")).GetArrayLength();
+
+        // An hour old: the scheduler looked and found nothing due.
+        var young = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromHours(1)));
+        Assert.Equal(JsonValueKind.Null, young.GetProperty("lastScheduledCheck").ValueKind);
+        Assert.Equal(0, await AgeRuns());
+
+        // Three hours old: one retrain; the ticks after it ask for no second one.
+        var old = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromHours(2)));
+        Assert.Equal("maxAge", old.GetProperty("lastScheduledCheck").GetProperty("kind").GetString());
         var retrain = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "aging", "Schedule", RunTimeout, first);
+        for (var tick = 0; tick < 3; tick++)
+        {
+            var after = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromSeconds(31)));
+            if (after.GetProperty("runId").GetGuid() == first) // v1 still watched: its age retrain is the one asked for
+                Assert.Equal(old.GetProperty("lastScheduledCheck").ToString(), after.GetProperty("lastScheduledCheck").ToString());
+        }
         var events = (await PipelineCalls.WaitForRunAsync(mlops.Client, retrain, RunTimeout)).GetProperty("events");
         Assert.Contains("longer than triggers.maxAge", events[0].GetProperty("detail").GetProperty("reason").GetString());
+        Assert.Equal(1, await AgeRuns());
     }
 
     /// <summary>
@@ -106,8 +122,11 @@ public class MonitorTriggerTests
             var aging = await Deploy("aging-restart", "\"maxAge\":\"02:00:00\"");
             var deployedAt = (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/aging-restart")).GetProperty("servingSince").GetDateTimeOffset();
 
-            clock.Advance(TimeSpan.FromMinutes(60)); // a tick: nothing is due yet
-            await Task.Delay(500);
+            // A tick at minute 60: both looked at, nothing due yet.
+            var looked = await AfterClockCheckAsync(mlops.Client, "nightly", () => clock.Advance(TimeSpan.FromMinutes(60)));
+            await Eventually(async () => (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/aging-restart")).GetProperty("clockCheckedAt").ToString()
+                == looked.GetProperty("clockCheckedAt").ToString());
+            Assert.Equal(JsonValueKind.Null, looked.GetProperty("lastScheduledCheck").ValueKind);
             Assert.Equal(0, await ScheduledRuns("nightly") + await ScheduledRuns("aging-restart"));
 
             // Monitor is down from minute 60 to minute 70: the occurrence at minute 65 comes due meanwhile.
@@ -127,8 +146,9 @@ public class MonitorTriggerTests
             var aged = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "aging-restart", "Schedule", RunTimeout, aging);
             events = (await PipelineCalls.WaitForRunAsync(mlops.Client, aged, RunTimeout)).GetProperty("events");
             Assert.Contains("longer than triggers.maxAge", events[0].GetProperty("detail").GetProperty("reason").GetString());
-            clock.Advance(TimeSpan.FromSeconds(31));
-            await Task.Delay(500);
+            // The next tick acts on no further occurrence (the retrain's model may serve by now: its watch starts with no check).
+            var later = (await AfterClockCheckAsync(mlops.Client, "nightly", () => clock.Advance(TimeSpan.FromSeconds(31)))).GetProperty("lastScheduledCheck");
+            Assert.True(later.ValueKind == JsonValueKind.Null || later.GetProperty("dueAt").GetDateTimeOffset() == due, later.ToString());
             Assert.Equal(1, await ScheduledRuns("nightly")); // the missed occurrence once; the next is tomorrow
             Assert.Equal(1, await ScheduledRuns("aging-restart"));
         }

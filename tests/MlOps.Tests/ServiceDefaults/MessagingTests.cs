@@ -34,13 +34,21 @@ namespace MlOps.Tests
             });
             using var host = builder.Build();
             await host.StartAsync();
+            var received = new ReceiveEnded();
+            var bus = host.Services.GetRequiredService<IBus>();
+            using var observing = bus.ConnectReceiveObserver(received);
+            const string Queue = "flaky-always-failing";
+            if (transport == "rabbitmq") await RabbitQueues.PurgeAsync(TestInfra.Messaging, Queue + "_error");
             try
             {
                 var run = Guid.NewGuid();
-                await host.Services.GetRequiredService<IBus>().Publish(new FlakyWorkArrived(run, "flaky-test"));
+                await bus.Publish(new FlakyWorkArrived(run, "flaky-test"));
+                // The positive signal: the message's receive has ended (retries done, the message moved to the error queue), and
+                // the RunFailed it caused has been consumed. Nothing is left to redeliver, so one RunFailed is all there will be.
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                while (!failures.Any(f => f.RunId == run)) await Task.Delay(50, cts.Token);
-                await Task.Delay(500); // a second RunFailed would arrive by now
+                while (!received.Ended(Queue) || !failures.Any(f => f.RunId == run)) await Task.Delay(50, cts.Token);
+                Assert.Equal(1, received.Count(Queue));
+                if (transport == "rabbitmq") Assert.Equal(1u, await RabbitQueues.CountAsync(TestInfra.Messaging, Queue + "_error")); // the _error queue keeps it
 
                 var failed = Assert.Single(failures, f => f.RunId == run);
                 Assert.Equal("flaky", failed.Stage);

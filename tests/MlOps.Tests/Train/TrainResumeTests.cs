@@ -35,6 +35,8 @@ public class TrainResumeTests
 
         var seen = new ConcurrentQueue<object>();
         using var observer = await StartObserverAsync(seen);
+        var received = new ReceiveEnded();
+        using var observing = observer.Services.GetRequiredService<IBus>().ConnectReceiveObserver(received);
         using var first = TrainProcess.Start(artifacts);
         try
         {
@@ -57,7 +59,11 @@ public class TrainResumeTests
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(180));
             while (!seen.OfType<ModelTrained>().Any(m => m.RunId == runId)) await Task.Delay(100, cts.Token);
-            await Task.Delay(1500); // a duplicate would arrive by now
+            // The positive signal that nothing more will come: the service stops gracefully (finishing what it consumes), its
+            // queue then holds nothing to redeliver, and every ModelTrained it published has been received here.
+            await second.StopAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0u, await RabbitQueues.CountAsync(TestInfra.IsolatedMessaging, "train-data-validated"));
+            while (await RabbitQueues.CountAsync(TestInfra.IsolatedMessaging, RecorderQueue) > 0 || received.InFlight > 0) await Task.Delay(50, cts.Token);
         }
         finally
         {
@@ -86,6 +92,9 @@ public class TrainResumeTests
         }
         return csv.ToString();
     }
+
+    /// <summary>The observer's queue (its consumer lives in namespace MlOps.Tests).</summary>
+    const string RecorderQueue = "tests-train-outcome-recorder";
 
     /// <summary>A bus in the test process that records what the train service publishes.</summary>
     static async Task<IHost> StartObserverAsync(ConcurrentQueue<object> seen)
@@ -143,6 +152,14 @@ public class TrainResumeTests
                 if (clock.Elapsed > timeout) throw new TimeoutException($"No '{text}' from the train service in {timeout}:\n{Output}");
                 await Task.Delay(50);
             }
+        }
+
+        /// <summary>SIGTERM, as Kubernetes stops a pod: the host stops its bus after the messages in hand are consumed.</summary>
+        public async Task StopAsync(TimeSpan timeout)
+        {
+            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(timeout);
+            await _process.WaitForExitAsync(cts.Token);
         }
 
         public void Kill()
