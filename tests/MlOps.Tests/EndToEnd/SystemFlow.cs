@@ -28,12 +28,22 @@ public static class SystemFlow
             Assert.Equal(hash, first.GetProperty("run").GetProperty("datasetSha256").GetString());
         }
 
-        // Infer: the protocol's shapes, the version and run named, and the answers as good as the hold-out said.
+        // Infer: the protocol's shapes, the version and run named, an answer for every row.
         var answers = await PipelineCalls.InferCsvAsync(deploy, pipeline, TestInfra.Sample("classification.csv"));
-        var labels = File.ReadAllLines(TestInfra.Sample("classification.csv")).Skip(1).Select(l => l.Split(',')[^1]).ToList();
-        var predicted = answers.SelectMany(a => a.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString())).ToList();
-        Assert.Equal(labels.Count, predicted.Count);
-        Assert.True(labels.Zip(predicted).Count(p => p.First == p.Second) > 0.85 * labels.Count);
+        static List<string?> Labels(List<JsonElement> answers) =>
+            answers.SelectMany(a => a.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString())).ToList();
+        Assert.Equal(1000, Labels(answers).Count);
+        // Served answers are as good as the hold-out said: the run's own held-out rows (never trained on), scored through
+        // infer, against their true targets.
+        var holdoutPath = Path.Combine(Path.GetTempPath(), $"holdout-{firstRun:N}.csv");
+        await using (var holdout = await store.OpenReadAsync(ArtifactKeys.Holdout(firstRun), default))
+        await using (var file = File.Create(holdoutPath))
+            await holdout.CopyToAsync(file);
+        var heldOut = File.ReadAllLines(holdoutPath).Skip(1).Select(l => l.Split(',')[^1]).ToList();
+        Assert.Equal(200, heldOut.Count);
+        var servedHoldout = Labels(await PipelineCalls.InferCsvAsync(deploy, pipeline, holdoutPath));
+        Assert.Equal(version.GetProperty("metrics").GetProperty("accuracy").GetDouble(),
+            (double)heldOut.Zip(servedHoldout).Count(p => p.First == p.Second) / heldOut.Count, 0.0005);
         Assert.All(answers, a =>
         {
             Assert.Equal("1", a.GetProperty("model_version").GetString());
@@ -42,9 +52,9 @@ public static class SystemFlow
 
         await AssertInferRefusesBadInputAsync(deploy, pipeline);
 
-        // 1,000 rows like the training data: drift checks were made on them (their reports are stored), none found drift, and
-        // no retrain started.
-        var clean = await DriftChecksAsync(store, firstRun, 1000);
+        // 1,200 rows like the training data (the file and the hold-out): drift checks were made on them (their reports are
+        // stored), none found drift, and no retrain started.
+        var clean = await DriftChecksAsync(store, firstRun, 1200);
         Assert.All(clean, c => Assert.False(c.Report.GetProperty("datasetDrift").GetBoolean(), c.Page));
         Assert.All(clean, c => Assert.Contains("no dataset drift", c.Page));
         Assert.Equal(0, (await registry.GetFromJsonAsync<JsonElement>($"/runs?pipeline={pipeline}&trigger=drift")).GetArrayLength());

@@ -277,7 +277,9 @@ public class IngestApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("Unknown trainer 'XGBoost'", body);
+        Assert.Contains("Hyperparameter 'numberOfTrees' must be a positive number, not -5", body);
         Assert.Contains("vibes", body);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var policy = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent(
             """{"drift":{"threshold":0,"method":"vibes","features":{"x":{"threshold":-1}}},"triggers":{"schedule":"every day at noon","scheduleMode":"often"}}""",
             Encoding.UTF8, "application/json"));
@@ -299,5 +301,8 @@ public class IngestApiTests
             Assert.Contains(reason, treesBody);
         var malformed = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent("{not json", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("not valid JSON", (await malformed.Content.ReadAsStringAsync()), StringComparison.OrdinalIgnoreCase);
+        // Every refusal left nothing behind: the pipeline still has the defaults, as one never written to does.
+        Assert.Equal((await mlops.Client.GetStringAsync("/pipelines/never-written")).Replace("never-written", "bad-spec"), await mlops.Client.GetStringAsync("/pipelines/bad-spec"));
     }
 }

@@ -69,6 +69,55 @@ public class TrainingTests
         Assert.Equal(model.Card.TestRows, model.Evaluation.ConfusionMatrix!.Sum(r => r.Sum()));
     }
 
+    public static TheoryData<string, string> TrainersAndTasks()
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (var trainer in new[] { "LightGbm", "FastTree", "FastForest", "Linear" })
+            foreach (var task in new[] { "binary", "multiclass", "regression" }) cases.Add(trainer, task);
+        return cases;
+    }
+
+    /// <summary>
+    /// Checked apart from the trainer's own ONNX check: the served graph (deploy's OnnxScorer, in ONNX Runtime) answers the
+    /// held-out rows as ML.NET did at training time, and those answers, scored here against the rows' true targets, are as
+    /// good as the model card says.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TrainersAndTasks))]
+    public void TheServedGraphAnswersTheHoldOutAsMlNetDidAndAsWellAsTheCardSays(string trainer, string task)
+    {
+        var (spec, csv) = task switch
+        {
+            "binary" => (new PipelineSpec { Target = "target", Trainer = new TrainerSpec { Name = trainer } }, Sample("classification.csv")),
+            "multiclass" => (new PipelineSpec { Trainer = new TrainerSpec { Name = trainer, TestFraction = 0.3 } }, Sample("iris.csv")),
+            _ => (new PipelineSpec { Task = ModelTask.Regression, Trainer = new TrainerSpec { Name = trainer } }, RegressionCsv()),
+        };
+        var model = Train(spec, csv);
+        using var scorer = new OnnxScorer(model.Onnx, model.Card);
+        var holdout = CsvRows.Read(new MemoryStream(model.HoldoutCsv), model.Card, withTarget: true);
+        var served = scorer.Score(holdout.Inputs);
+        var mlnet = File.ReadAllLines(WriteTemp(model.PredictionsCsv)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(model.Card.TestRows, served.Length);
+        Assert.Equal(mlnet.Count, served.Length);
+        static double D(string x) => double.Parse(x, CultureInfo.InvariantCulture);
+        if (task == "regression")
+        {
+            for (var i = 0; i < served.Length; i++)
+                Assert.True(Math.Abs(D(mlnet[i][0]) - served[i].Value!.Value) <= ModelTrainer.OnnxTolerance * Math.Max(1, Math.Abs(D(mlnet[i][0]))), $"row {i}: {mlnet[i][0]} vs {served[i].Value}");
+            var rmse = Math.Sqrt(served.Select((p, i) => Math.Pow(p.Value!.Value - D(holdout.Targets[i]), 2)).Average());
+            Assert.Equal(model.Card.Metrics["rmse"], rmse, 0.001 * model.Card.Metrics["rmse"]);
+            return;
+        }
+        for (var i = 0; i < served.Length; i++)
+        {
+            Assert.Equal(mlnet[i][0], served[i].Label);
+            for (var k = 1; k < mlnet[i].Length; k++)
+                Assert.Equal(D(mlnet[i][k]), served[i].Probabilities[k - 1], ModelTrainer.OnnxTolerance);
+        }
+        var accuracy = (double)served.Select((p, i) => p.Label == holdout.Targets[i] ? 1 : 0).Sum() / served.Length;
+        Assert.Equal(model.Card.Metrics["accuracy"], accuracy, 0.0005);
+    }
+
     [Theory]
     [MemberData(nameof(TrainerNames))]
     public void EveryTrainerLearnsAMulticlassTaskWithMacroF1(string trainer)
@@ -138,6 +187,11 @@ public class TrainingTests
         var coarse = Train(spec with { Trainer = spec.Trainer with { Hyperparameters = new() { ["maxBins"] = 4 } } }, Sample("classification.csv"));
         Assert.NotEqual(plain.Card.ModelSha256, bagged.Card.ModelSha256);
         Assert.NotEqual(plain.Card.ModelSha256, coarse.Card.ModelSha256);
+        // Four bins leave at most three places to cut a feature, across every tree; the default (255) cuts at many more.
+        static Dictionary<int, int> Cuts(TrainedModel m) => Trees(m).SelectMany(t => t.NumericalSplitFeatureIndexes.Zip(t.NumericalSplitThresholds))
+            .GroupBy(x => x.First).ToDictionary(g => g.Key, g => g.Select(x => x.Second).Distinct().Count());
+        Assert.All(Cuts(coarse), c => Assert.True(c.Value <= 3, $"feature {c.Key} is cut at {c.Value} thresholds with maxBins 4"));
+        Assert.Contains(Cuts(plain), c => c.Value > 3);
         Assert.True(bagged.Card.Metrics["accuracy"] > 0.7, $"{trainer} with rowFraction 0.5: accuracy {bagged.Card.Metrics["accuracy"]}");
     }
 
@@ -221,7 +275,13 @@ public class TrainingTests
         var stumpy = Train(spec, Sample("classification.csv"));
         var deep = Train(spec with { Trainer = spec.Trainer with { Hyperparameters = new() { ["numberOfTrees"] = 20, ["maxDepth"] = 8 } } }, Sample("classification.csv"));
         Assert.NotEqual(stumpy.Card.ModelSha256, deep.Card.ModelSha256);
-        Assert.True(stumpy.Onnx.Length < deep.Onnx.Length, "a depth-2 forest (≤ 4 leaves a tree) is smaller than a depth-8 one");
+        Assert.Equal(20, Trees(stumpy).Count);
+        // ML.NET grows trees leaf by leaf with no depth limit (docs/training.md): maxDepth bounds the leaves, and a tree of four
+        // leaves may still be three deep.
+        Assert.All(Trees(stumpy), t => Assert.True(t.NumberOfLeaves <= 4, $"{t.NumberOfLeaves} leaves"));
+        Assert.Contains(Trees(stumpy), t => t.NumberOfLeaves == 4);
+        Assert.Contains(Trees(deep), t => t.NumberOfLeaves > 4); // the bound is what limits them, not the data
+        Assert.All(Trees(deep), t => Assert.True(t.NumberOfLeaves <= 256, $"{t.NumberOfLeaves} leaves"));
     }
 
     [Fact]
@@ -299,14 +359,27 @@ public class TrainingTests
         Assert.All(Trees(named), t => Assert.True(t.NumberOfLeaves <= 8));
     }
 
-    /// <summary>The trees of a trained binary LightGbm model, read back from its ML.NET file.</summary>
-    static IReadOnlyList<Microsoft.ML.Trainers.FastTree.RegressionTree> Trees(TrainedModel model)
+    /// <summary>The trees of a trained tree model (LightGbm, FastTree, FastForest; calibrated or not), read back from its ML.NET file.</summary>
+    static IReadOnlyList<Microsoft.ML.Trainers.FastTree.RegressionTreeBase> Trees(TrainedModel model)
     {
         var ml = new Microsoft.ML.MLContext();
         var chain = (Microsoft.ML.Data.TransformerChain<Microsoft.ML.ITransformer>)ml.Model.Load(new MemoryStream(model.ModelZip), out _);
-        var predictor = chain.OfType<Microsoft.ML.ISingleFeaturePredictionTransformer<
-            Microsoft.ML.Calibrators.CalibratedModelParametersBase<Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>>>().Single();
-        return predictor.Model.SubModel.TrainedTreeEnsemble.Trees;
+        static IEnumerable<object> Inside(object? o) => o is null ? [] : o.GetType().GetProperties()
+            .Where(p => p.Name is "Model" or "SubModel" && p.GetIndexParameters().Length == 0).Select(p => p.GetValue(o)).OfType<object>();
+        static IEnumerable<Microsoft.ML.ITransformer> Flat(Microsoft.ML.ITransformer t) =>
+            t is IEnumerable<Microsoft.ML.ITransformer> inner ? inner.SelectMany(Flat) : [t];
+        var seen = new List<string>();
+        foreach (var transformer in Flat(chain))
+            foreach (var parameters in Inside(transformer).Concat(Inside(transformer).SelectMany(Inside)))
+            {
+                seen.Add(parameters.GetType().Name);
+                switch (parameters)
+                {
+                    case Microsoft.ML.Trainers.FastTree.TreeEnsembleModelParametersBasedOnRegressionTree boosted: return [.. boosted.TrainedTreeEnsemble.Trees];
+                    case Microsoft.ML.Trainers.FastTree.TreeEnsembleModelParametersBasedOnQuantileRegressionTree forest: return [.. forest.TrainedTreeEnsemble.Trees];
+                }
+            }
+        throw new InvalidOperationException($"The model holds no tree ensemble: {string.Join(", ", chain.Select(t => t.GetType().Name))}; {string.Join(", ", seen)}");
     }
 
     [Fact]
