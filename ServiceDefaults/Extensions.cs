@@ -61,10 +61,29 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// /health as JSON: the overall status and each check's status, description and data (e.g. deploy's execution provider and
+    /// why it was chosen), so a person or a probe sees what is unhealthy and why, not just "Unhealthy".
+    /// </summary>
+    static Task WriteHealthAsync(Microsoft.AspNetCore.Http.HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                data = e.Value.Data.ToDictionary(d => d.Key, d => d.Value?.ToString()),
+            }),
+        }, cancellationToken: context.RequestAborted);
+    }
+
     /// <summary>Maps <c>/health</c> (everything, readiness) and <c>/alive</c> (liveness only) and the OpenAPI document.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapOpenApi();
         return app;

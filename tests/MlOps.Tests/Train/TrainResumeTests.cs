@@ -37,7 +37,7 @@ public class TrainResumeTests
         using var observer = await StartObserverAsync(seen);
         var received = new ReceiveEnded();
         using var observing = observer.Services.GetRequiredService<IBus>().ConnectReceiveObserver(received);
-        using var first = TrainProcess.Start(artifacts);
+        using var first = ServiceProcess.Start("train", new() { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["Artifacts__Path"] = artifacts });
         try
         {
             await first.WaitForLineAsync("Now listening", TimeSpan.FromSeconds(60));
@@ -54,7 +54,7 @@ public class TrainResumeTests
         Assert.False(await store.ExistsAsync(ArtifactKeys.ModelCard(runId), default), "a killed run left a model card, so it would look complete");
         Assert.Empty(seen.OfType<ModelTrained>());
 
-        using var second = TrainProcess.Start(artifacts);
+        using var second = ServiceProcess.Start("train", new() { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["Artifacts__Path"] = artifacts });
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(180));
@@ -108,72 +108,6 @@ public class TrainResumeTests
         return host;
     }
 
-    /// <summary>The train service's own binary, as a child process on the isolated virtual host and a filesystem store.</summary>
-    sealed class TrainProcess : IDisposable
-    {
-        readonly Process _process;
-        readonly StringBuilder _output = new();
-
-        TrainProcess(Process process) => _process = process;
-
-        public bool HasExited => _process.HasExited;
-        public string Output { get { lock (_output) return _output.ToString(); } }
-
-        public static TrainProcess Start(string artifacts)
-        {
-            var dll = Path.Combine(TestInfra.RepositoryRoot, "services", "train", "bin", Configuration, "net10.0", "MlOps.Train.dll");
-            if (!File.Exists(dll)) throw new FileNotFoundException($"Build the solution first ({dll} is missing).");
-            var info = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.Environment["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging;
-            info.Environment["Artifacts__Path"] = artifacts;
-            info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-            info.Environment["Logging__Console__FormatterName"] = "simple";
-            var train = new TrainProcess(Process.Start(info)!);
-            train._process.OutputDataReceived += (_, e) => { lock (train._output) train._output.AppendLine(e.Data); };
-            train._process.ErrorDataReceived += (_, e) => { lock (train._output) train._output.AppendLine(e.Data); };
-            train._process.BeginOutputReadLine();
-            train._process.BeginErrorReadLine();
-            return train;
-        }
-
-        const string Configuration =
-#if DEBUG
-            "Debug";
-#else
-            "Release";
-#endif
-
-        public async Task WaitForLineAsync(string text, TimeSpan timeout)
-        {
-            var clock = Stopwatch.StartNew();
-            while (!Output.Contains(text))
-            {
-                if (_process.HasExited) throw new InvalidOperationException($"The train service exited ({_process.ExitCode}):\n{Output}");
-                if (clock.Elapsed > timeout) throw new TimeoutException($"No '{text}' from the train service in {timeout}:\n{Output}");
-                await Task.Delay(50);
-            }
-        }
-
-        /// <summary>SIGTERM, as Kubernetes stops a pod: the host stops its bus after the messages in hand are consumed.</summary>
-        public async Task StopAsync(TimeSpan timeout)
-        {
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
-            using var cts = new CancellationTokenSource(timeout);
-            await _process.WaitForExitAsync(cts.Token);
-        }
-
-        public void Kill()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _process.Dispose();
-        }
-    }
 }
 
 public sealed class TrainOutcomeRecorder(ConcurrentQueue<object> seen) : IConsumer<ModelTrained>, IConsumer<RunFailed>

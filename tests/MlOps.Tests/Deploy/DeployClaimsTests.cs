@@ -1,0 +1,100 @@
+using System.Diagnostics.Metrics;
+
+namespace MlOps.Tests;
+
+/// <summary>What docs/deploy.md and docs/production.md promise about serving, each shown through the running app.</summary>
+[Collection(nameof(EmbeddedAppCollection))]
+public class DeployClaimsTests
+{
+    static string Row(int features, int rows = 1, string value = "0.5") =>
+        $$"""{"inputs":[{"name":"Features","shape":[{{rows}},{{features}}],"datatype":"FP32","data":[{{string.Join(",", Enumerable.Repeat(value, rows * features))}}]}]}""";
+
+    [Fact]
+    public async Task ACanaryIsStickyPerRequestKeyReachableByItsVersionAndBoundedRequestsAndLogHold()
+    {
+        var settings = new Dictionary<string, string?> { ["Deploy:MaxRequestBytes"] = "8192", ["Deploy:PredictionLogCapacity"] = "16" };
+        await using var mlops = await EmbeddedApp.StartAsync(settings);
+        const string spec = """
+            {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
+             "rollout":{"canaryShare":0.5,"minPredictions":1000000}}
+            """;
+        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/sticky",
+            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        await PutSpec(42);
+        await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "sticky", TestInfra.Sample("classification.csv")), RunTimeout);
+        await PutSpec(43);
+        var v2 = await PipelineCalls.UploadAsync(mlops.Client, "sticky", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, v2, RunTimeout, "deploying");
+        const int Features = 10;
+
+        async Task<(HttpStatusCode Status, string Version, string Body)> Infer(string path, string body, string? key = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            if (key is not null) request.Headers.Add("X-Request-Key", key);
+            var response = await mlops.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement.GetProperty("model_version").GetString()! : "", text);
+        }
+
+        // Sticky: every caller key gets one version, request after request; across keys, both versions answer.
+        var byKey = new Dictionary<string, HashSet<string>>();
+        for (var k = 0; k < 30; k++)
+            for (var r = 0; r < 4; r++)
+            {
+                var (status, version, body) = await Infer("/v2/models/sticky/infer", Row(Features), $"caller-{k}");
+                Assert.True(status == HttpStatusCode.OK, body);
+                (byKey.TryGetValue($"caller-{k}", out var seen) ? seen : byKey[$"caller-{k}"] = []).Add(version);
+            }
+        Assert.All(byKey, kv => Assert.Single(kv.Value));
+        Assert.Equal(["1", "2"], byKey.Values.SelectMany(v => v).Distinct().Order());
+
+        // By version: the canary and production each answer their own path; a version that does not serve is 404.
+        Assert.Equal("2", (await Infer("/v2/models/sticky/versions/2/infer", Row(Features))).Version);
+        Assert.Equal("1", (await Infer("/v2/models/sticky/versions/1/infer", Row(Features))).Version);
+        Assert.Equal(HttpStatusCode.NotFound, (await Infer("/v2/models/sticky/versions/7/infer", Row(Features))).Status);
+
+        // Deploy:MaxRequestBytes: a larger body is 413 with the reason.
+        var large = Row(Features, rows: 400);
+        Assert.True(Encoding.UTF8.GetByteCount(large) > 8192);
+        var (tooLarge, _, why) = await Infer("/v2/models/sticky/infer", large);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge);
+        Assert.Contains("the limit is 8192", why);
+
+        // The prediction log's bound (16 rows here): a 100-row answer does not fit, so its rows are dropped and counted, and
+        // the request is answered all the same.
+        long measured = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == "MlOps" && instrument.Name == "mlops.predictions.dropped") l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref measured, value));
+        listener.Start();
+        var log = mlops.Service<MlOps.Deploy.PredictionLog>();
+        var before = log.DroppedCount;
+        var (batchStatus, _, batchBody) = await Infer("/v2/models/sticky/versions/1/infer", Row(Features, rows: 100, value: "1"));
+        Assert.True(batchStatus == HttpStatusCode.OK, batchBody);
+        Assert.Equal(100, log.DroppedCount - before);
+        Assert.True(Interlocked.Read(ref measured) >= 100, $"mlops.predictions.dropped measured {measured}");
+    }
+
+    [Fact]
+    public async Task HealthShowsTheExecutionProviderAndWhyAndMlopsDisableGpuIsHonoured()
+    {
+        await using (var mlops = await EmbeddedApp.StartAsync())
+        {
+            var health = await mlops.Client.GetFromJsonAsync<JsonElement>("/health");
+            var provider = health.GetProperty("checks").GetProperty("execution-provider");
+            Assert.Equal("Healthy", provider.GetProperty("status").GetString());
+            Assert.Equal(MlOps.Scoring.ExecutionProvider.Name, provider.GetProperty("data").GetProperty("executionProvider").GetString());
+            Assert.Contains(MlOps.Scoring.ExecutionProvider.Reason, provider.GetProperty("description").GetString());
+            Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("deployments-restored").GetProperty("status").GetString());
+        }
+
+        // The switch is read once per process, so it is shown on deploy's own binary.
+        using var deploy = ServiceProcess.Start("deploy", new() { ["MLOPS_DISABLE_GPU"] = "1", ["Artifacts__Path"] = TestInfra.TempDirectory() });
+        using var client = new HttpClient { BaseAddress = await deploy.AddressAsync(TimeSpan.FromSeconds(60)) };
+        JsonElement disabled = default;
+        await Eventually(async () => (disabled = await client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("status").GetString() == "Healthy");
+        var check = disabled.GetProperty("checks").GetProperty("execution-provider");
+        Assert.Equal("cpu", check.GetProperty("data").GetProperty("executionProvider").GetString());
+        Assert.Contains("GPU disabled by MLOPS_DISABLE_GPU", check.GetProperty("description").GetString());
+    }
+}
