@@ -315,8 +315,9 @@ service (so every figure includes the client's share of the CPU).
 The model is the walk-through's (LightGbm, 10 features), trained by the main job and served by the deploy service alone
 (`services/deploy`, in-memory bus: its prediction log batches every row as in production, with no monitor consuming).
 Single-row: `wrk -t2 -c{connections} -d{duration} --latency` POSTing one row to `/v2/models/bench/infer`; batch: `-c4`, 1,000 rows per
-request. In process: `bench/ServeBench` scores the same model file with the same `OnnxScorer` (20,000 single rows;
-1,000-row batches for 3 s). Three rounds; medians. Non-2xx answers over all runs: {errors}.
+request. In process: `bench/ServeBench` scores the same model file with the same `OnnxScorer` and the service's threads
+per call ({runs["inprocess"][0].get("threads_per_call", "ONNX Runtime's default")}; `Deploy:ScoringThreadsPerRequest`, set for both by `SCORING_THREADS`)
+(20,000 single rows; 1,000-row batches for 3 s). Three rounds; medians. Non-2xx answers over all runs: {errors}.
 
 | | p50 | p99 | throughput |
 |---|---|---|---|

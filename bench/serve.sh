@@ -49,6 +49,6 @@ for round in 1 2 3; do
   echo "### batch $round" >> "$OUT"
   wrk -t2 -c4 -d"$DURATION" --latency -s "$WORK/batch.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
   echo "### inprocess $round" >> "$OUT"
-  dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench >> "$OUT"
+  dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench "${SCORING_THREADS:-1}" >> "$OUT"
 done
 /usr/bin/python3 bench/report.py serve "$OUT" "$CONNECTIONS" "$DURATION"
