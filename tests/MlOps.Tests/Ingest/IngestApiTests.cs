@@ -248,6 +248,17 @@ public class IngestApiTests
         var aliases = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml(bomb));
         Assert.Equal(HttpStatusCode.BadRequest, aliases.StatusCode);
         Assert.Contains("aliases", await aliases.Content.ReadAsStringAsync());
+        // Nesting: 32 levels are read, 33 are refused as too deep, and so are
+        // 10,000 levels of flow-style brackets (20 KB).
+        static string Nested(int levels) => string.Concat(Enumerable.Range(0, levels).Select(i => new string(' ', 2 * i) + $"k{i}:\n")) + new string(' ', 2 * levels) + "v: 1\n";
+        var deepest = await (await mlops.Client.PutAsync("/pipelines/yaml-depth", Yaml(Nested(31)))).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("nested deeper", deepest);
+        foreach (var body in new[] { Nested(33), "target: " + new string('[', 10_000) + new string(']', 10_000) + "\n" })
+        {
+            var tooDeep = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml(body));
+            Assert.Equal(HttpStatusCode.BadRequest, tooDeep.StatusCode);
+            Assert.Contains("nested deeper than 32 levels", await tooDeep.Content.ReadAsStringAsync());
+        }
         var huge = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml("target: " + new string('x', 2 << 20)));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
         // The stored spec is still the good one.
