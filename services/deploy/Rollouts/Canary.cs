@@ -22,8 +22,8 @@ public sealed class Canary(DeployedModel model, double share, int minPredictions
 
     /// <summary>What the verdict still waits for, or null when it is due.</summary>
     public string? Waiting(DateTimeOffset now) => Due(now) ? null
-        : MinDuration is { } d
-            ? $"{Served:N0} of {MinPredictions:N0} predictions, or {Started + d:O} (its minimum duration) and at least one prediction"
+        : DurationDoneAt is { } done
+            ? $"{Served:N0} of {MinPredictions:N0} predictions, or {done:O} (its minimum duration) and at least one prediction"
             : $"{Served:N0} of {MinPredictions:N0} predictions";
 
     /// <summary>When <see cref="MinDuration"/> has passed since <see cref="Started"/>, if it is set.</summary>

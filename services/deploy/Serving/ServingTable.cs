@@ -22,10 +22,10 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
 
     public RolloutBoard Rollouts => rollouts;
 
-    readonly TaskCompletionSource _restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    /// <summary>Done once what served before this process started serves again: until then deploy is not ready.</summary>
-    public bool Restored => _restored.Task.IsCompleted;
-    public void MarkRestored() => _restored.TrySetResult();
+    volatile bool _restored;
+    /// <summary>Set once what served before this process started serves again: until then deploy is not ready.</summary>
+    public bool Restored => _restored;
+    public void MarkRestored() => _restored = true;
 
     /// <summary>Which model answers this request: production, or the canary for its share (<see cref="RolloutBoard.Route"/>).</summary>
     public DeployedModel? Route(string pipeline, string? key) => Get(pipeline) is { } production ? rollouts.Route(pipeline, production, key) : null;

@@ -30,8 +30,8 @@ public sealed class RetrainScheduler(Watches watches, IBus bus, TimeProvider clo
     public async Task RunDueChecksAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var looked = watches.All.Select(kv => kv.Value).ToList();
-        foreach (var check in ScheduleTrigger.DueChecks(watches.All, now))
+        var looked = watches.All.ToList();
+        foreach (var check in ScheduleTrigger.DueChecks(looked, now))
         {
             logger.LogInformation("{Pipeline}: {Reason}", check.Pipeline, check.Reason);
             if (check.Retrain) await bus.Publish(ScheduleTrigger.Retrain(check), ct);
@@ -39,6 +39,6 @@ public sealed class RetrainScheduler(Watches watches, IBus bus, TimeProvider clo
             ScheduleTrigger.Complete(w, check);
             await watches.SaveAsync(check.Pipeline, w, ct);
         }
-        foreach (var w in looked) lock (w) w.ClockCheckedAt = now; // after acting: whoever sees this time sees what it decided
+        foreach (var (_, w) in looked) lock (w) w.ClockCheckedAt = now; // after acting: whoever sees this time sees what it decided
     }
 }

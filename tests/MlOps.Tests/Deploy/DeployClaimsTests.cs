@@ -18,8 +18,7 @@ public class DeployClaimsTests
             {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
              "rollout":{"canaryShare":0.5,"minPredictions":1000000}}
             """;
-        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/sticky",
-            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "sticky", spec.Replace("SEED", seed.ToString()));
         await PutSpec(42);
         await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "sticky", TestInfra.Sample("classification.csv")), RunTimeout);
         await PutSpec(43);

@@ -11,8 +11,7 @@ public class DeployServingTests
         // The load repeats one row tens of thousands of times: that is drift, and a drift retrain would swap in a third
         // version in the middle of the test. This test is about the swap, so drift only reports here.
         const string spec = """{"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"drift":{"retrainOnDrift":false}}""";
-        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/swap",
-            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "swap", spec.Replace("SEED", seed.ToString()));
         await PutSpec(42);
         await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "swap", TestInfra.Sample("classification.csv")), RunTimeout);
 
@@ -83,8 +82,7 @@ public class DeployServingTests
             {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
              "rollout":{"canaryShare":0.5,"minPredictions":1000000},"performance":{"tolerance":0.05,"window":60,"minFeedback":30}}
             """;
-        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/canary",
-            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "canary", spec.Replace("SEED", seed.ToString()));
         await PutSpec(42);
         var v1 = await PipelineCalls.UploadAsync(mlops.Client, "canary", TestInfra.Sample("classification.csv"));
         Assert.Equal("deployed", (await PipelineCalls.WaitForRunAsync(mlops.Client, v1, RunTimeout)).GetProperty("run").GetProperty("status").GetString());
@@ -199,8 +197,7 @@ public class DeployServingTests
             {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
              "rollout":{"canaryShare":0.5,"minPredictions":1000000,"minDuration":"00:30:00"}}
             """;
-        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/timed",
-            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "timed", spec.Replace("SEED", seed.ToString()));
         await PutSpec(42);
         await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "timed", TestInfra.Sample("classification.csv")), RunTimeout);
         await PutSpec(43);
@@ -226,8 +223,7 @@ public class DeployServingTests
         const string spec = """
             {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"rollout":{"shadow":true}}
             """;
-        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/shadowed",
-            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "shadowed", spec.Replace("SEED", seed.ToString()));
         await PutSpec(42);
         await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "shadowed", TestInfra.Sample("classification.csv")), RunTimeout);
         await PutSpec(43);
@@ -256,8 +252,7 @@ public class DeployServingTests
             {"target":"target","trainer":{"seed":SEED},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
              "rollout":{"canaryShare":0.3,"minPredictions":200}}
             """;
-        async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/promoted",
-            new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "promoted", spec.Replace("SEED", seed.ToString()));
         await PutSpec(42);
         var v1 = await PipelineCalls.UploadAsync(mlops.Client, "promoted", TestInfra.Sample("classification.csv"));
         await PipelineCalls.WaitForRunAsync(mlops.Client, v1, RunTimeout);
@@ -285,8 +280,7 @@ public class DeployServingTests
         var mlops = await EmbeddedApp.StartAsync();
         try
         {
-            async Task PutSpec(int seed) => Assert.True((await mlops.Client.PutAsync("/pipelines/retiring",
-                new StringContent(spec.Replace("SEED", seed.ToString()), Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+            Task PutSpec(int seed) => PipelineCalls.PutSpecAsync(mlops.Client, "retiring", spec.Replace("SEED", seed.ToString()));
             await PutSpec(42);
             await PipelineCalls.WaitForRunAsync(mlops.Client, await PipelineCalls.UploadAsync(mlops.Client, "retiring", TestInfra.Sample("classification.csv")), RunTimeout, "deployed");
             Assert.Equal(HttpStatusCode.OK, (await mlops.Client.GetAsync("/v2/models/retiring/ready")).StatusCode);

@@ -202,7 +202,7 @@ public static class SystemFlow
                           "derived":[{"name":"size_squared","op":"product","of":["size","size"]}]},
              "validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.0}}
             """;
-        await PutSpecAsync(ingest, pipeline, spec);
+        await PipelineCalls.PutSpecAsync(ingest, pipeline, spec);
         var data = Path.Combine(scratch, "categorical.csv");
         await File.WriteAllTextAsync(data, TrainingTests.CategoricalCsv());
         var firstRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
@@ -240,7 +240,7 @@ public static class SystemFlow
         Assert.DoesNotContain("size_squared", card.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
 
         // A worse model: one tree with two leaves, scored with the champion on the same hold-out rows, is rejected.
-        await PutSpecAsync(ingest, pipeline, spec.Replace("\"target\":\"label\",", "\"target\":\"label\",\"trainer\":{\"hyperparameters\":{\"numberOfTrees\":1,\"numberOfLeaves\":2}},")
+        await PipelineCalls.PutSpecAsync(ingest, pipeline, spec.Replace("\"target\":\"label\",", "\"target\":\"label\",\"trainer\":{\"hyperparameters\":{\"numberOfTrees\":1,\"numberOfLeaves\":2}},")
             .Replace("\"minimum\":0.8", "\"minimum\":0.5"));
         var worseRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
         var worse = await PipelineCalls.WaitForRunAsync(registry, worseRun, RunTimeout);
@@ -279,7 +279,7 @@ public static class SystemFlow
     public static async Task RegistryAsync(HttpClient ingest, HttpClient registry, HttpClient deploy, Func<object, Task> publish, string pipeline)
     {
         var spec = """{"target":"target","trainer":{"seed":42},"validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.05}}""";
-        await PutSpecAsync(ingest, pipeline, spec);
+        await PipelineCalls.PutSpecAsync(ingest, pipeline, spec);
         var data = TestInfra.Sample("classification.csv");
         var firstRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
         var first = await PipelineCalls.WaitForRunAsync(registry, firstRun, RunTimeout);
@@ -304,7 +304,7 @@ public static class SystemFlow
         await Task.Delay(50);
 
         // Another seed: a new model (no cache hit), promoted to champion.
-        await PutSpecAsync(ingest, pipeline, spec.Replace("\"seed\":42", "\"seed\":43"));
+        await PipelineCalls.PutSpecAsync(ingest, pipeline, spec.Replace("\"seed\":42", "\"seed\":43"));
         var secondRun = await PipelineCalls.UploadAsync(ingest, pipeline, data);
         var second = await PipelineCalls.WaitForRunAsync(registry, secondRun, RunTimeout);
         Assert.Equal("deployed", second.GetProperty("run").GetProperty("status").GetString());
@@ -393,12 +393,6 @@ public static class SystemFlow
     {
         using var cts = new CancellationTokenSource(RunTimeout);
         while (!await condition()) await Task.Delay(200, cts.Token);
-    }
-
-    static async Task PutSpecAsync(HttpClient ingest, string pipeline, string spec)
-    {
-        var response = await ingest.PutAsync($"/pipelines/{pipeline}", new StringContent(spec, Encoding.UTF8, "application/json"));
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     static async Task<string> ReadTextAsync(IArtifactStore store, string key)

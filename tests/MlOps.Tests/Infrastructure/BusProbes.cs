@@ -15,7 +15,6 @@ public sealed class ReceiveEnded : IReceiveObserver
         _ended.AddOrUpdate(context.InputAddress.AbsolutePath.Split('/')[^1], 1, (_, n) => n + 1);
         Interlocked.Decrement(ref _inFlight);
     }
-    public bool Ended(string queue) => _ended.ContainsKey(queue);
     public int Count(string queue) => _ended.GetValueOrDefault(queue);
     /// <summary>Receives begun and not yet ended.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);

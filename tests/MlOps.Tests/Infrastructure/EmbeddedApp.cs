@@ -105,11 +105,16 @@ public static class PipelineCalls
     public static async Task<List<JsonElement>> WaitForSkippedDeploymentAsync(HttpClient registry, Guid runId, int count = 1)
     {
         List<JsonElement> skipped = [];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while ((skipped = (await registry.GetFromJsonAsync<JsonElement>($"/runs/{runId:N}", cts.Token)).GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("kind").GetString() == "DeploymentSkipped").ToList()).Count < count)
-            await Task.Delay(100, cts.Token);
+        await Eventually(async () => (skipped = (await registry.GetFromJsonAsync<JsonElement>($"/runs/{runId:N}")).GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "DeploymentSkipped").ToList()).Count >= count);
         return skipped;
+    }
+
+    /// <summary>PUTs a JSON spec and asserts it was accepted (the refusal's body is the failure message).</summary>
+    public static async Task PutSpecAsync(HttpClient ingest, string pipeline, string spec)
+    {
+        var response = await ingest.PutAsync($"/pipelines/{pipeline}", new StringContent(spec, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Polls until a run other than <paramref name="known"/> exists for the pipeline with the given trigger, and returns its ID.</summary>

@@ -46,7 +46,7 @@ namespace MlOps.Tests
                 // The positive signal: the message's receive has ended (retries done, the message moved to the error queue), and
                 // the RunFailed it caused has been consumed. Nothing is left to redeliver, so one RunFailed is all there will be.
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                while (!received.Ended(Queue) || !failures.Any(f => f.RunId == run)) await Task.Delay(50, cts.Token);
+                while (received.Count(Queue) == 0 || !failures.Any(f => f.RunId == run)) await Task.Delay(50, cts.Token);
                 Assert.Equal(1, received.Count(Queue));
                 if (transport == "rabbitmq") Assert.Equal(1u, await RabbitQueues.CountAsync(TestInfra.Messaging, Queue + "_error")); // the _error queue keeps it
 

@@ -37,7 +37,8 @@ public class TrainResumeTests
         using var observer = await StartObserverAsync(seen);
         var received = new ReceiveEnded();
         using var observing = observer.Services.GetRequiredService<IBus>().ConnectReceiveObserver(received);
-        using var first = ServiceProcess.Start("train", new() { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["Artifacts__Path"] = artifacts });
+        ServiceProcess StartTrain() => ServiceProcess.Start("train", new() { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["Artifacts__Path"] = artifacts });
+        using var first = StartTrain();
         try
         {
             await first.WaitForLineAsync("Now listening", TimeSpan.FromSeconds(60));
@@ -54,7 +55,7 @@ public class TrainResumeTests
         Assert.False(await store.ExistsAsync(ArtifactKeys.ModelCard(runId), default), "a killed run left a model card, so it would look complete");
         Assert.Empty(seen.OfType<ModelTrained>());
 
-        using var second = ServiceProcess.Start("train", new() { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["Artifacts__Path"] = artifacts });
+        using var second = StartTrain();
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(180));
