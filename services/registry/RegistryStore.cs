@@ -137,6 +137,10 @@ public sealed class RegistryStore
         }
         using var read = Command(c, _postgres ? "SELECT version FROM mlops_schema" : "PRAGMA user_version");
         var current = Convert.ToInt32(read.ExecuteScalar());
+        // A database a newer MlOps has migrated may hold columns and rules this build does not know: refuse rather than guess.
+        if (current > steps.Length)
+            throw new InvalidOperationException($"The registry database is at schema version {current}, newer than this build's {steps.Length}: " +
+                "a newer MlOps has used it. Run that version (or newer), or point Registry at another database.");
         for (var step = current; step < steps.Length; step++)
         {
             Exec(c, steps[step]);

@@ -387,6 +387,22 @@ public static class SystemFlow
         var challenger = await registry.PutAsJsonAsync($"/models/{pipeline}/aliases/challenger", new { version = 1, reason = "A/B against v2", by = "ml-team" });
         Assert.True(challenger.IsSuccessStatusCode, await challenger.Content.ReadAsStringAsync());
         Assert.Equal(1, (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/challenger")).GetProperty("version").GetInt32());
+
+        // Version tags merge (a later PUT adds and overwrites, never drops), show on the version, and bad tags change nothing.
+        async Task<HttpResponseMessage> Tag(int v, string json) =>
+            await registry.PutAsync($"/models/{pipeline}/versions/{v}/tags", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True((await Tag(2, """{"owner":"risk-team","ticket":"ML-1"}""")).IsSuccessStatusCode);
+        var tagged = await Tag(2, """{"ticket":"ML-2","stage":"reviewed"}""");
+        Assert.True(tagged.IsSuccessStatusCode, await tagged.Content.ReadAsStringAsync());
+        Dictionary<string, string> TagsOf(JsonElement version) => version.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        var expectedTags = new Dictionary<string, string> { ["owner"] = "risk-team", ["ticket"] = "ML-2", ["stage"] = "reviewed" };
+        Assert.Equal(expectedTags, TagsOf(await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions/2")));
+        Assert.Empty(TagsOf(await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions/1")));
+        foreach (var bad in new[] { "{}", "[]", "not json", $$"""{"{{new string('k', 101)}}":"v"}""", $$"""{"k":"{{new string('v', 1001)}}"}""",
+                     "{" + string.Join(",", Enumerable.Range(0, 51).Select(i => $"\"t{i}\":\"v\"")) + "}", """{"owner":null}""" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await Tag(2, bad)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Tag(99, """{"a":"b"}""")).StatusCode);
+        Assert.Equal(expectedTags, TagsOf(await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/versions/2")));
     }
 
     static async Task Eventually(Func<Task<bool>> condition)

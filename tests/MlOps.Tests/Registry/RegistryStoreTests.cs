@@ -87,4 +87,86 @@ public class RegistryStoreTests
         Assert.Contains(store.Log("p"), e => e.Kind == "gate-overridden" && e.Actor == "alice" && e.Reason == "needed for the demo");
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.ForceApproveAsync("p", 1, "again", "bob"));
     }
+
+    /// <summary>What the first release wrote (schema version 1), kept verbatim: the fixture for "an older database is migrated forward".</summary>
+    const string FirstSchema = """
+        CREATE TABLE runs(
+          run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL,
+          trigger TEXT, parent_run_id TEXT, dataset_sha256 TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE INDEX runs_pipeline ON runs(pipeline, created_at);
+        CREATE TABLE run_events(id IDENTITY, run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, detail TEXT NOT NULL);
+        CREATE TABLE versions(
+          pipeline TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL UNIQUE, model_sha256 TEXT NOT NULL,
+          metrics TEXT NOT NULL, approved INTEGER NOT NULL, reasons TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY(pipeline, version));
+        CREATE TABLE aliases(
+          pipeline TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY(pipeline, alias));
+        INSERT INTO runs VALUES('RUN', 'old', 'deployed', 'deploy', 'Upload', NULL, 'abc', NULL, '2025-06-01T10:00:00.0000000+00:00', '2025-06-01T10:05:00.0000000+00:00');
+        INSERT INTO run_events(run_id, kind, at, detail) VALUES('RUN', 'DataArrived', '2025-06-01T10:00:00.0000000+00:00', '{}');
+        INSERT INTO versions VALUES('old', 1, 'RUN', 'sha', '{"accuracy":0.91}', 1, '["ok"]', '2025-06-01T10:04:00.0000000+00:00');
+        INSERT INTO aliases VALUES('old', 'champion', 1, '2025-06-01T10:05:00.0000000+00:00');
+        """;
+
+    /// <summary>
+    /// docs/registry.md: "migrated forward on start under a lock". A database at schema 1 with a deployed run keeps every row,
+    /// gains the later columns and tables (tags, the append-only model log), and is not migrated twice; a database from a newer
+    /// build is refused with what to do, not opened.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task AnOlderDatabaseIsMigratedForwardKeepingItsRowsAndANewerOneIsRefused(string backend)
+    {
+        var run = Guid.NewGuid();
+        Func<DbConnection> connect;
+        Func<RegistryStore> open;
+        string versionSql;
+        if (backend == "sqlite")
+        {
+            var path = Path.Combine(TestInfra.TempDirectory(), "registry.db");
+            connect = () => new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+            open = () => RegistryStore.Sqlite(path, TimeProvider.System);
+            versionSql = "PRAGMA user_version";
+        }
+        else
+        {
+            var connection = TestInfra.NewPostgresDatabase();
+            connect = () => new Npgsql.NpgsqlConnection(connection);
+            open = () => RegistryStore.Postgres(connection, TimeProvider.System);
+            versionSql = "SELECT version FROM mlops_schema";
+        }
+        object? Scalar(string sql)
+        {
+            using var c = connect();
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            return cmd.ExecuteScalar();
+        }
+        var identity = backend == "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+        Scalar(FirstSchema.Replace("RUN", run.ToString("N")).Replace("IDENTITY", identity) +
+               (backend == "sqlite" ? "PRAGMA user_version = 1;" : "CREATE TABLE mlops_schema(version INTEGER NOT NULL); INSERT INTO mlops_schema VALUES(1);"));
+
+        var store = open();
+        Assert.Equal(RegistryStore.SchemaVersion, Convert.ToInt32(Scalar(versionSql)));
+        var old = store.Run(run)!;
+        Assert.Equal(("old", "deployed", "abc"), (old.Pipeline, old.Status, old.DatasetSha256));
+        Assert.Null(old.SpecSha256); // a column the first schema lacked: added, empty for old rows
+        var version = Assert.Single(store.VersionsOf("old"));
+        Assert.Equal((1, 0.91, true), (version.Version, version.Metrics["accuracy"], version.Approved));
+        Assert.Equal(["champion"], version.Aliases);
+        Assert.Empty(version.Tags!);
+        await store.SetTagsAsync("old", 1, new Dictionary<string, string> { ["migrated"] = "yes" });
+        await store.LogAsync("old", 1, "note", "test", null, new { }, DateTimeOffset.UtcNow);
+        Assert.Single(store.Log("old"));
+        await store.RecordAsync(run, "old", "RetirementRequested", "retired", new { });
+        Assert.Equal(["DataArrived", "RetirementRequested"], store.Events(run).Select(e => e.Kind));
+        Assert.ThrowsAny<DbException>(() => store.ExecuteForTest("DELETE FROM model_log")); // the new table came with its rule
+
+        var again = open(); // a second start (or replica) runs no step twice
+        Assert.Equal(RegistryStore.SchemaVersion, Convert.ToInt32(Scalar(versionSql)));
+        Assert.Equal("yes", again.Version("old", 1)!.Tags!["migrated"]);
+
+        Scalar(backend == "sqlite" ? $"PRAGMA user_version = {RegistryStore.SchemaVersion + 1}" : $"UPDATE mlops_schema SET version = {RegistryStore.SchemaVersion + 1}");
+        var newer = Assert.Throws<InvalidOperationException>(open);
+        Assert.Contains($"schema version {RegistryStore.SchemaVersion + 1}, newer than this build's {RegistryStore.SchemaVersion}", newer.Message);
+    }
 }
