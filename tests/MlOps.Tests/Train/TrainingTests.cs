@@ -268,6 +268,85 @@ public class TrainingTests
         Assert.Single(scorer.Score(new ModelInputs(1, [5f], ["purple"], ["z999"])));
     }
 
+    /// <summary>
+    /// docs/spec.md's impute modes, each through the ONNX graph: an empty cell scores exactly as the training rows' statistic
+    /// of that column (the hold-out excluded) and unlike the value any other mode would have filled in. The linear trainer
+    /// answers every value differently, and sizes are moved to 20–30 so that zero, minimum, mean and maximum all differ.
+    /// </summary>
+    [Theory]
+    [InlineData("minimum")]
+    [InlineData("maximum")]
+    [InlineData("zero")]
+    [InlineData("mean")]
+    public void AnEmptyCellIsScoredAsItsImputeModesStatisticOfTheTrainingRows(string mode)
+    {
+        var lines = CategoricalCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var csv = string.Join('\n', lines.Select((l, i) => i == 0 ? l : Shift(l))) + "\n";
+        static string Shift(string line)
+        {
+            var f = line.Split(',');
+            if (f[1] != "") f[1] = (double.Parse(f[1], CultureInfo.InvariantCulture) + 20).ToString("F3", CultureInfo.InvariantCulture);
+            return string.Join(',', f);
+        }
+        var spec = new PipelineSpec
+        {
+            Trainer = new TrainerSpec { Name = "Linear" },
+            Features = new FeatureSpec { Categorical = ["colour"], Hashed = ["zip"], HashBits = 6, Impute = new() { ["size"] = mode } },
+        };
+        var model = Train(spec, csv);
+        Assert.Equal(["size"], model.Card.Imputed);
+
+        // The hold-out is written numeric columns first (size, colour, zip, label); the dataset has colour first.
+        static string Key(string colour, string size, string zip) => $"{colour}|{(float.TryParse(size, CultureInfo.InvariantCulture, out var v) ? v : float.NaN)}|{zip}";
+        var heldOut = HoldoutLines(model).Select(l => l.Split(',')).Select(f => Key(f[1], f[0], f[2])).ToList(); // rows with an empty size may repeat
+        var training = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Where(l => l.Split(',') is var f && !heldOut.Remove(Key(f[0], f[1], f[2]))).ToList();
+        Assert.Equal(model.Card.TrainRows, training.Count);
+        var sizes = training.Select(l => l.Split(',')[1]).Where(t => t != "").Select(t => float.Parse(t, CultureInfo.InvariantCulture)).ToList();
+        var statistic = new Dictionary<string, float> { ["minimum"] = sizes.Min(), ["maximum"] = sizes.Max(), ["zero"] = 0, ["mean"] = (float)sizes.Average(v => (double)v) };
+
+        using var scorer = new OnnxScorer(model.Onnx, model.Card);
+        double Probability(float size) => scorer.Score(new ModelInputs(1, [size], ["red"], ["z1"]))[0].Probabilities[1];
+        var empty = Probability(float.NaN);
+        Assert.Equal(Probability(statistic[mode]), empty, 1e-6);
+        foreach (var other in statistic.Where(s => s.Key != mode))
+            Assert.True(Math.Abs(Probability(other.Value) - empty) > 1e-4, $"{mode}: an empty cell scores as {other.Key} ({other.Value}) would");
+    }
+
+    /// <summary>
+    /// normalize: minMax puts an affine scaler inside the model whose output spans the training rows' range: every training
+    /// value of every feature lands in [-1, 1] (ML.NET keeps zero at zero, so a feature with negative values spans [-1, 1]
+    /// and a non-negative one [0, 1]) and each feature's largest magnitude reaches 1; without it the model has no scaler.
+    /// </summary>
+    [Fact]
+    public void NormalizeMinMaxScalesEachFeatureOverTheTrainingRowsRange()
+    {
+        var spec = new PipelineSpec { Target = "target", Features = new FeatureSpec { Normalize = "minMax" } };
+        var csv = Sample("classification.csv");
+        var model = Train(spec, csv);
+        var parameters = Normalizers(model);
+        var affine = Assert.IsType<Microsoft.ML.Transforms.NormalizingTransformer.AffineNormalizerModelParameters<System.Collections.Immutable.ImmutableArray<float>>>(Assert.Single(parameters));
+        var heldOut = HoldoutLines(model);
+        var training = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.TrimEnd('\r'))
+            .Where(l => !heldOut.Any(h => SameRow(l, h))).Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        Assert.Equal(model.Card.TrainRows, training.Count);
+        for (var j = 0; j < 10; j++)
+        {
+            var offset = affine.Offset.IsDefaultOrEmpty ? 0 : affine.Offset[j];
+            var scaled = training.Select(r => (r[j] - offset) * affine.Scale[j]).ToList();
+            Assert.All(scaled, v => Assert.InRange(v, -1 - 1e-5, 1 + 1e-5));
+            Assert.Equal(1, scaled.Max(Math.Abs), 1e-5);
+        }
+        Assert.Empty(Normalizers(Train(spec with { Features = new FeatureSpec { Normalize = "none" } }, csv)));
+    }
+
+    static List<object> Normalizers(TrainedModel model)
+    {
+        static IEnumerable<Microsoft.ML.ITransformer> Flat(Microsoft.ML.ITransformer t) =>
+            t is IEnumerable<Microsoft.ML.ITransformer> inner ? inner.SelectMany(Flat) : [t];
+        return Flat(new Microsoft.ML.MLContext().Model.Load(new MemoryStream(model.ModelZip), out _))
+            .OfType<Microsoft.ML.Transforms.NormalizingTransformer>().Select(n => (object)n.GetNormalizerModelParameters(0)).ToList();
+    }
+
     [Fact]
     public void MaxDepthBecomesAtMostTwoToTheDepthLeaves()
     {
