@@ -124,7 +124,7 @@ public static class SystemFlow
     /// in an unfinished window: up to drift.minSamples − 1 = 199 in the walk-through), and returns each check as stored: the
     /// report and its page, which states the decision.
     /// </summary>
-    static async Task<List<(JsonElement Report, string Page)>> DriftChecksAsync(IArtifactStore store, Guid runId, int rows)
+    public static async Task<List<(JsonElement Report, string Page)>> DriftChecksAsync(IArtifactStore store, Guid runId, int rows)
     {
         var checks = new Dictionary<string, (JsonElement Report, string Page)>();
         try

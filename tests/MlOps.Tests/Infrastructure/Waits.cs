@@ -5,11 +5,12 @@ public static class Waits
 {
     public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
 
-    public static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows)
+    /// <summary>Scores the first rows of a file (the classification sample unless named) through infer; returns each row's prediction ID and answer as text.</summary>
+    public static async Task<(List<string> Ids, List<string> Answers)> ServeAsync(EmbeddedApp mlops, string pipeline, int rows, string? path = null)
     {
-        var answers = await PipelineCalls.InferCsvAsync(mlops.Client, pipeline, TestInfra.Sample("classification.csv"));
+        var answers = await PipelineCalls.InferCsvAsync(mlops.Client, pipeline, path ?? TestInfra.Sample("classification.csv"));
         var ids = answers.SelectMany(a => a.GetProperty("parameters").GetProperty("prediction_ids").EnumerateArray().Select(x => x.GetString()!)).Take(rows).ToList();
-        var labels = answers.SelectMany(a => a.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString()!)).Take(rows).ToList();
+        var labels = answers.SelectMany(a => a.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.ToString())).Take(rows).ToList();
         return (ids, labels);
     }
 

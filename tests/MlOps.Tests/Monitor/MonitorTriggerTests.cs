@@ -297,7 +297,6 @@ public class MonitorTriggerTests
         Assert.False(features["size"].GetProperty("drifted").GetBoolean(), report.ToString());
     }
 
-    /// <summary>Scores the first rows of the sample through infer; returns each row's prediction ID and answer.</summary>
     /// <summary>
     /// Monitor's feedback memory survives a restart: rows served before it still take their labels, a label taken before it is
     /// not taken twice, the performance window goes on from where it was, and the served log on disk stays near the rows kept.
