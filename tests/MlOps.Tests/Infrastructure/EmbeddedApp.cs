@@ -93,7 +93,8 @@ public static class PipelineCalls
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Run {runId:N} did not end within {timeout}: {last}");
+                var seen = last.ValueKind == JsonValueKind.Undefined ? "never found" : last.GetProperty("run").ToString();
+                throw new TimeoutException($"Run {runId:N} did not reach {status ?? "an end"} within {timeout}: {seen}");
             }
         }
     }

@@ -161,18 +161,9 @@ public class MonitorTriggerTests
     [Fact]
     public async Task WebhooksHearOfDriftAndFailedRunsAndADeadOneBlocksNothing()
     {
-        var received = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
-        var hook = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
-        hook.WebHost.UseUrls("http://127.0.0.1:0");
-        hook.Logging.ClearProviders();
-        await using var receiver = hook.Build();
-        receiver.MapPost("/alerts", async (HttpRequest request) =>
-        {
-            received.Enqueue((await JsonDocument.ParseAsync(request.Body)).RootElement.Clone());
-            return Results.Ok();
-        });
-        await receiver.StartAsync();
-        var url = receiver.Urls.First() + "/alerts";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var received = receiver.Received;
+        var url = receiver.Url;
 
         await using var mlops = await EmbeddedApp.StartAsync();
         var spec = $$$"""
