@@ -141,7 +141,7 @@ public static class InferenceApi
         {
             predictions = model.Scorer.Score(batch);
         }
-        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException)
+        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException or ObjectDisposedException)
         {
             model.Stats.Record(Stopwatch.GetElapsedTime(started), failed: true);
             return Error(500, $"Model '{name}' v{model.Version} could not score the request: {e.Message}");
