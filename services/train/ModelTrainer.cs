@@ -74,7 +74,7 @@ public record TrainedModel(byte[] ModelZip, byte[] Onnx, ModelCard Card, byte[] 
 /// </summary>
 public static class ModelTrainer
 {
-    public const double OnnxTolerance = 1e-5;
+    public const double OnnxTolerance = OnnxAgreement.Tolerance;
     const string FeatureVector = "FeatureVector";
 
     public static TrainedModel Train(Guid runId, string pipeline, PipelineSpec spec, FeatureLayout layout, string target,
@@ -281,20 +281,20 @@ public static class ModelTrainer
     };
 
     /// <summary>
-    /// The load-and-query check: the exported graph must answer the hold-out rows as ML.NET did (labels equal; probabilities
-    /// within 1e-5; regression values within 1e-5 relative to max(1, |value|), float32 being what both compute in).
+    /// The load-and-query check: the exported graph must answer the hold-out rows as ML.NET did (<see cref="OnnxAgreement"/>:
+    /// labels equal; probabilities within 1e-5; regression values within 1e-5 of the largest |value|, float32 being what both compute in).
     /// </summary>
     static (Prediction[] Predictions, double MaxDifference) CheckOnnx(byte[] onnx, ModelCard card, ModelInputs holdout, Answers expected)
     {
         using var scorer = new OnnxScorer(onnx, card);
         var got = scorer.Score(holdout);
         var maxDifference = 0.0;
+        var scale = card.Task == ModelTask.Regression ? OnnxAgreement.Scale(expected.Values.Select(v => (double)v)) : 1;
         for (var i = 0; i < got.Length; i++)
         {
             if (card.Task == ModelTask.Regression)
             {
-                var want = expected.Values[i];
-                maxDifference = Math.Max(maxDifference, Math.Abs(got[i].Value!.Value - want) / Math.Max(1, Math.Abs(want)));
+                maxDifference = Math.Max(maxDifference, Math.Abs(got[i].Value!.Value - expected.Values[i]) / scale);
                 continue;
             }
             if (got[i].Label != expected.Labels[i])

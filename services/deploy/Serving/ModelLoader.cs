@@ -48,10 +48,13 @@ public sealed class ModelLoader(IArtifactStore store, TimeProvider clock, IOptio
         var f = scorer.Card.Features.Count; var c = scorer.Card.Categorical.Count; var h = scorer.Card.HashedText.Count;
         var sample = new ModelInputs(n, inputs.Numeric[..(n * f)], inputs.Categorical[..(n * c)], inputs.Hashed[..(n * h)]);
         var answers = scorer.Score(sample);
+        var values = scorer.Card.Task == ModelTask.Regression
+            ? expected.Take(n).Select(e => double.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : [];
+        var scale = OnnxAgreement.Scale(values);
         for (var i = 0; i < n; i++)
         {
             var same = scorer.Card.Task == ModelTask.Regression
-                ? Math.Abs(answers[i].Value!.Value - double.Parse(expected[i], System.Globalization.CultureInfo.InvariantCulture)) <= 1e-5 * Math.Max(1, Math.Abs(answers[i].Value!.Value))
+                ? Math.Abs(answers[i].Value!.Value - values[i]) <= OnnxAgreement.Tolerance * scale
                 : answers[i].Label == expected[i];
             if (!same)
                 throw new SmokeTestFailedException($"Staging smoke test of run {runId:N} failed: hold-out row {i} is '{answers[i].Label}' here but was '{expected[i]}' at training time.");
