@@ -51,4 +51,22 @@ for round in 1 2 3; do
   echo "### inprocess $round" >> "$OUT"
   dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench "${SCORING_THREADS:-1}" >> "$OUT"
 done
+# The same load with ONNX Runtime's own default threads per call (every core, spinning): the setting the service does not use.
+THREADS=${SCORING_THREADS:-1}
+if [ "$THREADS" != 0 ]; then
+  kill $DEPLOY; wait $DEPLOY 2>/dev/null || true
+  Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
+    Deploy__ScoringThreadsPerRequest=0 dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy0.log" 2>&1 &
+  DEPLOY=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
+  for round in 1 2 3; do
+    echo "threads per call 0, round $round/3"
+    echo "### single0 $round" >> "$OUT"
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/single.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
+    echo "### batch0 $round" >> "$OUT"
+    wrk -t2 -c4 -d"$DURATION" --latency -s "$WORK/batch.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
+    echo "### inprocess0 $round" >> "$OUT"
+    dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench 0 >> "$OUT"
+  done
+fi
 /usr/bin/python3 bench/report.py serve "$OUT" "$CONNECTIONS" "$DURATION"
