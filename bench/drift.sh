@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 WORK=${WORK:-$(mktemp -d)}
 . bench/baseline.sh
 baseline "$PY -c 'import scipy'" python3-scipy
-dotnet build bench/DriftBench -c Release -v q -nologo >/dev/null
+dotnet build bench/DriftBench -c Release -v q -nologo -clp:ErrorsOnly
 [ -f "$WORK/ref.bin" ] || $PY bench/drift_scipy.py generate "$WORK"
 OUT="$WORK/drift-results.jsonl"
 : > "$OUT"

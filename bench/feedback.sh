@@ -9,7 +9,7 @@ WORK=${WORK:-$(mktemp -d)}
 # (Its daemons must not inherit this script's output: a pipe reading it would never see the end.)
 bash scripts/infra.sh start > "$WORK/infra.log" 2>&1 || { cat "$WORK/infra.log"; exit 1; }
 eval "$(bash scripts/infra.sh env)"
-dotnet build bench/FeedbackBench -c Release -v q -nologo >/dev/null
+dotnet build bench/FeedbackBench -c Release -v q -nologo -clp:ErrorsOnly
 BENCH="dotnet bench/FeedbackBench/bin/Release/net10.0/MlOps.Bench.Feedback.dll run"
 OUT="$WORK/feedback-results.jsonl"
 : > "$OUT"

@@ -23,7 +23,7 @@ X, y = make_classification(n_samples=100_000, n_features=10, n_informative=5, ra
 with open('$WORK/data.csv', 'w') as f:
     f.write(','.join(f'f{i}' for i in range(10)) + ',label\n')
     for r, l in zip(X, y): f.write(','.join('%.6g' % v for v in r) + ',%d\n' % l)"
-    dotnet build bench/TrainBench -c Release -v q -nologo >/dev/null
+    dotnet build bench/TrainBench -c Release -v q -nologo -clp:ErrorsOnly
     for t in Linear LightGbm FastForest; do
       dotnet bench/TrainBench/bin/Release/net10.0/MlOps.Bench.Train.dll --save "$WORK/bundle/store" run "$WORK/data.csv" $t
     done

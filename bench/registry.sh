@@ -3,8 +3,8 @@
 # Writes its section of BENCHMARKS.md.   bash bench/registry.sh   (RUNS, MODELS, REQUESTS to change the sizes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build services/registry -c Release -v q -nologo >/dev/null
-dotnet build bench/RegistryBench -c Release -v q -nologo >/dev/null
+dotnet build services/registry -c Release -v q -nologo -clp:ErrorsOnly
+dotnet build bench/RegistryBench -c Release -v q -nologo -clp:ErrorsOnly
 OUT=$(mktemp)
 for round in 1 2 3; do
   echo "round $round/3"

@@ -11,9 +11,9 @@ CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-5191}
 . bench/baseline.sh
 baseline "command -v wrk" wrk
-dotnet build Embedded -c Release -v q -nologo >/dev/null
-dotnet build services/deploy -c Release -v q -nologo >/dev/null
-dotnet build bench/ServeBench -c Release -v q -nologo >/dev/null
+dotnet build Embedded -c Release -v q -nologo -clp:ErrorsOnly
+dotnet build services/deploy -c Release -v q -nologo -clp:ErrorsOnly
+dotnet build bench/ServeBench -c Release -v q -nologo -clp:ErrorsOnly
 
 echo "training the model to serve (the main job, embedded)"
 (cd "$WORK" && Artifacts__Path="$WORK/artifacts" Registry__Database="$WORK/registry.db" \

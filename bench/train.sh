@@ -14,7 +14,7 @@ mkdir -p "$WORK"
 PY=/usr/bin/python3
 . bench/baseline.sh
 baseline "$PY -c 'import sklearn'" python3-sklearn
-dotnet build bench/TrainBench -c Release -v q -nologo >/dev/null
+dotnet build bench/TrainBench -c Release -v q -nologo -clp:ErrorsOnly
 BENCH="dotnet bench/TrainBench/bin/Release/net10.0/MlOps.Bench.Train.dll"
 HGB_LIKE="numberOfTrees=100 numberOfLeaves=31 learningRate=0.1"
 LARGE="numberOfTrees=50 numberOfLeaves=63 learningRate=0.2"

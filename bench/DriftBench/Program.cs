@@ -22,8 +22,8 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        if (args is ["report", var folder, var referenceKind, var window, var times, var scipyReport])
-            return Report(folder, referenceKind, int.Parse(window), int.Parse(times), scipyReport).GetAwaiter().GetResult();
+        if (args is ["report", var folder, var referenceKind, var window, var count, var scipyReport])
+            return Report(folder, referenceKind, int.Parse(window), int.Parse(count), scipyReport).GetAwaiter().GetResult();
         if (args is not ["run", var dir, var scipyJson, ..]) { Console.Error.WriteLine("usage: run DIR SCIPY_JSON [REPEATS] | report DIR large|small WINDOW REPEATS SCIPY_JSON"); return 2; }
         var repeats = args.Length > 3 ? int.Parse(args[3]) : 5;
         var reference = Read(Path.Combine(dir, "ref.bin"));

@@ -23,10 +23,11 @@ public static class Program
                 Generate(file, long.Parse(rows, CultureInfo.InvariantCulture));
                 return 0;
             case ["run", var file, var suite]:
-                Run(file, suite);
+                Run(file, suite, WarmUp());
                 return 0;
             case ["run", var file, var suite, var repeat]:
-                for (var i = 0; i < int.Parse(repeat, CultureInfo.InvariantCulture); i++) Run(file, suite);
+                var warmUp = WarmUp();
+                for (var i = 0; i < int.Parse(repeat, CultureInfo.InvariantCulture); i++) Run(file, suite, warmUp);
                 return 0;
             default:
                 Console.Error.WriteLine("usage: generate FILE ROWS | run FILE SUITE.json");
@@ -56,7 +57,11 @@ public static class Program
         }
     }
 
-    static void Run(string file, string suitePath)
+    /// <summary>What the validate service does at start unless Validate__WarmUpAtStart=false (<see cref="ValidationWarmUp"/>).</summary>
+    static double? WarmUp() =>
+        Environment.GetEnvironmentVariable("Validate__WarmUpAtStart") == "false" ? null : ValidationWarmUp.Run().TotalSeconds;
+
+    static void Run(string file, string suitePath, double? warmUpSeconds)
     {
         var spec = JsonSerializer.Deserialize<PipelineSpec>(File.ReadAllText(suitePath), ArtifactStoreJson.Options)!;
         var clock = Stopwatch.StartNew();
@@ -68,6 +73,7 @@ public static class Program
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             tool = "mlops",
+            warm_up_seconds = warmUpSeconds,
             rows = scan.Rows,
             seconds,
             rows_per_second = scan.Rows / seconds,

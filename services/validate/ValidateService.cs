@@ -10,6 +10,10 @@ public static class ValidateService
     public static IHostApplicationBuilder AddValidate(this IHostApplicationBuilder builder)
     {
         builder.AddArtifactStore();
+        builder.Services.AddOptions<ValidateOptions>().BindConfiguration("Validate").ValidateOnStart();
+        builder.Services.AddSingleton<ValidationWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ValidationWarmUp>());
+        builder.Services.AddHealthChecks().AddCheck<ValidationWarmUp>("validation-warm-up");
         return builder;
     }
 

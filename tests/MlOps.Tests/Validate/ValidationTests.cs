@@ -457,4 +457,20 @@ public class ValidationTests
             if (expected is { } e) Assert.True(BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(x), $"'{text}': {x:R} against {e:R}");
         }
     }
+
+    /// <summary>
+    /// The start-up warm-up (ValidationWarmUp) runs the whole validation path: every expectation of the catalog on a file
+    /// that has every kind of column, failing as well as passing, and renders the report; the running app says when it is done.
+    /// </summary>
+    [Fact]
+    public async Task TheWarmUpRunsEveryExpectationAndTheAppSaysWhenItIsDone()
+    {
+        var elapsed = MlOps.Validate.ValidationWarmUp.Run();
+        Assert.True(elapsed > TimeSpan.Zero);
+        await using var mlops = await EmbeddedApp.StartAsync();
+        JsonElement check = default;
+        await Eventually(async () => (check = (await mlops.Client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("checks").GetProperty("validation-warm-up"))
+            .GetProperty("status").GetString() == "Healthy");
+        Assert.Contains("validation path compiled at start in", check.GetProperty("description").GetString());
+    }
 }
