@@ -7,7 +7,8 @@ namespace MlOps.Contracts;
 /// <see cref="Thresholds"/> its bound (a minimum for scores, a maximum for errors: rmse, mae, logLoss). Change threshold:
 /// when a champion exists, both models are scored on the candidate's hold-out rows and the candidate's <see cref="Metric"/>
 /// must be no worse than the champion's by more than <see cref="ChampionTolerance"/> (a tie passes).
-/// <see cref="Metric"/> <c>auto</c> is accuracy for classification and r2 for regression.
+/// <see cref="Metric"/> <c>auto</c> is accuracy for classification and r2 for regression. With no minimum, the candidate
+/// must beat the best constant answer on the same rows (<see cref="BaselineMargin"/>).
 /// </summary>
 public record GateSpec
 {
@@ -23,7 +24,16 @@ public record GateSpec
     public static IReadOnlyList<string> MetricsFor(ModelTask task) => task == ModelTask.Regression ? RegressionMetrics : ClassificationMetrics;
 
     public string Metric { get; init; } = "auto";
-    public double? Minimum { get; init; } = 0.7;
+
+    /// <summary>
+    /// A floor for the gate metric. None by default: a candidate must then beat the best constant answer on its hold-out
+    /// rows (the majority class and the class shares, or the mean) by <see cref="BaselineMargin"/>, which means something for
+    /// any table, where a fixed 0.7 rejects a useful model of a hard problem and passes a useless one of an imbalanced one.
+    /// </summary>
+    public double? Minimum { get; init; }
+
+    /// <summary>How much better than the constant baseline a candidate must be with no <see cref="Minimum"/>: in the metric's units for scores, a fraction of the baseline for errors.</summary>
+    public double BaselineMargin { get; init; } = 0.01;
     public Dictionary<string, double> Thresholds { get; init; } = [];
     public double ChampionTolerance { get; init; }
 
@@ -43,5 +53,6 @@ public sealed class GateSpecValidator : AbstractValidator<GateSpec>
         RuleFor(g => g.Minimum).Must(m => m is null || double.IsFinite(m.Value) && m >= -1e9 && m <= 1e9)
             .WithMessage("gate.minimum must be a finite number, or null for no minimum.");
         RuleFor(g => g.ChampionTolerance).GreaterThanOrEqualTo(0.0).Must(double.IsFinite);
+        RuleFor(g => g.BaselineMargin).InclusiveBetween(0.0, 1.0).WithMessage("gate.baselineMargin must be between 0 and 1.");
     }
 }

@@ -29,6 +29,7 @@ public record PipelineSpec
     public RolloutSpec Rollout { get; init; } = new();
     public RetrainingSpec Retraining { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
+    public InferenceSpec Inference { get; init; } = new();
 }
 
 /// <summary>
@@ -54,5 +55,6 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleFor(s => s.Drift).SetValidator(new DriftSpecValidator());
         RuleFor(s => s.Triggers).SetValidator(new TriggerSpecValidator());
         RuleFor(s => s.Alerts).SetValidator(new AlertSpecValidator());
+        RuleFor(s => s.Inference).SetValidator(new InferenceSpecValidator());
     }
 }

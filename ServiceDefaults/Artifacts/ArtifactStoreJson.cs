@@ -12,6 +12,13 @@ public static class ArtifactStoreJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>
+    /// The same shape for what people send (a pipeline spec): a key the type does not have is an error, not ignored, so a
+    /// typo ('trainr:') is refused instead of silently leaving the defaults in place. Stored artifacts keep <see cref="Options"/>,
+    /// so what an older MlOps wrote still reads.
+    /// </summary>
+    public static readonly JsonSerializerOptions Incoming = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
     public static async Task PutJsonAsync<T>(this IArtifactStore store, string key, T value, CancellationToken ct)
     {
         using var buffer = new MemoryStream();

@@ -6,7 +6,7 @@ namespace MlOps.Registry;
 
 /// <summary>What the gate looked at and decided, stored as <c>runs/{runId}/gate.json</c>.</summary>
 public record GateReport(Guid RunId, string Metric, IReadOnlyDictionary<string, double> Candidate, ChampionEvidence? Champion,
-    bool Approved, IReadOnlyList<string> Reasons, string ExecutionProvider);
+    bool Approved, IReadOnlyList<string> Reasons, string ExecutionProvider, BaselineEvidence? Baseline = null);
 
 /// <summary>
 /// Scores the candidate and the current champion with ONNX Runtime (CUDA when present) on the candidate's hold-out rows,
@@ -35,8 +35,29 @@ public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> l
                 evidence = new ChampionEvidence(champion.Version, champion.Metrics, SameRows: false);
             }
         }
-        var verdict = Gate.Evaluate(spec.Gate, card.Task, candidate, evidence, withoutChampion);
-        return new GateReport(runId, spec.Gate.MetricFor(card.Task), candidate, evidence, verdict.Approved, verdict.Reasons, ExecutionProvider.Name);
+        var baseline = Baseline(card, rows);
+        var verdict = Gate.Evaluate(spec.Gate, card.Task, candidate, evidence, withoutChampion, baseline);
+        return new GateReport(runId, spec.Gate.MetricFor(card.Task), candidate, evidence, verdict.Approved, verdict.Reasons, ExecutionProvider.Name, baseline);
+    }
+
+    /// <summary>
+    /// The best answer that needs no features, scored on the same rows by the same code: classification, the rows' most
+    /// common class with their class shares as probabilities; regression, their mean. A stronger bar than the training
+    /// rows' prior (it has seen these rows' targets), so beating it means the model learned from the features.
+    /// </summary>
+    static BaselineEvidence Baseline(ModelCard card, LabelledRows rows)
+    {
+        var n = rows.Targets.Length;
+        if (card.Task == ModelTask.Regression)
+        {
+            var mean = rows.Targets.Average(t => double.Parse(t, System.Globalization.CultureInfo.InvariantCulture));
+            var constant = Enumerable.Repeat(new Prediction(mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture), [], (float)mean), n).ToList();
+            return new BaselineEvidence($"the mean {mean:0.####}", HoldoutMetrics.Evaluate(card, rows.Targets, constant).Metrics);
+        }
+        var shares = card.Classes.Select(c => (float)rows.Targets.Count(t => t == c) / n).ToArray();
+        var majority = card.Classes[Array.IndexOf(shares, shares.Max())];
+        var constantClass = Enumerable.Repeat(new Prediction(majority, shares, null), n).ToList();
+        return new BaselineEvidence($"always '{majority}'", HoldoutMetrics.Evaluate(card, rows.Targets, constantClass).Metrics);
     }
 
     async Task<LabelledRows> ReadHoldoutAsync(ModelCard card, CancellationToken ct)

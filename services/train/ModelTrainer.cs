@@ -141,6 +141,7 @@ public static class ModelTrainer
 
     static ModelTask ChooseTask(PipelineSpec spec, string target, string[] targets)
     {
+        if (spec.Task == ModelTask.Auto && LooksContinuous(targets, spec.Inference.MaxClasses)) return ModelTask.Regression;
         if (spec.Task == ModelTask.Regression)
         {
             var bad = targets.Select((t, i) => (t, i)).FirstOrDefault(x => !double.TryParse(x.t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v));
@@ -153,6 +154,24 @@ public static class ModelTrainer
         if (spec.Task == ModelTask.Binary && classes != 2)
             throw new TrainingException($"The spec says binary, but the target '{target}' has {classes} classes.");
         return spec.Task == ModelTask.Auto ? (classes == 2 ? ModelTask.Binary : ModelTask.Multiclass) : spec.Task;
+    }
+
+    /// <summary>
+    /// <c>task: auto</c>'s reading of a target (<see cref="InferenceSpec"/>): every value a finite number, and some value with a
+    /// fraction or more than <paramref name="maxClasses"/> distinct values, is a quantity to predict, not a set of classes.
+    /// </summary>
+    static bool LooksContinuous(string[] targets, int maxClasses)
+    {
+        var distinct = new HashSet<double>();
+        var fraction = false;
+        foreach (var t in targets)
+        {
+            if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                return false;
+            fraction |= v != Math.Floor(v);
+            distinct.Add(v);
+        }
+        return targets.Length > 0 && (fraction || distinct.Count > maxClasses);
     }
 
     /// <summary>A seeded random subset of at most <see cref="Trainers.CalibrationRows"/> training rows.</summary>

@@ -103,6 +103,7 @@ public sealed class DatasetScan
             ColumnType? declared = spec.Validation.ColumnTypes.TryGetValue(names[i], out var t) ? t
                 : isTarget ? (spec.Task == ModelTask.Regression ? ColumnType.Number : null)
                 : spec.Features.Categorical.Contains(names[i]) || spec.Features.Hashed.Contains(names[i]) ? ColumnType.String
+                : ColumnRoles.Infers(spec, names[i]) ? null // its role is read from its values (ColumnRoles)
                 : ColumnType.Number;
             _columns[i] = ByColumn[names[i]] = new ColumnScan(names[i], declared, isTarget, spec.Drift.ReferenceSampleSize);
         }

@@ -30,9 +30,11 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
 
     readonly IReadOnlySet<string> _imputed;
     readonly bool _regression;
+    readonly PipelineSpec _spec;
 
     public ExpectationSuite(PipelineSpec spec, DatasetSchema? previous = null)
     {
+        _spec = spec;
         _imputed = spec.Features.Impute.Keys.ToHashSet(StringComparer.Ordinal);
         _regression = spec.Task == ModelTask.Regression;
         var v = spec.Validation;
@@ -82,7 +84,8 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
         var outcomes = new List<(Expectation, Outcome)>();
         var context = new ValidationContext<DatasetScan>(scan);
         context.RootContextData[OutcomesKey] = outcomes;
-        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression);
+        var inferred = HeaderOk(scan) ? ColumnRoles.Infer(scan, _spec) : [];
+        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression, inferred.ToDictionary(i => i.Name));
         var failures = Validate(context).Errors;
         // The table expectations after the header are meaningless without one (they would only repeat "no header").
         var results = outcomes
@@ -93,15 +96,23 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
         return new ValidationReport(runId, pipeline, errors.Count == 0 && failures.All(f => f.Severity != FluentValidation.Severity.Error),
             scan.Rows, scan.Bytes, scan.Columns, scan.Target, baselineRunId,
             new ValidationStatistics(results.Count, ok, results.Count - ok, results.Count == 0 ? 100 : Math.Round(100.0 * ok / results.Count, 2)),
-            results, ColumnSummary.From(scan));
+            results, ColumnSummary.From(scan), inferred);
     }
 
     /// <summary>Every column's built-in checks (not null; the declared type), judged directly from the column's tallies.</summary>
-    static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes, IReadOnlySet<string> imputed, bool regression)
+    static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes, IReadOnlySet<string> imputed, bool regression,
+        IReadOnlyDictionary<string, InferredColumn> inferred)
     {
         foreach (var c in scan.ByColumn.Values)
         {
             if (c.Name.Length == 0) continue;
+            // A column whose role was inferred: a number must be numbers (its gaps are imputed); text of any role may be
+            // anything, an empty cell included (a value of its own); a column left out of the model is not checked.
+            if (inferred.TryGetValue(c.Name, out var role))
+            {
+                if (role.Role == "number") outcomes.Add(TypeCheck(scan, c, ColumnType.Number));
+                continue;
+            }
             // An imputed column may have empty cells: the model fills them (features.impute). Its values must still be numbers.
             if (!imputed.Contains(c.Name))
             {
@@ -110,19 +121,7 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
                 outcomes.Add((notNull, notNull.Judge(scan)));
             }
             if (c.Declared is not { } type || type == ColumnType.String) continue;
-            var bad = type switch
-            {
-                ColumnType.Boolean => [c.NonBoolean],
-                ColumnType.Integer => new[] { c.Texts, c.NonFinite, c.NonIntegral },
-                _ => [c.Texts, c.NonFinite],
-            };
-            var count = bad.Sum(t => t.Count);
-            var what = type == ColumnType.Number ? "finite numbers" : type == ColumnType.Integer ? "whole numbers" : "true or false";
-            var ofType = new Expectation("expect_column_values_to_be_of_type", c.Name, Severity.Error, Args(("type", type.ToString().ToLowerInvariant())),
-                _ => new Outcome(count == 0, count, count == 0 ? "" : $"Column '{c.Name}' has {count} values that are not {what}" +
-                    (c.IsTarget || type != ColumnType.Number ? "." : $" (declare it as \"string\" in validation.columnTypes if it is categorical)."),
-                    bad.SelectMany(t => t.Examples).Take(DatasetScan.MaxExamples).ToList(), c.NonNull, count));
-            outcomes.Add((ofType, ofType.Judge(scan)));
+            outcomes.Add(TypeCheck(scan, c, type));
         }
         if (scan.TargetColumn is { } target && !regression)
         {
@@ -133,6 +132,24 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
                     target.Categories?.Keys.ToList() ?? []));
             outcomes.Add((learnable, learnable.Judge(scan)));
         }
+    }
+
+    /// <summary>The built-in check that a column's values are of its type, with examples of those that are not.</summary>
+    static (Expectation, Outcome) TypeCheck(DatasetScan scan, ColumnScan c, ColumnType type)
+    {
+        var bad = type switch
+        {
+            ColumnType.Boolean => [c.NonBoolean],
+            ColumnType.Integer => new[] { c.Texts, c.NonFinite, c.NonIntegral },
+            _ => [c.Texts, c.NonFinite],
+        };
+        var count = bad.Sum(t => t.Count);
+        var what = type == ColumnType.Number ? "finite numbers" : type == ColumnType.Integer ? "whole numbers" : "true or false";
+        var ofType = new Expectation("expect_column_values_to_be_of_type", c.Name, Severity.Error, Args(("type", type.ToString().ToLowerInvariant())),
+            _ => new Outcome(count == 0, count, count == 0 ? "" : $"Column '{c.Name}' has {count} values that are not {what}" +
+                (c.IsTarget || type != ColumnType.Number ? "." : $" (declare it as \"string\" in validation.columnTypes if it is categorical)."),
+                bad.SelectMany(t => t.Examples).Take(DatasetScan.MaxExamples).ToList(), c.NonNull, count));
+        return (ofType, ofType.Judge(scan));
     }
 
     static Expectation FromSpec(ExpectationSpec e, int index)
@@ -241,7 +258,8 @@ public record ValidationReport(
     Guid? BaselineRunId,
     ValidationStatistics Statistics,
     IReadOnlyList<ExpectationResult> Results,
-    IReadOnlyList<ColumnSummary> ColumnStatistics)
+    IReadOnlyList<ColumnSummary> ColumnStatistics,
+    IReadOnlyList<InferredColumn>? Inferred = null)
 {
     /// <summary>Why the dataset was rejected: one sentence per failed expectation of severity error.</summary>
     public IReadOnlyList<string> Reasons => Results.Where(r => !r.Success && r.Severity == Severity.Error).Select(r => r.Message!).ToList();

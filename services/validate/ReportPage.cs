@@ -30,6 +30,15 @@ public static class ReportPage
             """);
         Section(html, "What is wrong", "bad", report.Results.Where(r => !r.Success && r.Severity == Severity.Error));
         Section(html, "Warnings", "warn", report.Results.Where(r => !r.Success && r.Severity == Severity.Warning));
+        if (report.Inferred is { Count: > 0 } inferred)
+        {
+            html.Append("<h2>What MlOps worked out</h2><p>Columns the spec does not name, and what each is to the model (set <code>validation.columnTypes</code> or <code>features</code> to decide otherwise).</p>")
+                .Append("<table><tr><th>column</th><th>role</th><th>why</th><th>values</th></tr>");
+            foreach (var i in inferred)
+                html.Append($"<tr><td>{E(i.Name)}</td><td class=\"{(i.IsFeature ? "ok" : "warn")}\">{E(i.Role)}{(i.IsFeature ? "" : " (left out)")}</td><td>{E(i.Why)}</td>")
+                    .Append($"<td>{E(string.Join(", ", i.Examples.Select(x => $"'{x}'")))}</td></tr>");
+            html.Append("</table>");
+        }
 
         html.Append("<h2>Expectations</h2><table><tr><th>expectation</th><th>column</th><th>arguments</th><th>result</th><th>observed</th><th>unexpected</th></tr>");
         foreach (var r in report.Results.OrderBy(r => r.Success).ThenBy(r => r.Severity))

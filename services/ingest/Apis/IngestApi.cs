@@ -11,7 +11,7 @@ using MlOps.ServiceDefaults.Artifacts;
 
 namespace MlOps.Ingest;
 
-public record UploadAccepted(Guid RunId, string Pipeline, string DatasetKey, string DatasetSha256, long Bytes, string Run);
+public record UploadAccepted(Guid RunId, string Pipeline, string DatasetKey, string DatasetSha256, long Bytes, string Run, string? ConvertedFrom = null);
 public record RetrainBody(string? Reason);
 public record RetrainAccepted(Guid RunId, string Pipeline, string Run);
 
@@ -57,7 +57,11 @@ public static class IngestApi
             }
             try
             {
-                spec = SpecYaml.ToJson(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length))?.Deserialize<PipelineSpec>(ArtifactStoreJson.Options);
+                spec = SpecYaml.ToJson(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length))?.Deserialize<PipelineSpec>(ArtifactStoreJson.Incoming);
+            }
+            catch (System.Text.Json.JsonException e) when (UnknownKey(e) is { } key)
+            {
+                return Problem(400, "The pipeline spec has a key it does not know", key);
             }
             catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidDataException or System.Text.Json.JsonException or InvalidOperationException)
             {
@@ -68,7 +72,11 @@ public static class IngestApi
         {
             try
             {
-                spec = await System.Text.Json.JsonSerializer.DeserializeAsync<PipelineSpec>(request.Body, ArtifactStoreJson.Options, ct);
+                spec = await System.Text.Json.JsonSerializer.DeserializeAsync<PipelineSpec>(request.Body, ArtifactStoreJson.Incoming, ct);
+            }
+            catch (System.Text.Json.JsonException e) when (UnknownKey(e) is { } key)
+            {
+                return Problem(400, "The pipeline spec has a key it does not know", key);
             }
             catch (System.Text.Json.JsonException e)
             {
@@ -80,6 +88,12 @@ public static class IngestApi
         if (errors is not null) return TypedResults.ValidationProblem(errors, title: "The pipeline spec is invalid");
         return TypedResults.Ok(await catalog.GetAsync(pipeline, ct));
     }
+
+    /// <summary>A key the spec does not have (ArtifactStoreJson.Incoming refuses them), said with where it is and what to do.</summary>
+    static string? UnknownKey(System.Text.Json.JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? $"'{e.Path}' is not part of a pipeline spec: check its spelling and level against docs/spec.md (a misspelt key would leave that setting at its default)."
+            : null;
 
     public static async Task<Results<Accepted<RetrainAccepted>, ProblemHttpResult>> Retrain(
         string pipeline, RetrainBody? body, IPublishEndpoint publish, CancellationToken ct)
@@ -131,6 +145,7 @@ public static class IngestApi
         // A Parquet file becomes the CSV the stages read; the file itself is kept beside it.
         Stream dataset = file;
         await using var converted = await ParquetToCsv.IsParquetAsync(file, ct) ? SpoolFile() : null;
+        await using var canonical = converted is null ? SpoolFile() : null;
         RunStarter.UploadedSource? source = null;
         if (converted is not null)
         {
@@ -151,6 +166,41 @@ public static class IngestApi
             (dataset, sha256, bytes) = (converted, csv.Sha256(), csv.Written);
         }
 
+        // Delimited text in another dialect (semicolons, tabs, pipes, decimal commas, a BOM) becomes the canonical CSV the
+        // same way; the upload is kept beside it, and a file whose rows do not agree with its header is refused here.
+        var detected = "Parquet";
+        if (converted is null)
+        {
+            CsvDialect dialect;
+            try
+            {
+                var head = new byte[Math.Min(file.Length, 64 * 1024)];
+                file.Position = 0;
+                await file.ReadExactlyAsync(head, ct);
+                dialect = CsvDialect.Sniff(head);
+            }
+            catch (DialectRefusedException e)
+            {
+                return Problem(422, "Rows do not match the header", e.Message);
+            }
+            detected = dialect.Description;
+            if (!dialect.IsCanonical)
+            {
+                await using var csv = new HashingStream(canonical!, limit);
+                try
+                {
+                    file.Position = 0;
+                    await dialect.ConvertAsync(file, csv, ct);
+                }
+                catch (LimitExceededException)
+                {
+                    return Problem(413, "Upload too large", $"The CSV made from the {dialect.Description} file passed the upload limit of {limit} bytes (Ingest:MaxUploadBytes).");
+                }
+                source = new RunStarter.UploadedSource(dialect.Format, "text/csv", file, sha256, bytes);
+                (dataset, sha256, bytes) = (canonical!, csv.Sha256(), csv.Written);
+            }
+        }
+
         dataset.Position = 0;
         var spec = await catalog.GetAsync(pipeline, ct);
         if (await FirstLookProblem(dataset, spec) is { } problem) return problem;
@@ -159,7 +209,7 @@ public static class IngestApi
         var runId = NewId.NextGuid();
         var manifest = await runs.StartAsync(pipeline, runId, dataset, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct, source: source);
         var location = $"/runs/{runId:N}";
-        return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location));
+        return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location, source is null ? null : detected));
     }
 
     /// <summary>A temporary file that is gone when closed.</summary>

@@ -24,6 +24,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
         var ct = context.CancellationToken;
         var card = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(m.RunId), ct);
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        spec = spec with { Features = InferredColumn.Apply(spec.Features, m.Inferred) }; // what validate worked out about unnamed columns
         var manifest = await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
         var cacheKey = CacheKey(manifest);
         if (card is null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(manifest.Trigger)

@@ -41,7 +41,10 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
             await store.PutJsonAsync(ArtifactKeys.PipelineSchema(m.Pipeline), schema, ct);
             logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations ({Warnings} warnings)",
                 m.RunId, scan.Rows, report.Statistics.EvaluatedExpectations, report.Warnings.Count);
-            await context.Publish(new DataValidated(m.RunId, m.Pipeline, scan.Rows, scan.Features, scan.Target, report.Warnings), ct);
+            var inferred = report.Inferred ?? [];
+            var leftOut = inferred.Where(i => !i.IsFeature).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+            await context.Publish(new DataValidated(m.RunId, m.Pipeline, scan.Rows, [.. scan.Features.Where(f => !leftOut.Contains(f))], scan.Target,
+                report.Warnings, inferred.Count > 0 ? inferred : null), ct);
         }
         else
         {

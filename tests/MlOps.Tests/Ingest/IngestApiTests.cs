@@ -244,6 +244,21 @@ public class IngestApiTests
         var broken = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml("trainer:\n  name: [LightGbm\n"));
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Contains("not valid YAML", await broken.Content.ReadAsStringAsync());
+        // A misspelt key is refused with where it is, in YAML and in JSON, at any level; the spec stays as it was.
+        var before = await mlops.Client.GetStringAsync("/pipelines/yaml-spec");
+        foreach (var (content, path) in new[]
+        {
+            (Yaml("target: label\ntrainr:\n  name: FastTree\n"), "'$.trainr'"),
+            (Yaml("target: label\ntrainer:\n  nmae: FastTree\n"), "'$.trainer.nmae'"),
+            (new StringContent("""{"target":"label","gate":{"minimun":0.9}}""", Encoding.UTF8, "application/json"), "'$.gate.minimun'"),
+        })
+        {
+            var typo = await mlops.Client.PutAsync("/pipelines/yaml-spec", content);
+            var says = await typo.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
+            Assert.Contains($"{path} is not part of a pipeline spec", says);
+        }
+        Assert.Equal(before, await mlops.Client.GetStringAsync("/pipelines/yaml-spec"));
         var bomb = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n";
         var aliases = await mlops.Client.PutAsync("/pipelines/yaml-spec", Yaml(bomb));
         Assert.Equal(HttpStatusCode.BadRequest, aliases.StatusCode);

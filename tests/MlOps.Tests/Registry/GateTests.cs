@@ -77,4 +77,34 @@ public class GateTests
     [Fact]
     public void AMissingMetricIsRejected() =>
         Assert.False(Gate.Evaluate(Spec, ModelTask.Binary, new Dictionary<string, double> { ["f1"] = 1 }, null).Approved);
+
+    /// <summary>
+    /// With no minimum (the default), the bar is the best constant answer on the same rows (issue 15): a churn model at 0.64
+    /// against a 0.552 majority class is worth serving, one at 0.56 is not, whatever a fixed 0.7 would have said; an r² of
+    /// 0.4 beats the mean's 0; an error must be below the constant's by the margin's fraction. A minimum set by hand replaces it.
+    /// </summary>
+    [Fact]
+    public void WithNoMinimumTheCandidateMustBeatTheBestConstantAnswer()
+    {
+        var gate = new GateSpec();
+        Assert.Null(gate.Minimum);
+        var majority = new BaselineEvidence("always 'no'", new Dictionary<string, double> { ["accuracy"] = 0.552, ["f1"] = 0 });
+        var useful = Gate.Evaluate(gate, ModelTask.Binary, Accuracy(0.64), null, baseline: majority);
+        Assert.True(useful.Approved);
+        Assert.Contains(useful.Reasons, r => r.Contains("accuracy 0.64 beats the best constant answer (always 'no': 0.552)"));
+        var useless = Gate.Evaluate(gate, ModelTask.Binary, Accuracy(0.56), null, baseline: majority);
+        Assert.False(useless.Approved);
+        Assert.Contains(useless.Reasons, r => r.Contains("does not beat the best constant answer") && r.Contains("margin 0.01"));
+
+        var mean = new BaselineEvidence("the mean 151.2", new Dictionary<string, double> { ["r2"] = 0, ["rmse"] = 10 });
+        Assert.True(Gate.Evaluate(gate, ModelTask.Regression, new Dictionary<string, double> { ["r2"] = 0.4 }, null, baseline: mean).Approved);
+        Assert.False(Gate.Evaluate(gate, ModelTask.Regression, new Dictionary<string, double> { ["r2"] = -0.1 }, null, baseline: mean).Approved);
+        var rmse = gate with { Metric = "rmse" };
+        Assert.True(Gate.Evaluate(rmse, ModelTask.Regression, new Dictionary<string, double> { ["rmse"] = 9.85 }, null, baseline: mean).Approved);
+        Assert.False(Gate.Evaluate(rmse, ModelTask.Regression, new Dictionary<string, double> { ["rmse"] = 9.95 }, null, baseline: mean).Approved);
+
+        // A minimum set by hand is the bar instead, and the champion still counts.
+        Assert.True(Gate.Evaluate(gate with { Minimum = 0.5 }, ModelTask.Binary, Accuracy(0.54), null, baseline: majority).Approved);
+        Assert.False(Gate.Evaluate(gate, ModelTask.Binary, Accuracy(0.64), Champion(0.7), baseline: majority).Approved);
+    }
 }

@@ -383,6 +383,41 @@ public class TrainingTests
         Assert.All(served.Zip(expected), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, OnnxAgreement.Tolerance * scale));
     }
 
+    /// <summary>
+    /// task: auto reads the target (issue 15): text or few whole numbers are classes; any fraction, or more whole numbers than
+    /// inference.maxClasses (20), is a quantity, trained as a regression (a disease-progression score is not 214 classes).
+    /// </summary>
+    [Theory]
+    [InlineData("fraction", 20, "Regression")]
+    [InlineData("many-integers", 20, "Regression")]
+    [InlineData("five-integers", 20, "Multiclass")]
+    [InlineData("five-integers", 4, "Regression")]
+    [InlineData("two-integers", 20, "Binary")]
+    [InlineData("text", 20, "Multiclass")]
+    public void TaskAutoTellsAQuantityFromClasses(string target, int maxClasses, string task)
+    {
+        var random = new Random(8);
+        var csv = new StringBuilder("a,b,y\n");
+        for (var i = 0; i < 1000; i++)
+        {
+            double a = random.NextDouble() * 10, b = random.NextDouble() * 10;
+            var value = a * 20 + b * 3;
+            var y = target switch
+            {
+                "fraction" => (value / 10).ToString("F3", CultureInfo.InvariantCulture),
+                "many-integers" => ((int)value).ToString(CultureInfo.InvariantCulture),
+                "five-integers" => ((int)(a / 2)).ToString(CultureInfo.InvariantCulture),
+                "two-integers" => (a > 5 ? 1 : 0).ToString(CultureInfo.InvariantCulture),
+                _ => $"grade-{(int)(a / 2)}",
+            };
+            csv.Append(CultureInfo.InvariantCulture, $"{a:F4},{b:F4},{y}\n");
+        }
+        var model = Train(new PipelineSpec { Inference = new InferenceSpec { MaxClasses = maxClasses } }, csv.ToString());
+        Assert.Equal(Enum.Parse<ModelTask>(task), model.Card.Task);
+        if (model.Card.Task == ModelTask.Regression) Assert.True(model.Card.Metrics["r2"] > 0.8, $"r2 {model.Card.Metrics["r2"]}");
+        else Assert.True(model.Card.Metrics["accuracy"] > 0.8, $"accuracy {model.Card.Metrics["accuracy"]}");
+    }
+
     [Fact]
     public void MaxDepthBecomesAtMostTwoToTheDepthLeaves()
     {

@@ -114,7 +114,9 @@ public class ValidationTests
     [Fact]
     public void RejectsNaNInfinityEmptyAndTextInNumericColumnsWithExamples()
     {
-        var report = Validate("a,b,label\n1,,x\n3,abc,y\nNaN,Infinity,x\n4,-inf,y\n");
+        // Declared numbers: a column the spec names is checked as declared (an undeclared one's role would be inferred).
+        var declared = Spec() with { Validation = Spec().Validation with { ColumnTypes = new() { ["a"] = ColumnType.Number, ["b"] = ColumnType.Number } } };
+        var report = Validate("a,b,label\n1,,x\n3,abc,y\nNaN,Infinity,x\n4,-inf,y\n", declared);
         Assert.False(report.Success);
         Assert.Equal("b", Failed(report, "expect_column_values_to_not_be_null").Column);
         var a = Failed(report, "expect_column_values_to_be_of_type", "a");
@@ -124,6 +126,35 @@ public class ValidationTests
         Assert.Contains(b.Result.PartialUnexpectedList, e => e.Contains("'Infinity'"));
         Assert.Contains(b.Result.PartialUnexpectedList, e => e.Contains("'-inf'"));
         Assert.Contains("columnTypes", b.Message); // says how to declare a categorical column
+    }
+
+    /// <summary>
+    /// Issue 15: a column the spec does not name gets its role from its values (ColumnRoles), each with a reason: an ID, a
+    /// number with gaps (accepted: imputed), a mostly-numeric column whose stray text is an error, yes/no, a few categories,
+    /// many categories (hashed), a constant and a date; the report lists them all.
+    /// </summary>
+    [Fact]
+    public void UndeclaredColumnsGetTheirRoleFromTheirValuesWithAReason()
+    {
+        var csv = Csv(200, i => string.Join(",", $"u{1000 + i}", i % 7, i % 20 == 0 ? "" : (i * 0.37).ToString("F2", CultureInfo.InvariantCulture),
+            i is 5 or 50 or 150 ? "n/a" : (i * 1.5).ToString(CultureInfo.InvariantCulture), i % 3 == 0 ? "Yes" : "no", new[] { "red", "green", "blue" }[i % 3],
+            $"tag{i % 60}", "k", $"2024-01-{1 + i % 28:00}", i % 2 == 0 ? "x" : "y"), "id,n,x,junk,flag,colour,tags,constant,day,label");
+        var report = Validate(csv);
+        var roles = report.Inferred!.ToDictionary(i => i.Name, i => i.Role);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["id"] = "identifier", ["n"] = "number", ["x"] = "number", ["junk"] = "number", ["flag"] = "boolean", ["colour"] = "categorical",
+            ["tags"] = "hashed", ["constant"] = "constant", ["day"] = "timestamp",
+        }, roles);
+        Assert.Equal(10, report.Inferred!.Single(i => i.Name == "x").EmptyCells);
+        Assert.Contains("empty cells are imputed", report.Inferred!.Single(i => i.Name == "x").Why);
+        // Only the stray text is wrong: three 'n/a' in a column of numbers.
+        Assert.Equal(["Column 'junk' has 3 values that are not finite numbers (declare it as \"string\" in validation.columnTypes if it is categorical)."], report.Reasons);
+        Assert.Contains("What MlOps worked out", ReportPage.Render(report));
+
+        // Inference off: every unnamed column is a number again, and says so.
+        var strict = Spec() with { Inference = new InferenceSpec { Columns = false } };
+        Assert.Contains(Validate(csv, strict).Reasons, r => r.StartsWith("Column 'colour' has 200 values that are not finite numbers"));
     }
 
     [Fact]
