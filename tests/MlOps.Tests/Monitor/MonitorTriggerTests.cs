@@ -75,17 +75,18 @@ public class MonitorTriggerTests
         async Task<int> AgeRuns() => (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=aging&trigger=schedule")).GetArrayLength();
 
         // An hour old: the scheduler looked and found nothing due.
-        var young = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromHours(1)));
+        void Tick() => clock.Advance(TimeSpan.FromSeconds(31));
+        var young = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromHours(1)), Tick);
         Assert.Equal(JsonValueKind.Null, young.GetProperty("lastScheduledCheck").ValueKind);
         Assert.Equal(0, await AgeRuns());
 
         // Three hours old: one retrain; the ticks after it ask for no second one.
-        var old = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromHours(2)));
+        var old = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromHours(2)), Tick);
         Assert.Equal("maxAge", old.GetProperty("lastScheduledCheck").GetProperty("kind").GetString());
         var retrain = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "aging", "Schedule", RunTimeout, first);
         for (var tick = 0; tick < 3; tick++)
         {
-            var after = await AfterClockCheckAsync(mlops.Client, "aging", () => clock.Advance(TimeSpan.FromSeconds(31)));
+            var after = await AfterClockCheckAsync(mlops.Client, "aging", Tick, Tick);
             if (after.GetProperty("runId").GetGuid() == first) // v1 still watched: its age retrain is the one asked for
                 Assert.Equal(old.GetProperty("lastScheduledCheck").ToString(), after.GetProperty("lastScheduledCheck").ToString());
         }
