@@ -56,5 +56,6 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleFor(s => s.Triggers).SetValidator(new TriggerSpecValidator());
         RuleFor(s => s.Alerts).SetValidator(new AlertSpecValidator());
         RuleFor(s => s.Inference).SetValidator(new InferenceSpecValidator());
+        RuleFor(s => s.Retraining.MinNewRows).InclusiveBetween(0, 100_000_000).WithName("retraining.minNewRows");
     }
 }

@@ -9,7 +9,7 @@ namespace MlOps.Monitor;
 /// counts as drifted when the drifted share reaches drift.driftedShare. The report is kept under the model's run
 /// (<c>monitoring/drift-*.json</c> and a page); whether it starts a retrain is <see cref="DriftTrigger"/>'s decision.
 /// </summary>
-public sealed class DriftMonitor(Watches watches, IArtifactStore store, TimeProvider clock, ILogger<DriftMonitor> logger)
+public sealed class DriftMonitor(Watches watches, IArtifactStore store, TimeProvider clock, ILogger<DriftMonitor> logger, FeedbackBook? feedback = null)
 {
     /// <summary>Adds served rows; returns an outcome when they complete a window.</summary>
     public async Task<DriftOutcome?> ObserveAsync(PredictionsServed served, CancellationToken ct)
@@ -43,7 +43,7 @@ public sealed class DriftMonitor(Watches watches, IArtifactStore store, TimeProv
             watch.Window.Clear();
             watch.TextWindow.Clear();
             watch.LastReport = report;
-            var (retrain, why) = DriftTrigger.Decide(watch, report, clock.GetUtcNow());
+            var (retrain, why) = DriftTrigger.Decide(watch, report, clock.GetUtcNow(), feedback?.LabelledFor(watch.RunId) ?? 0);
             outcome = new DriftOutcome(report, retrain, why);
         }
         var name = $"{ArtifactKeys.Run(served.RunId)}monitoring/drift-{outcome.Report.At:yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}";

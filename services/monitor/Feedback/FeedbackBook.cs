@@ -67,6 +67,9 @@ public sealed class FeedbackBook(IArtifactStore store, ServedLog served, Feedbac
         }
     }
 
+    /// <summary>Labelled production rows of a model so far (what a deferred drift retrain waits for).</summary>
+    public long LabelledFor(Guid runId) => _runs.TryGetValue(runId, out var window) ? window.Labelled : 0; // a long read whole on 64-bit
+
     public async Task<(FeedbackResult Result, FeedbackActions Actions)> AddAsync(string pipeline, IReadOnlyList<FeedbackItem> items, CancellationToken ct)
     {
         await _restored.Task.WaitAsync(ct);
@@ -133,6 +136,17 @@ public sealed class FeedbackBook(IArtifactStore store, ServedLog served, Feedbac
                 FeedbackTriggers.Decide(pipeline, spec, card, window, live, version, watches.Get(pipeline)?.RunId == card.RunId, drops, retrains);
             }
             if (live is not null) performance.Add(live);
+            // A drift retrain deferred for want of new data starts once enough labels of the watched model are in.
+            if (watches.Get(pipeline) is { } watch && watch.RunId == group.Key)
+            {
+                RetrainRequested? resumed;
+                lock (watch) resumed = DriftTrigger.Resume(pipeline, watch, LabelledFor(group.Key), clock.GetUtcNow());
+                if (resumed is not null)
+                {
+                    retrains.Add(resumed);
+                    await watches.SaveAsync(pipeline, watch, ct);
+                }
+            }
         }
         logger.LogInformation("Feedback for {Pipeline}: {Accepted} accepted, {Rejected} rejected", pipeline, accepted.Count, rejected.Count);
         return (new FeedbackResult(accepted.Count, rejected, storedAs, performance), new FeedbackActions(drops, retrains));

@@ -9,7 +9,13 @@ namespace MlOps.Monitor;
 /// a hybrid schedule decides on). The drift window of live rows in progress is not kept: a restart starts a fresh one.
 /// </summary>
 public record MonitorState(Guid RunId, int Version, DateTimeOffset Since, DateTimeOffset ScheduledThrough, bool AgeRetrainRequested,
-    DateTimeOffset? LastRetrainAt, ScheduledCheck? LastScheduledCheck, DriftReport? LastReport);
+    DateTimeOffset? LastRetrainAt, ScheduledCheck? LastScheduledCheck, DriftReport? LastReport, DeferredRetrain? Deferred = null);
+
+/// <summary>
+/// A drift retrain waiting for new data (<c>retraining.minNewRows</c>): the drifted check it comes from (<see cref="ReportAt"/>
+/// names the episode, and so the run ID it will have), when it was deferred, and why.
+/// </summary>
+public record DeferredRetrain(DateTimeOffset ReportAt, DateTimeOffset Since, int MinNewRows, string Why);
 
 /// <summary>
 /// Which model of a pipeline monitor watches (<c>monitor/watching/{p}.json</c>), from the events deploy publishes
@@ -18,4 +24,5 @@ public record MonitorState(Guid RunId, int Version, DateTimeOffset Since, DateTi
 public record WatchedModel(string Pipeline, Guid RunId, int Version, DateTimeOffset ServingSince, bool Retired = false);
 
 public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRows, int MinSamples, DateTimeOffset? LastRetrainAt, DriftReport? LastReport,
-    ScheduledCheck? LastScheduledCheck, DateTimeOffset ServingSince, DateTimeOffset ScheduledThrough, DateTimeOffset? ClockCheckedAt);
+    ScheduledCheck? LastScheduledCheck, DateTimeOffset ServingSince, DateTimeOffset ScheduledThrough, DateTimeOffset? ClockCheckedAt,
+    DeferredRetrain? RetrainDeferred = null);

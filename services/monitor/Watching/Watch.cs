@@ -27,15 +27,17 @@ public sealed class Watch(Guid runId, int version, PipelineSpec spec, ReferenceP
     /// <summary>When drift last asked for a retrain: the start of the drift cooldown.</summary>
     public DateTimeOffset? LastRetrainAt { get; set; } = lastRetrainAt;
     public DriftReport? LastReport { get; set; }
+    /// <summary>A drift retrain waiting for labelled rows (<see cref="DriftTrigger"/>), until they arrive or the model is replaced.</summary>
+    public DeferredRetrain? DeferredRetrain { get; set; }
 
-    public MonitorState State() => new(RunId, Version, Since, ScheduledThrough, AgeRetrainRequested, LastRetrainAt, LastScheduledCheck, LastReport);
+    public MonitorState State() => new(RunId, Version, Since, ScheduledThrough, AgeRetrainRequested, LastRetrainAt, LastScheduledCheck, LastReport, DeferredRetrain);
 
     /// <summary>The same model's watch as it was before a restart.</summary>
     public static Watch Restored(MonitorState saved, PipelineSpec spec, ReferenceProfile profile) =>
         new(saved.RunId, saved.Version, spec, profile, saved.LastRetrainAt, saved.Since)
         {
             ScheduledThrough = saved.ScheduledThrough, AgeRetrainRequested = saved.AgeRetrainRequested,
-            LastScheduledCheck = saved.LastScheduledCheck, LastReport = saved.LastReport,
+            LastScheduledCheck = saved.LastScheduledCheck, LastReport = saved.LastReport, DeferredRetrain = saved.Deferred,
         };
 
     /// <summary>The numeric features (those with a sample), in the order of the window's columns.</summary>

@@ -79,7 +79,7 @@ public sealed class Watches(IArtifactStore store, TimeProvider clock, ILogger<Wa
 
     public WatchStatus? Status(string pipeline) => _watches.TryGetValue(pipeline, out var w)
         ? new WatchStatus(pipeline, w.RunId, w.Version, w.Window.Count, w.Spec.Drift.MinSamples, w.LastRetrainAt, w.LastReport, w.LastScheduledCheck,
-            w.Since, w.ScheduledThrough, w.ClockCheckedAt)
+            w.Since, w.ScheduledThrough, w.ClockCheckedAt, w.DeferredRetrain)
         : null;
 
     /// <summary>Keeps the watch's triggers' state (<see cref="MonitorState"/>).</summary>

@@ -103,7 +103,7 @@ public class MonitorClaimsTests
         {
             await PipelineCalls.PutSpecAsync(mlops.Client, "cooling", """
                 {"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
-                 "drift":{"driftedShare":0.2,"cooldown":"01:00:00"}}
+                 "drift":{"driftedShare":0.2,"cooldown":"01:00:00"},"retraining":{"minNewRows":0}}
                 """);
             var first = await PipelineCalls.UploadAsync(mlops.Client, "cooling", TestInfra.Sample("classification.csv"));
             await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout, "deployed");
@@ -128,4 +128,51 @@ public class MonitorClaimsTests
             await mlops.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// Issue 15: drift with nothing new to learn from defers the retrain (a retrain on the serving model's own data would make
+    /// the same model): each drifted check says what it waits for, GET /monitor shows it, no run starts, 39 labels are not
+    /// enough; the 40th starts the drift retrain, on the data plus the labelled rows, and the deferral is gone.
+    /// </summary>
+    [Fact]
+    public async Task DriftWithNothingNewToLearnDefersTheRetrainUntilLabelsArrive()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        await PipelineCalls.PutSpecAsync(mlops.Client, "deferring", """
+            {"target":"target","validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},"drift":{"driftedShare":0.2},
+             "retraining":{"minNewRows":40}}
+            """);
+        var first = await PipelineCalls.UploadAsync(mlops.Client, "deferring", TestInfra.Sample("classification.csv"));
+        await PipelineCalls.WaitForRunAsync(mlops.Client, first, RunTimeout, "deployed");
+        var (ids, _) = await ServeAsync(mlops, "deferring", 1000, TestInfra.Sample("classification-drifted.csv"));
+        var checks = await SystemFlow.DriftChecksAsync(mlops.Service<IArtifactStore>(), first, 1000);
+        Assert.All(checks, c => Assert.True(c.Report.GetProperty("datasetDrift").GetBoolean(), c.Page));
+        Assert.All(checks, c => Assert.Contains("retrain deferred until 40 labelled production rows of v1 arrive (0 so far", c.Page));
+        async Task<JsonElement> Deferred() => (await mlops.Client.GetFromJsonAsync<JsonElement>("/monitor/deferring")).GetProperty("retrainDeferred");
+        Assert.Equal(40, (await Deferred()).GetProperty("minNewRows").GetInt32());
+        async Task<int> DriftRuns() => (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=deferring&trigger=drift")).GetArrayLength();
+        Assert.Equal(0, await DriftRuns());
+
+        var truth = File.ReadAllLines(TestInfra.Sample("classification-drifted.csv")).Skip(1).Select(l => l.Split(',')[^1]).ToList();
+        async Task<JsonElement> Label(int from, int count)
+        {
+            var response = await mlops.Client.PostAsJsonAsync("/monitor/deferring/feedback",
+                new { items = Enumerable.Range(from, count).Select(i => new { predictionId = ids[i], label = truth[i] }).ToArray() });
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(response.IsSuccessStatusCode, body.ToString());
+            return body;
+        }
+        Assert.Equal(39, (await Label(0, 39)).GetProperty("accepted").GetInt32());
+        Assert.Equal(40, (await Deferred()).GetProperty("minNewRows").GetInt32()); // the labels were taken, and 39 are not enough
+        Assert.Equal(0, await DriftRuns());
+
+        await Label(39, 1);
+        var retrain = await PipelineCalls.WaitForNewRunAsync(mlops.Client, "deferring", "Drift", RunTimeout, first);
+        var run = await PipelineCalls.WaitForRunAsync(mlops.Client, retrain, RunTimeout);
+        Assert.Equal(1040, run.GetProperty("run").GetProperty("datasetRows").GetInt64());
+        Assert.Contains("until 40 labelled production rows arrived: 40 have", run.GetProperty("events")[0].GetProperty("detail").GetProperty("reason").GetString());
+        Assert.Equal(JsonValueKind.Null, (await Deferred()).ValueKind);
+        Assert.Equal(1, await DriftRuns());
+    }
 }
+
