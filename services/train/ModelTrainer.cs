@@ -89,7 +89,7 @@ public static class ModelTrainer
 
         var ml = new MLContext(seed: spec.Trainer.Seed);
         var training = TrainingData.Of(data, layout, task, classes);
-        var (trainData, testData) = training.Split(testRows, spec.Trainer.Seed);
+        var (trainData, testData) = training.HoldOut(testRows, spec.Trainer.Seed);
         IDataView all = training, trainSet = trainData, testSet = testData;
         if (task == ModelTask.Multiclass)
         {

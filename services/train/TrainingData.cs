@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlOps.Contracts;
@@ -70,6 +71,41 @@ sealed class TrainingData : IDataView
             var j = random.Next(i, rows);
             (order[i], order[j]) = (order[j], order[i]);
         }
+        var test = order[..testRows];
+        var train = order[testRows..];
+        Array.Sort(test);
+        Array.Sort(train);
+        return (Subset(train), Subset(test));
+    }
+
+    /// <summary>
+    /// The hold-out: exactly <paramref name="testRows"/> rows, those whose content (features and target, hashed with the seed)
+    /// ranks lowest. A row's side follows from its own values, not from where it sits or how many rows there are: a later
+    /// dataset that contains this one (the data plus labelled production rows) holds out nearly the same old rows, so a
+    /// retrain and its champion are compared on rows neither trained on (a split drawn by position put four fifths of the
+    /// new hold-out's old rows in the champion's training set); duplicate rows fall on one side together. Both sides keep
+    /// the dataset's row order; the same rows and seed give the same split, another seed another one.
+    /// </summary>
+    public (TrainingData Train, TrainingData Test) HoldOut(int testRows, int seed)
+    {
+        var keys = new ulong[rows];
+        var numericWidth = inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
+        var hash = new System.IO.Hashing.XxHash3(seed);
+        ReadOnlySpan<byte> separator = [0, 0];
+        for (var r = 0; r < rows; r++)
+        {
+            var row = index?[r] ?? r;
+            hash.Reset();
+            hash.Append(MemoryMarshal.AsBytes(inputs.Numeric.AsSpan(row * numericWidth, numericWidth)));
+            foreach (var text in inputs.Categorical.AsSpan(row * categorical, categorical)) { hash.Append(MemoryMarshal.AsBytes(text.AsSpan())); hash.Append(separator); }
+            foreach (var text in inputs.Hashed.AsSpan(row * hashed, hashed)) { hash.Append(MemoryMarshal.AsBytes(text.AsSpan())); hash.Append(separator); }
+            if (positive is not null) hash.Append(positive[row] ? [1] : [0]);
+            if (labels is not null) hash.Append(MemoryMarshal.AsBytes(labels[row].AsSpan()));
+            if (values is not null) hash.Append(MemoryMarshal.AsBytes(values.AsSpan(row, 1)));
+            keys[r] = hash.GetCurrentHashAsUInt64();
+        }
+        var order = Enumerable.Range(0, rows).ToArray();
+        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
         var test = order[..testRows];
         var train = order[testRows..];
         Array.Sort(test);

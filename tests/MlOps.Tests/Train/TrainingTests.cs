@@ -456,6 +456,28 @@ public class TrainingTests
         Assert.NotEqual(holdout, reseeded); // another seed draws other rows
     }
 
+    /// <summary>
+    /// A dataset that grows (the data plus labelled production rows) holds out nearly the same old rows: a retrain's hold-out
+    /// is not the champion's training data, so the gate compares them on rows neither learned from. A split drawn by position
+    /// put about four fifths of the new hold-out's old rows in the first model's training set.
+    /// </summary>
+    [Fact]
+    public void AGrownDatasetHoldsOutTheSameOldRows()
+    {
+        var spec = new PipelineSpec { Trainer = new TrainerSpec { Name = "Linear" } };
+        var original = RegressionCsv(1000, seed: 5);
+        var grown = original + string.Concat(RegressionCsv(300, seed: 6).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l + "\n"));
+        static string Key(string line) => string.Join("|", line.Split(',').Select(v => ((float)double.Parse(v, CultureInfo.InvariantCulture)).ToString("R", CultureInfo.InvariantCulture)));
+        var old = original.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(Key).ToHashSet();
+        var first = HoldoutLines(Train(spec, original)).Select(Key).ToHashSet();
+        var second = HoldoutLines(Train(spec, grown)).Select(Key).ToList();
+        Assert.Equal(260, second.Count);
+        var secondOld = second.Where(old.Contains).ToList();
+        var leaked = secondOld.Where(k => !first.Contains(k)).ToList();
+        Assert.InRange(secondOld.Count, 150, 250);
+        Assert.True(leaked.Count <= 0.05 * secondOld.Count, $"{leaked.Count} of the {secondOld.Count} old rows held out now were training rows of the first model");
+    }
+
     static string[] HoldoutLines(TrainedModel model) =>
         Encoding.UTF8.GetString(model.HoldoutCsv).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.TrimEnd('\r')).ToArray();
 
