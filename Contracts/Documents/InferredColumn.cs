@@ -13,19 +13,17 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
 
     /// <summary>
     /// The features a spec gets from inference: categorical and boolean columns one-hot encoded, hashed ones hashed, numbers
-    /// with empty cells imputed (with the spec's imputation mode when it has one, else the mean: one mode per model today).
-    /// What the spec names itself is never changed.
+    /// with empty cells imputed with the median of the training rows. What the spec names itself is never changed.
     /// </summary>
     public static FeatureSpec Apply(FeatureSpec features, IReadOnlyList<InferredColumn>? inferred)
     {
         if (inferred is null or { Count: 0 }) return features;
-        var mode = features.Impute.Values.FirstOrDefault() ?? "mean";
         return features with
         {
             Categorical = [.. features.Categorical, .. inferred.Where(i => i.Role is "categorical" or "boolean").Select(i => i.Name).Except(features.Categorical)],
             Hashed = [.. features.Hashed, .. inferred.Where(i => i.Role == "hashed").Select(i => i.Name).Except(features.Hashed)],
             Impute = new(features.Impute.Concat(inferred.Where(i => i.Role == "number" && i.EmptyCells > 0 && !features.Impute.ContainsKey(i.Name))
-                .Select(i => KeyValuePair.Create(i.Name, mode)))),
+                .Select(i => KeyValuePair.Create(i.Name, "median")))),
         };
     }
 }

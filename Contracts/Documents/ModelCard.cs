@@ -31,7 +31,8 @@ public record ModelCard(
     IReadOnlyList<string>? ImputedFeatures = null,
     Guid? CachedFrom = null,
     IReadOnlyList<DerivedFeature>? DerivedFeatures = null,
-    IReadOnlyDictionary<string, double>? Hyperparameters = null)
+    IReadOnlyDictionary<string, double>? Hyperparameters = null,
+    IReadOnlyDictionary<string, double>? ImputeValues = null)
 {
     public const string CategoricalInput = "Categorical";
     public const string HashedInput = "Hashed";

@@ -9,7 +9,7 @@ namespace MlOps.Contracts;
 public record FeatureSpec
 {
     /// <summary>How empty cells of an imputed column are filled (train's ML.NET replacement modes).</summary>
-    public static readonly IReadOnlyList<string> ImputeModes = ["mean", "minimum", "maximum", "zero"];
+    public static readonly IReadOnlyList<string> ImputeModes = ["median", "mean", "minimum", "maximum", "zero"];
 
     /// <summary>How the numeric features are scaled (train maps each to an ML.NET normalizer).</summary>
     public static readonly IReadOnlyList<string> Normalizers = ["none", "minMax", "meanVariance"];
@@ -21,7 +21,10 @@ public record FeatureSpec
     public List<string> Hashed { get; init; } = [];
     public int HashBits { get; init; } = 10;
 
-    /// <summary>Numeric columns whose empty cells are filled: one of <see cref="ImputeModes"/> (of the training rows).</summary>
+    /// <summary>
+    /// Numeric columns whose empty cells are filled, each with its own statistic of the training rows (<see cref="ImputeModes"/>):
+    /// the fill values are computed once, at training, and applied inside the model's graph, so serving sends the empty cell.
+    /// </summary>
     public Dictionary<string, string> Impute { get; init; } = [];
 
     /// <summary>Scaling of the numeric features: one of <see cref="Normalizers"/> (fitted on the training rows).</summary>
@@ -47,8 +50,6 @@ public sealed class FeatureSpecValidator : AbstractValidator<FeatureSpec>
         RuleFor(f => f.HashBits).InclusiveBetween(1, 20);
         RuleForEach(f => f.Impute).Must(kv => FeatureSpec.ImputeModes.Contains(kv.Value))
             .WithMessage((_, kv) => $"features.impute['{kv.Key}'] is '{kv.Value}'; use one of {string.Join(", ", FeatureSpec.ImputeModes)}.");
-        RuleFor(f => f.Impute).Must(i => i.Values.Distinct().Count() <= 1)
-            .WithMessage("All imputed columns take the same mode (they are filled by one transform over the numeric features).");
         RuleFor(f => f.Normalize).Must(n => FeatureSpec.Normalizers.Contains(n))
             .WithMessage(f => $"features.normalize is '{f.Normalize}'; use one of {string.Join(", ", FeatureSpec.Normalizers)}.");
         RuleForEach(f => f.Derived).Must(d => !string.IsNullOrWhiteSpace(d.Name) && d.Name.Length <= 100)

@@ -10,7 +10,7 @@ namespace MlOps.Contracts;
 /// hundreds of classes); otherwise it is classified.</para>
 /// <para><see cref="Columns"/>: a feature column the spec does not name (in <c>validation.columnTypes</c> or <c>features</c>)
 /// gets a role from its values: a number when at least <see cref="NumericShare"/> of its non-empty cells are numbers (the
-/// rest are then errors; empty cells are imputed); true/false or yes/no text a boolean (one-hot); other text categorical
+/// rest are then errors; empty cells are imputed with the training rows' median); true/false or yes/no text a boolean (one-hot); other text categorical
 /// (one-hot) up to <see cref="MaxCategories"/> distinct values, an identifier (left out of the model) when nearly every row
 /// has its own value (<see cref="IdentifierShare"/>) or the values look like IDs, hashed otherwise; a column with one value
 /// constant (left out); ISO 8601 dates and times a timestamp (left out until date parts are derived).</para>

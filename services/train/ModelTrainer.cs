@@ -90,6 +90,14 @@ public static class ModelTrainer
         var ml = new MLContext(seed: spec.Trainer.Seed);
         var training = TrainingData.Of(data, layout, task, classes);
         var (trainData, testData) = training.HoldOut(testRows, spec.Trainer.Seed);
+        // Empty numeric cells: each imputed column's fill value is its statistic over the training rows; the model learns on
+        // filled rows, and the exported graph fills the same values in (OnnxDerivedFeatures), so serving sends the empty cell.
+        var fills = FillValues(spec.Features.Impute, layout, trainData);
+        if (fills is not null)
+        {
+            training = training.Filled(fills, layout);
+            (trainData, testData) = training.HoldOut(testRows, spec.Trainer.Seed); // the same rows: the split reads the raw values
+        }
         IDataView all = training, trainSet = trainData, testSet = testData;
         if (task == ModelTask.Multiclass)
         {
@@ -110,7 +118,7 @@ public static class ModelTrainer
         ml.Model.ConvertToOnnx(model, training.InputsOnly(), onnx);
 
         var scored = model.Transform(testSet);
-        var holdout = HoldoutRows(ml, testSet, layout, task, classes);
+        var holdout = HoldoutRows(ml, testSet, testData, layout, task, classes);
         var probabilityOutput = task switch
         {
             ModelTask.Multiclass => "Score.output",
@@ -118,13 +126,15 @@ public static class ModelTrainer
             _ => null,
         };
         var zipBytes = zip.ToArray();
-        var onnxBytes = OnnxDerivedFeatures.Prepend(onnx.ToArray(), layout);
+        var onnxBytes = OnnxDerivedFeatures.Prepend(onnx.ToArray(), layout, fills);
         var card = new ModelCard(runId, pipeline, task, spec.Trainer.Name, target, layout.Numeric, classes, ContentHash(zipBytes),
             "Features", task == ModelTask.Regression ? "Score.output" : "PredictedLabel.output", probabilityOutput,
             new Dictionary<string, double>(), rows - holdout.Targets.Length, holdout.Targets.Length, 0, codeVersion,
             layout.Categorical, layout.Hashed, ImputedFeatures: layout.Numeric.Where(spec.Features.Impute.ContainsKey).ToList(),
             DerivedFeatures: layout.Derived.Count > 0 ? layout.Derived : null,
-            Hyperparameters: TrainerCatalog.Effective(spec.Trainer, rows - testRows));
+            Hyperparameters: TrainerCatalog.Effective(spec.Trainer, rows - testRows),
+            ImputeValues: fills is null ? null : layout.Numeric.Select((c, i) => (c, i)).Where(x => spec.Features.Impute.ContainsKey(x.c))
+                .ToDictionary(x => x.c, x => (double)fills[x.i]));
 
         var expected = Expected(scored, task, classes, probabilityOutput is not null);
         var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, expected);
@@ -187,8 +197,6 @@ public static class ModelTrainer
         IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
         if (layout.Numeric.Count > 0)
         {
-            if (f.Impute.Count > 0)
-                pipeline = pipeline.Append(ml.Transforms.ReplaceMissingValues("Features", replacementMode: ImputeMode(f.Impute.Values.First()), imputeBySlot: true));
             pipeline = f.Normalize switch
             {
                 "minMax" => pipeline.Append(ml.Transforms.NormalizeMinMax("Features")),
@@ -221,20 +229,40 @@ public static class ModelTrainer
         return pipeline;
     }
 
-    static MissingValueReplacingEstimator.ReplacementMode ImputeMode(string mode) => mode switch
+    /// <summary>
+    /// Per raw numeric column, the value an empty cell becomes (NaN for a column that is not imputed): the column's
+    /// statistic over the training rows' non-empty cells. Null when nothing is imputed.
+    /// </summary>
+    static float[]? FillValues(IReadOnlyDictionary<string, string> impute, FeatureLayout layout, TrainingData train)
     {
-        "mean" => MissingValueReplacingEstimator.ReplacementMode.Mean,
-        "minimum" => MissingValueReplacingEstimator.ReplacementMode.Minimum,
-        "maximum" => MissingValueReplacingEstimator.ReplacementMode.Maximum,
-        "zero" => MissingValueReplacingEstimator.ReplacementMode.DefaultValue,
-        _ => throw new TrainingException($"Unknown imputation '{mode}'. Use mean, minimum, maximum or zero."),
-    };
+        if (!layout.Numeric.Any(impute.ContainsKey)) return null;
+        var fills = new float[layout.Numeric.Count];
+        for (var c = 0; c < fills.Length; c++)
+        {
+            fills[c] = float.NaN;
+            if (!impute.TryGetValue(layout.Numeric[c], out var mode)) continue;
+            var values = train.RawColumn(c).Where(v => !float.IsNaN(v)).ToArray();
+            if (values.Length == 0)
+                throw new TrainingException($"The imputed column '{layout.Numeric[c]}' has no value in any training row: there is nothing to fill its cells with.");
+            Array.Sort(values);
+            fills[c] = mode switch
+            {
+                "median" => values.Length % 2 == 1 ? values[values.Length / 2] : (float)((values[values.Length / 2 - 1] + (double)values[values.Length / 2]) / 2),
+                "mean" => (float)values.Average(v => (double)v),
+                "minimum" => values[0],
+                "maximum" => values[^1],
+                "zero" => 0f,
+                _ => throw new TrainingException($"Unknown imputation '{mode}'. Use {string.Join(", ", FeatureSpec.ImputeModes)}."),
+            };
+        }
+        return fills;
+    }
 
     /// <summary>The hold-out rows as they were before any transform, with their true targets.</summary>
-    static LabelledRows HoldoutRows(MLContext ml, IDataView test, FeatureLayout layout, ModelTask task, string[] classes)
+    static LabelledRows HoldoutRows(MLContext ml, IDataView test, TrainingData raw, FeatureLayout layout, ModelTask task, string[] classes)
     {
-        // The raw columns only: derived features are the graph's to compute.
-        float[] numeric = layout.Numeric.Count > 0 ? test.GetColumn<float[]>("Features").SelectMany(x => x.Take(layout.Numeric.Count)).ToArray() : [];
+        // The raw columns only, empty cells included: derived features and filling are the graph's to do.
+        float[] numeric = layout.Numeric.Count > 0 ? raw.RawNumeric() : [];
         string[] Text(string column, int width) => width > 0
             ? test.GetColumn<VBuffer<ReadOnlyMemory<char>>>(column).SelectMany(v => v.DenseValues().Select(m => m.ToString())).ToArray() : [];
         var targets = task switch

@@ -3,7 +3,9 @@ using Google.Protobuf;
 namespace MlOps.Train;
 
 /// <summary>
-/// Puts derived features inside the exported ONNX graph. ML.NET learns on [raw features, derived features]; its export takes
+/// Puts filling and derived features inside the exported ONNX graph. Filling: when columns are imputed, an IsNaN and a Where
+/// node at the head of the graph replace each empty cell (NaN) of <c>Features</c> with its column's fill value (an
+/// initializer), exactly the values training filled in. Derived features: ML.NET learns on [raw features, derived features]; its export takes
 /// that whole vector as <c>Features</c>. This rewrites the graph so that <c>Features</c> is the raw columns alone
 /// ([N, raw]) and new nodes at its head compute each derived column (Gather the two columns, Add/Sub/Mul/Div, in float32
 /// exactly as training computed them) and Concat them into the vector the rest of the graph reads. Serving then sends the
@@ -13,6 +15,7 @@ namespace MlOps.Train;
 public static class OnnxDerivedFeatures
 {
     const string Input = "Features";
+    const string Filled = "Features.filled";
     const string Assembled = "Features.with_derived";
 
     // onnx.proto field numbers
@@ -20,14 +23,17 @@ public static class OnnxDerivedFeatures
     const int GraphNode = 1, GraphInitializer = 5, GraphInput = 11;
     const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeAttribute = 5;
     const int AttributeName = 1, AttributeInt = 3, AttributeType = 20, AttributeTypeInt = 2;
-    const int TensorDims = 1, TensorDataType = 2, TensorInt64Data = 7, TensorName = 8, TensorInt64 = 7;
+    const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorInt64Data = 7, TensorName = 8, TensorInt64 = 7, TensorFloat = 1;
     const int ValueInfoName = 1, ValueInfoType = 2, TypeTensor = 1, TensorTypeElem = 1, TensorTypeShape = 2, ShapeDim = 1;
     const int DimValue = 1, DimParam = 2, ElemFloat = 1;
 
-    /// <summary>The graph with the layout's derived features computed inside it; unchanged when there are none.</summary>
-    public static byte[] Prepend(byte[] model, FeatureLayout layout)
+    /// <summary>
+    /// The graph with empty cells filled (<paramref name="fills"/>: per raw numeric column, NaN for one that is not imputed) and
+    /// the layout's derived features computed inside it; unchanged when there is neither.
+    /// </summary>
+    public static byte[] Prepend(byte[] model, FeatureLayout layout, float[]? fills = null)
     {
-        if (layout.Derived.Count == 0) return model;
+        if (layout.Derived.Count == 0 && fills is null) return model;
         using var output = new MemoryStream();
         var writer = new CodedOutputStream(output);
         var reader = new CodedInputStream(model);
@@ -37,7 +43,7 @@ public static class OnnxDerivedFeatures
             if (WireFormat.GetTagFieldNumber(tag) == ModelGraph)
             {
                 writer.WriteTag(tag);
-                writer.WriteBytes(RewriteGraph(reader.ReadBytes(), layout));
+                writer.WriteBytes(RewriteGraph(reader.ReadBytes(), layout, fills));
             }
             else CopyField(reader, writer, tag);
         }
@@ -45,24 +51,37 @@ public static class OnnxDerivedFeatures
         return output.ToArray();
     }
 
-    static ByteString RewriteGraph(ByteString graph, FeatureLayout layout)
+    static ByteString RewriteGraph(ByteString graph, FeatureLayout layout, float[]? fills)
     {
         using var output = new MemoryStream();
         var writer = new CodedOutputStream(output);
-        // Derived columns first: the new nodes come before every node that reads what they make.
-        var parts = new List<string> { Input };
-        var columns = layout.DerivedColumns();
-        for (var i = 0; i < layout.Derived.Count; i++)
+        // The new nodes come first, before every node that reads what they make: filling, then the derived columns.
+        var source = Input;
+        if (fills is not null)
         {
-            var d = layout.Derived[i];
-            var a = Column(writer, columns[i].A, $"derived{i}.a");
-            var b = Column(writer, columns[i].B, $"derived{i}.b");
-            var op = d.Op switch { "sum" => "Add", "difference" => "Sub", "product" => "Mul", "ratio" => "Div", _ => throw new TrainingException($"Unknown derived op '{d.Op}'.") };
-            var result = $"derived.{d.Name}";
-            Node(writer, op, [a, b], result, $"derived{i}.{op}");
-            parts.Add(result);
+            Initializer(writer, "Features.fill", fills);
+            Node(writer, "IsNaN", [Input], "Features.missing", "fill.isnan");
+            Node(writer, "Where", ["Features.missing", "Features.fill", Input], Filled, "fill.where");
+            source = Filled;
         }
-        Node(writer, "Concat", parts, Assembled, "derived.concat", axis: 1);
+        var assembled = source;
+        if (layout.Derived.Count > 0)
+        {
+            var parts = new List<string> { source };
+            var columns = layout.DerivedColumns();
+            for (var i = 0; i < layout.Derived.Count; i++)
+            {
+                var d = layout.Derived[i];
+                var a = Column(writer, source, columns[i].A, $"derived{i}.a");
+                var b = Column(writer, source, columns[i].B, $"derived{i}.b");
+                var op = d.Op switch { "sum" => "Add", "difference" => "Sub", "product" => "Mul", "ratio" => "Div", _ => throw new TrainingException($"Unknown derived op '{d.Op}'.") };
+                var result = $"derived.{d.Name}";
+                Node(writer, op, [a, b], result, $"derived{i}.{op}");
+                parts.Add(result);
+            }
+            Node(writer, "Concat", parts, Assembled, "derived.concat", axis: 1);
+            assembled = Assembled;
+        }
 
         var reader = new CodedInputStream(graph.ToByteArray());
         var replacedInput = false;
@@ -73,7 +92,7 @@ public static class OnnxDerivedFeatures
             {
                 case GraphNode:
                     writer.WriteTag(tag);
-                    writer.WriteBytes(RenameInputs(reader.ReadBytes()));
+                    writer.WriteBytes(RenameInputs(reader.ReadBytes(), assembled));
                     break;
                 case GraphInput:
                     var info = reader.ReadBytes();
@@ -86,13 +105,28 @@ public static class OnnxDerivedFeatures
                     break;
             }
         }
-        if (!replacedInput) throw new TrainingException($"The exported graph has no '{Input}' input to compute derived features from.");
+        if (!replacedInput) throw new TrainingException($"The exported graph has no '{Input}' input to fill or compute derived features from.");
         writer.Flush();
         return ByteString.CopyFrom(output.ToArray());
     }
 
-    /// <summary>Gathers one raw column as [N, 1] (an int64 index initializer and a Gather node on axis 1).</summary>
-    static string Column(CodedOutputStream writer, int index, string name)
+    /// <summary>A float initializer of shape [1, values.Length]: one value per column, broadcast over the rows.</summary>
+    static void Initializer(CodedOutputStream writer, string name, float[] values)
+    {
+        writer.WriteTag(GraphInitializer, WireFormat.WireType.LengthDelimited);
+        writer.WriteBytes(Message(w =>
+        {
+            w.WriteTag(TensorDims, WireFormat.WireType.Varint); w.WriteInt64(1);
+            w.WriteTag(TensorDims, WireFormat.WireType.Varint); w.WriteInt64(values.Length);
+            w.WriteTag(TensorDataType, WireFormat.WireType.Varint); w.WriteInt32(TensorFloat);
+            w.WriteTag(TensorFloatData, WireFormat.WireType.LengthDelimited);
+            w.WriteBytes(ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())));
+            w.WriteTag(TensorName, WireFormat.WireType.LengthDelimited); w.WriteString(name);
+        }));
+    }
+
+    /// <summary>Gathers one column of <paramref name="source"/> as [N, 1] (an int64 index initializer and a Gather node on axis 1).</summary>
+    static string Column(CodedOutputStream writer, string source, int index, string name)
     {
         var indices = $"{name}.index";
         writer.WriteTag(GraphInitializer, WireFormat.WireType.LengthDelimited);
@@ -103,7 +137,7 @@ public static class OnnxDerivedFeatures
             w.WriteTag(TensorInt64Data, WireFormat.WireType.Varint); w.WriteInt64(index);
             w.WriteTag(TensorName, WireFormat.WireType.LengthDelimited); w.WriteString(indices);
         }));
-        Node(writer, "Gather", [Input, indices], name, $"{name}.gather", axis: 1);
+        Node(writer, "Gather", [source, indices], name, $"{name}.gather", axis: 1);
         return name;
     }
 
@@ -153,7 +187,7 @@ public static class OnnxDerivedFeatures
     });
 
     /// <summary>A node of the original graph, reading the assembled vector wherever it read the input.</summary>
-    static ByteString RenameInputs(ByteString node)
+    static ByteString RenameInputs(ByteString node, string assembled)
     {
         var reader = new CodedInputStream(node.ToByteArray());
         return Message(w =>
@@ -165,7 +199,7 @@ public static class OnnxDerivedFeatures
                 {
                     var name = reader.ReadString();
                     w.WriteTag(tag);
-                    w.WriteString(name == Input ? Assembled : name);
+                    w.WriteString(name == Input ? assembled : name);
                 }
                 else CopyField(reader, w, tag);
             }

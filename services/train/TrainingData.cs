@@ -113,6 +113,35 @@ sealed class TrainingData : IDataView
         return (Subset(train), Subset(test));
     }
 
+    /// <summary>This view's rows' raw numeric values, row-major (before derived features and filling).</summary>
+    public float[] RawNumeric()
+    {
+        var numericWidth = inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
+        var result = new float[rows * numericWidth];
+        for (var r = 0; r < rows; r++) inputs.Numeric.AsSpan((index?[r] ?? r) * numericWidth, numericWidth).CopyTo(result.AsSpan(r * numericWidth));
+        return result;
+    }
+
+    /// <summary>One raw numeric column's values over this view's rows (before derived features and filling).</summary>
+    public IEnumerable<float> RawColumn(int column)
+    {
+        var numericWidth = inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
+        for (var r = 0; r < rows; r++) yield return inputs.Numeric[(index?[r] ?? r) * numericWidth + column];
+    }
+
+    /// <summary>
+    /// The same rows with each empty numeric cell of an imputed column filled (<paramref name="fills"/>, NaN for a column that
+    /// is not imputed), the derived features computed from the filled values; the raw inputs (what the split hashes) unchanged.
+    /// </summary>
+    public TrainingData Filled(float[] fills, FeatureLayout layout)
+    {
+        var numeric = (float[])inputs.Numeric.Clone();
+        for (var i = 0; i < numeric.Length; i++)
+            if (float.IsNaN(numeric[i]) && fills[i % fills.Length] is var fill && !float.IsNaN(fill)) numeric[i] = fill;
+        var filled = WithDerived(inputs with { Numeric = numeric }, layout);
+        return new(rows, width, filled, inputs, categorical, hashed, positive, labels, values, index);
+    }
+
     TrainingData Subset(int[] rowsKept) =>
         new(rows, width, features, inputs, categorical, hashed, positive, labels, values, index is null ? rowsKept : [.. rowsKept.Select(r => index[r])]);
 

@@ -37,7 +37,7 @@ public static partial class ColumnRoles
         var examples = categories?.OrderByDescending(kv => kv.Value).Take(5).Select(kv => kv.Key).ToList() ?? c.Texts.Examples.Select(Value).Take(5).ToList();
         InferredColumn Role(string role, string why) => new(c.Name, role, why, examples, c.Empty.Count);
         var numeric = c.Numbers + c.NonFinite.Count;
-        var gaps = c.Empty.Count > 0 ? $"; {c.Empty.Count:N0} empty cells are imputed (the mean of the training rows)" : "";
+        var gaps = c.Empty.Count > 0 ? $"; {c.Empty.Count:N0} empty cells are imputed (the median of the training rows)" : "";
         if (c.NonNull == 0) return Role("constant", "every cell is empty");
         if (categories is { Count: 1 }) return Role("constant", $"one value ('{categories.Keys.First()}') in every non-empty cell: nothing to learn from");
         if (numeric >= inference.NumericShare * c.NonNull)

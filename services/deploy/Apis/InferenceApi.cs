@@ -97,7 +97,7 @@ public static class InferenceApi
             {
                 run_id = m.RunId.ToString("N"), model_sha256 = card.ModelSha256, execution_provider = m.Scorer.ExecutionProvider,
                 task = card.Task.ToString(), trainer = card.Trainer, features = card.Features, categorical = card.Categorical,
-                hashed = card.HashedText, imputed = card.Imputed, classes = card.Classes, all_numeric_input = new { name = card.OnnxInput, shape = new[] { -1, card.Features.Count } },
+                hashed = card.HashedText, imputed = card.Imputed, impute_values = card.ImputeValues, classes = card.Classes, all_numeric_input = new { name = card.OnnxInput, shape = new[] { -1, card.Features.Count } },
                 hyperparameters = card.Hyperparameters, deployed_at = m.DeployedAt,
             },
         });

@@ -285,6 +285,7 @@ public class TrainingTests
     [InlineData("maximum")]
     [InlineData("zero")]
     [InlineData("mean")]
+    [InlineData("median")]
     public void AnEmptyCellIsScoredAsItsImputeModesStatisticOfTheTrainingRows(string mode)
     {
         var lines = CategoricalCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -309,14 +310,45 @@ public class TrainingTests
         var training = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Where(l => l.Split(',') is var f && !heldOut.Remove(Key(f[0], f[1], f[2]))).ToList();
         Assert.Equal(model.Card.TrainRows, training.Count);
         var sizes = training.Select(l => l.Split(',')[1]).Where(t => t != "").Select(t => float.Parse(t, CultureInfo.InvariantCulture)).ToList();
-        var statistic = new Dictionary<string, float> { ["minimum"] = sizes.Min(), ["maximum"] = sizes.Max(), ["zero"] = 0, ["mean"] = (float)sizes.Average(v => (double)v) };
+        var sorted = sizes.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (float)((sorted[sorted.Count / 2 - 1] + (double)sorted[sorted.Count / 2]) / 2);
+        var statistic = new Dictionary<string, float> { ["minimum"] = sizes.Min(), ["maximum"] = sizes.Max(), ["zero"] = 0, ["mean"] = (float)sizes.Average(v => (double)v), ["median"] = median };
 
+        Assert.Equal(statistic[mode], (float)model.Card.ImputeValues!["size"]); // the card says what an empty cell becomes
         using var scorer = new OnnxScorer(model.Onnx, model.Card);
         double Probability(float size) => scorer.Score(new ModelInputs(1, [size], ["red"], ["z1"]))[0].Probabilities[1];
         var empty = Probability(float.NaN);
         Assert.Equal(Probability(statistic[mode]), empty, 1e-6);
         foreach (var other in statistic.Where(s => s.Key != mode))
             Assert.True(Math.Abs(Probability(other.Value) - empty) > 1e-4, $"{mode}: an empty cell scores as {other.Key} ({other.Value}) would");
+    }
+
+    /// <summary>
+    /// Each imputed column has its own mode (issue 15): the maximum for one, the minimum for another, in one model; each
+    /// empty cell scores as its own column's statistic, and a column that is not imputed is not touched.
+    /// </summary>
+    [Fact]
+    public void EachImputedColumnHasItsOwnMode()
+    {
+        var random = new Random(4);
+        var csv = new StringBuilder("a,b,c,y\n");
+        for (var i = 0; i < 800; i++)
+        {
+            double a = random.NextDouble() * 10, b = random.NextDouble() * 10, c = random.NextDouble() * 10;
+            var y = (2 * a - b + 0.5 * c + random.NextDouble()).ToString("F3", CultureInfo.InvariantCulture);
+            csv.Append(CultureInfo.InvariantCulture, $"{(i % 10 == 0 ? "" : a.ToString("F3", CultureInfo.InvariantCulture))},{(i % 7 == 0 ? "" : b.ToString("F3", CultureInfo.InvariantCulture))},{c:F3},{y}\n");
+        }
+        var spec = new PipelineSpec { Task = ModelTask.Regression, Trainer = new TrainerSpec { Name = "Linear" }, Features = new FeatureSpec { Impute = new() { ["a"] = "maximum", ["b"] = "minimum" } } };
+        var model = Train(spec, csv.ToString());
+        var fills = model.Card.ImputeValues!;
+        Assert.Equal(["a", "b"], fills.Keys.Order());
+        Assert.InRange(fills["a"], 9.9, 10);
+        Assert.InRange(fills["b"], 0, 0.1);
+        using var scorer = new OnnxScorer(model.Onnx, model.Card);
+        float Value(float a, float b) => scorer.Score(new ModelInputs(1, [a, b, 5f], [], []))[0].Value!.Value;
+        Assert.Equal(Value((float)fills["a"], 3), Value(float.NaN, 3), 4);
+        Assert.Equal(Value(4, (float)fills["b"]), Value(4, float.NaN), 4);
+        Assert.NotEqual(Value(4, (float)fills["a"]), Value(4, float.NaN), 2); // b's empty cell is not filled with a's value
     }
 
     /// <summary>
