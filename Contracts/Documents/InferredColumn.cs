@@ -13,7 +13,8 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
 
     /// <summary>
     /// The features a spec gets from inference: categorical and boolean columns one-hot encoded, hashed ones hashed, numbers
-    /// with empty cells imputed with the median of the training rows. What the spec names itself is never changed.
+    /// imputed with the median of the training rows (so a later file with gaps in them is served and trained as this one
+    /// was). What the spec names itself is never changed.
     /// </summary>
     public static FeatureSpec Apply(FeatureSpec features, IReadOnlyList<InferredColumn>? inferred)
     {
@@ -22,8 +23,27 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
         {
             Categorical = [.. features.Categorical, .. inferred.Where(i => i.Role is "categorical" or "boolean").Select(i => i.Name).Except(features.Categorical)],
             Hashed = [.. features.Hashed, .. inferred.Where(i => i.Role == "hashed").Select(i => i.Name).Except(features.Hashed)],
-            Impute = new(features.Impute.Concat(inferred.Where(i => i.Role == "number" && i.EmptyCells > 0 && !features.Impute.ContainsKey(i.Name))
+            Impute = new(features.Impute.Concat(inferred.Where(i => i.Role == "number" && !features.Impute.ContainsKey(i.Name))
                 .Select(i => KeyValuePair.Create(i.Name, "median")))),
+        };
+    }
+
+    /// <summary>
+    /// The spec with inferred columns written into it (TFDV's flow: the next dataset is validated against what the first one
+    /// showed): numbers declared and imputed (median), text declared string and one-hot encoded or hashed, the rest excluded;
+    /// and the inference itself kept under <c>inference.learned</c>. Columns the spec already names are left as they are.
+    /// </summary>
+    public static PipelineSpec Learn(PipelineSpec spec, IReadOnlyList<InferredColumn> inferred, Guid runId)
+    {
+        var fresh = inferred.Where(i => !spec.Names(i.Name) && i.Name != spec.Target).ToList();
+        if (fresh.Count == 0) return spec;
+        var types = new Dictionary<string, ColumnType>(spec.Validation.ColumnTypes);
+        foreach (var i in fresh) if (i.Role is not ("identifier" or "constant" or "timestamp")) types[i.Name] = i.Role == "number" ? ColumnType.Number : ColumnType.String;
+        return spec with
+        {
+            Validation = spec.Validation with { ColumnTypes = types },
+            Features = Apply(spec.Features, fresh) with { Exclude = [.. spec.Features.Exclude, .. fresh.Where(i => !i.IsFeature).Select(i => i.Name)] },
+            Inference = spec.Inference with { Learned = [.. spec.Inference.Learned.Where(l => fresh.All(f => f.Name != l.Name)), .. fresh], LearnedFrom = runId },
         };
     }
 }

@@ -27,6 +27,9 @@ public record FeatureSpec
     /// </summary>
     public Dictionary<string, string> Impute { get; init; } = [];
 
+    /// <summary>Columns kept in the data but not fed to the model (identifiers, constants, timestamps until date parts exist).</summary>
+    public List<string> Exclude { get; init; } = [];
+
     /// <summary>Scaling of the numeric features: one of <see cref="Normalizers"/> (fitted on the training rows).</summary>
     public string Normalize { get; init; } = "none";
 
@@ -48,6 +51,8 @@ public sealed class FeatureSpecValidator : AbstractValidator<FeatureSpec>
         RuleFor(f => f).Must(f => !f.Impute.Keys.Intersect(f.Categorical.Concat(f.Hashed)).Any())
             .WithMessage("features.impute is for numeric columns; a categorical column's empty value is a category of its own.");
         RuleFor(f => f.HashBits).InclusiveBetween(1, 20);
+        RuleFor(f => f).Must(f => !f.Exclude.Intersect(f.Categorical.Concat(f.Hashed).Concat(f.Impute.Keys)).Any())
+            .WithMessage(f => $"features.exclude leaves columns out of the model, so they cannot also be encoded or imputed: {string.Join(", ", f.Exclude.Intersect(f.Categorical.Concat(f.Hashed).Concat(f.Impute.Keys)))}.");
         RuleForEach(f => f.Impute).Must(kv => FeatureSpec.ImputeModes.Contains(kv.Value))
             .WithMessage((_, kv) => $"features.impute['{kv.Key}'] is '{kv.Value}'; use one of {string.Join(", ", FeatureSpec.ImputeModes)}.");
         RuleFor(f => f.Normalize).Must(n => FeatureSpec.Normalizers.Contains(n))

@@ -22,6 +22,14 @@ public record InferenceSpec
     public double NumericShare { get; init; } = 0.95;
     public int MaxCategories { get; init; } = 50;
     public double IdentifierShare { get; init; } = 0.95;
+
+    /// <summary>
+    /// What MlOps worked out about columns the spec did not name, written here by ingest once a dataset is accepted (the run
+    /// in <see cref="LearnedFrom"/>) and applied to the spec's <c>validation.columnTypes</c> and <c>features</c>: the next
+    /// dataset is validated against it (TFDV's flow). A PUT replaces it with what the person sends.
+    /// </summary>
+    public List<InferredColumn> Learned { get; init; } = [];
+    public Guid? LearnedFrom { get; init; }
 }
 
 public sealed class InferenceSpecValidator : AbstractValidator<InferenceSpec>

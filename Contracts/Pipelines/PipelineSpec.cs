@@ -30,6 +30,11 @@ public record PipelineSpec
     public RetrainingSpec Retraining { get; init; } = new();
     public DriftSpec Drift { get; init; } = new();
     public InferenceSpec Inference { get; init; } = new();
+
+    /// <summary>Whether the spec says what a column is (its type, its encoding, its imputation, its exclusion, a derived feature's input): if not, validation infers it.</summary>
+    public bool Names(string column) =>
+        Validation.ColumnTypes.ContainsKey(column) || Features.Categorical.Contains(column) || Features.Hashed.Contains(column)
+        || Features.Impute.ContainsKey(column) || Features.Exclude.Contains(column) || Features.Derived.Any(d => d.Of.Contains(column));
 }
 
 /// <summary>

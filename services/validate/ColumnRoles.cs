@@ -13,10 +13,7 @@ namespace MlOps.Validate;
 public static partial class ColumnRoles
 {
     /// <summary>Whether the column's role is inferred: inference on, and the spec names it nowhere (types, features, derived inputs).</summary>
-    public static bool Infers(PipelineSpec spec, string column) =>
-        spec.Inference.Columns && !spec.Validation.ColumnTypes.ContainsKey(column)
-        && !spec.Features.Categorical.Contains(column) && !spec.Features.Hashed.Contains(column)
-        && !spec.Features.Impute.ContainsKey(column) && !spec.Features.Derived.Any(d => d.Of.Contains(column));
+    public static bool Infers(PipelineSpec spec, string column) => spec.Inference.Columns && !spec.Names(column);
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")]
     private static partial Regex IsoTimestamp();

@@ -22,6 +22,8 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
 
     public Tally Empty { get; } = new();
     public long NonNull { get; private set; }
+    /// <summary>Values of a column declared string that read as numbers (they are counted, not used as numbers).</summary>
+    public long NumericLike { get; set; }
     public long Numbers { get; private set; }
     public long Booleans { get; private set; }
     public Tally NonFinite { get; } = new();
@@ -92,6 +94,12 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
         : Texts.Count == 0 ? (NonIntegral.Count == 0 && NonFinite.Count == 0 ? ColumnType.Integer : ColumnType.Number)
         : Booleans == NonNull ? ColumnType.Boolean
         : ColumnType.String;
+
+    /// <summary>
+    /// What the values are, whatever the column was declared: a column declared string whose every value is a number reads as
+    /// a number here. The schema comparison uses it, so a text column that turns numeric between datasets is seen.
+    /// </summary>
+    public ColumnType ContentType => Declared == ColumnType.String && NonNull > 0 && NumericLike == NonNull ? ColumnType.Number : InferredType;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Observe(ReadOnlySpan<char> value, double? number, int line, ulong key)
@@ -208,6 +216,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     /// <summary>Adds a block's observations: Chan's parallel update for the moments, examples in file order.</summary>
     public void Merge(ColumnScan part)
     {
+        NumericLike += part.NumericLike;
         Empty.Merge(part.Empty);
         NonNull += part.NonNull;
         Booleans += part.Booleans;

@@ -102,7 +102,7 @@ public sealed class DatasetScan
             var isTarget = names[i] == Target;
             ColumnType? declared = spec.Validation.ColumnTypes.TryGetValue(names[i], out var t) ? t
                 : isTarget ? (spec.Task == ModelTask.Regression ? ColumnType.Number : null)
-                : spec.Features.Categorical.Contains(names[i]) || spec.Features.Hashed.Contains(names[i]) ? ColumnType.String
+                : spec.Features.Categorical.Contains(names[i]) || spec.Features.Hashed.Contains(names[i]) || spec.Features.Exclude.Contains(names[i]) ? ColumnType.String
                 : ColumnRoles.Infers(spec, names[i]) ? null // its role is read from its values (ColumnRoles)
                 : ColumnType.Number;
             _columns[i] = ByColumn[names[i]] = new ColumnScan(names[i], declared, isTarget, spec.Drift.ReferenceSampleSize);
@@ -156,8 +156,14 @@ public sealed class DatasetScan
                 if (columns[c] is not { } column) continue;
                 var value = row[c].Span;
                 if (value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))) value = value.Trim();
-                // A column declared string is never parsed: its values are labels even when they look like numbers.
-                double? number = column.Declared == ColumnType.String ? null : DecimalParser.TryParse(value, out var x) ? x : null;
+                // A column declared string keeps its values as labels even when they look like numbers; that they do is only counted
+                // (ColumnScan.ContentType: what the schema comparison sees).
+                double? number = DecimalParser.TryParse(value, out var x) ? x : null;
+                if (column.Declared == ColumnType.String)
+                {
+                    if (number is not null) column.NumericLike++;
+                    number = null;
+                }
                 column.Observe(value, number, line, key);
             }
         }
@@ -195,8 +201,9 @@ public sealed class DatasetScan
     }
 
     /// <summary>What monitor compares live inputs with: numeric features with their sample, categorical ones with their counts.</summary>
-    public ReferenceProfile ToProfile(Guid runId) => new(runId, Rows, Target, TargetColumn?.Categories ?? new Dictionary<string, long>(),
-        Features.Select(f => ByColumn[f]).Select(c => new FeatureProfile(c.Name, c.Numbers, c.Numbers > 0 ? c.Min : 0, c.Numbers > 0 ? c.Max : 0, c.Mean, c.StdDev, c.Sample(),
+    /// <summary>The training profile drift compares with: the model's features only (<paramref name="features"/>, default all).</summary>
+    public ReferenceProfile ToProfile(Guid runId, IReadOnlyList<string>? features = null) => new(runId, Rows, Target, TargetColumn?.Categories ?? new Dictionary<string, long>(),
+        (features ?? Features).Select(f => ByColumn[f]).Select(c => new FeatureProfile(c.Name, c.Numbers, c.Numbers > 0 ? c.Min : 0, c.Numbers > 0 ? c.Max : 0, c.Mean, c.StdDev, c.Sample(),
             c.InferredType == ColumnType.String ? c.Categories : null)).ToList());
 
     sealed class CountingFallback : DecoderFallback

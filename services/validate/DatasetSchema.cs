@@ -11,13 +11,15 @@ public record DatasetSchema(Guid RunId, string Target, IReadOnlyList<ColumnSchem
     public static DatasetSchema From(Guid runId, DatasetScan scan) => new(runId, scan.Target,
         scan.ByColumn.Values.Select(c => new ColumnSchema(c.Name, c.InferredType, Math.Round(c.NullRate, 6),
             c.Numbers > 0 ? c.Min : null, c.Numbers > 0 ? c.Max : null,
-            c.Categories is { } cats && (c.IsTarget || c.InferredType is ColumnType.String or ColumnType.Boolean) ? cats.Keys.Order(StringComparer.Ordinal).ToList() : null))
+            c.Categories is { } cats && (c.IsTarget || c.InferredType is ColumnType.String or ColumnType.Boolean) ? cats.Keys.Order(StringComparer.Ordinal).ToList() : null,
+            c.ContentType))
         .ToList());
 
     public ColumnSchema? this[string name] => Columns.FirstOrDefault(c => c.Name == name);
 }
 
-public record ColumnSchema(string Name, ColumnType Type, double NullRate, double? Min, double? Max, IReadOnlyList<string>? Categories);
+/// <param name="Content">What the values are whatever the declaration (<see cref="ColumnScan.ContentType"/>); null in schemas written before it existed.</param>
+public record ColumnSchema(string Name, ColumnType Type, double NullRate, double? Min, double? Max, IReadOnlyList<string>? Categories, ColumnType? Content = null);
 
 /// <summary>The anomalies of a dataset against the last accepted schema, each an expectation whose severity the pipeline's <see cref="SchemaPolicy"/> sets.</summary>
 public static class SchemaComparison
@@ -41,8 +43,8 @@ public static class SchemaComparison
 
         yield return new("schema_type_changed", null, policy.TypeChanged, baseline, scan =>
         {
-            var changed = scan.ByColumn.Values.Where(c => previous[c.Name] is { } p && Family(p.Type) != Family(c.InferredType) && c.NonNull > 0)
-                .Select(c => $"{c.Name}: {previous[c.Name]!.Type.ToString().ToLowerInvariant()} → {c.InferredType.ToString().ToLowerInvariant()}").ToList();
+            var changed = scan.ByColumn.Values.Where(c => previous[c.Name] is { } p && Family(p.Content ?? p.Type) != Family(c.ContentType) && c.NonNull > 0)
+                .Select(c => $"{c.Name}: {(previous[c.Name]!.Content ?? previous[c.Name]!.Type).ToString().ToLowerInvariant()} → {c.ContentType.ToString().ToLowerInvariant()}").ToList();
             return Outcome.Of(changed.Count == 0, changed.Count, $"Column types changed: {string.Join("; ", changed)}.", changed);
         });
 

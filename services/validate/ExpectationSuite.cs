@@ -85,7 +85,7 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
         var context = new ValidationContext<DatasetScan>(scan);
         context.RootContextData[OutcomesKey] = outcomes;
         var inferred = HeaderOk(scan) ? ColumnRoles.Infer(scan, _spec) : [];
-        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression, inferred.ToDictionary(i => i.Name));
+        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression, inferred.ToDictionary(i => i.Name), _spec.Features.Exclude);
         var failures = Validate(context).Errors;
         // The table expectations after the header are meaningless without one (they would only repeat "no header").
         var results = outcomes
@@ -101,11 +101,11 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
 
     /// <summary>Every column's built-in checks (not null; the declared type), judged directly from the column's tallies.</summary>
     static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes, IReadOnlySet<string> imputed, bool regression,
-        IReadOnlyDictionary<string, InferredColumn> inferred)
+        IReadOnlyDictionary<string, InferredColumn> inferred, IReadOnlyList<string> excluded)
     {
         foreach (var c in scan.ByColumn.Values)
         {
-            if (c.Name.Length == 0) continue;
+            if (c.Name.Length == 0 || excluded.Contains(c.Name)) continue; // kept in the data, not the model's business
             // A column whose role was inferred: a number must be numbers (its gaps are imputed); text of any role may be
             // anything, an empty cell included (a value of its own); a column left out of the model is not checked.
             if (inferred.TryGetValue(c.Name, out var role))

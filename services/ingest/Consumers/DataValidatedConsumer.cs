@@ -5,8 +5,11 @@ using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Ingest.Consumers;
 
-/// <summary>Remembers the newest accepted dataset of each pipeline, so a retrain knows what to train on.</summary>
-public sealed class DataValidatedConsumer(IArtifactStore store) : IConsumer<DataValidated>
+/// <summary>
+/// Remembers the newest accepted dataset of each pipeline, so a retrain knows what to train on, and writes what validation
+/// worked out about its columns into the pipeline's spec (the next dataset is validated against it).
+/// </summary>
+public sealed class DataValidatedConsumer(IArtifactStore store, PipelineCatalog catalog, ILogger<DataValidatedConsumer> logger) : IConsumer<DataValidated>
 {
     public async Task Consume(ConsumeContext<DataValidated> context)
     {
@@ -17,6 +20,9 @@ public sealed class DataValidatedConsumer(IArtifactStore store) : IConsumer<Data
         if (current is not null && current.CreatedAt >= manifest.CreatedAt) return; // an older run validated late
         await store.PutJsonAsync(ArtifactKeys.LatestAccepted(m.Pipeline),
             new LatestAccepted(m.RunId, manifest.DatasetKey, manifest.DatasetSha256, manifest.DatasetBytes, manifest.CreatedAt), ct);
+        if (m.Inferred is { Count: > 0 } inferred && await catalog.LearnAsync(m.Pipeline, m.RunId, inferred, ct) is { } errors)
+            logger.LogWarning("Run {RunId}: the inferred columns of {Pipeline} were not written into its spec: {Errors}", m.RunId, m.Pipeline,
+                string.Join(" ", errors.SelectMany(e => e.Value)));
     }
 }
 

@@ -36,14 +36,15 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
         if (report.Success)
         {
             var schema = DatasetSchema.From(m.RunId, scan);
-            await store.PutJsonAsync(ArtifactKeys.Profile(m.RunId), scan.ToProfile(m.RunId), ct);
+            var inferred = report.Inferred ?? [];
+            var leftOut = inferred.Where(i => !i.IsFeature).Select(i => i.Name).Concat(spec.Features.Exclude).ToHashSet(StringComparer.Ordinal);
+            var features = scan.Features.Where(f => !leftOut.Contains(f)).ToList();
+            await store.PutJsonAsync(ArtifactKeys.Profile(m.RunId), scan.ToProfile(m.RunId, features), ct);
             await store.PutJsonAsync(ArtifactKeys.Schema(m.RunId), schema, ct);
             await store.PutJsonAsync(ArtifactKeys.PipelineSchema(m.Pipeline), schema, ct);
             logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations ({Warnings} warnings)",
                 m.RunId, scan.Rows, report.Statistics.EvaluatedExpectations, report.Warnings.Count);
-            var inferred = report.Inferred ?? [];
-            var leftOut = inferred.Where(i => !i.IsFeature).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-            await context.Publish(new DataValidated(m.RunId, m.Pipeline, scan.Rows, [.. scan.Features.Where(f => !leftOut.Contains(f))], scan.Target,
+            await context.Publish(new DataValidated(m.RunId, m.Pipeline, scan.Rows, features, scan.Target,
                 report.Warnings, inferred.Count > 0 ? inferred : null), ct);
         }
         else

@@ -95,7 +95,19 @@ public class ZeroConfigTests
         static List<string> Names(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
         Assert.Equal(["age", "monthly_spend"], Names(model.GetProperty("features")));
         Assert.Equal(["city", "plan"], Names(model.GetProperty("categorical")));
-        Assert.Equal(["monthly_spend"], Names(model.GetProperty("imputed")));
+        Assert.Equal(["age", "monthly_spend"], Names(model.GetProperty("imputed"))); // every inferred number: a later file may have gaps too
+
+        // The inference is written into the pipeline's spec (marked, with the run it came from): the next file is checked against it.
+        JsonElement spec = default;
+        await Eventually(async () => (spec = await mlops.Client.GetFromJsonAsync<JsonElement>("/pipelines/customers")).GetProperty("inference").GetProperty("learnedFrom").ValueKind == JsonValueKind.String);
+        Assert.Equal(runId, spec.GetProperty("inference").GetProperty("learnedFrom").GetGuid());
+        Assert.Equal(6, spec.GetProperty("inference").GetProperty("learned").GetArrayLength());
+        Assert.Equal(["city", "plan"], Names(spec.GetProperty("features").GetProperty("categorical")));
+        Assert.Equal(["customer_id", "signup"], Names(spec.GetProperty("features").GetProperty("exclude")));
+        Assert.Equal("number", spec.GetProperty("validation").GetProperty("columnTypes").GetProperty("monthly_spend").GetString());
+        Assert.Equal("median", spec.GetProperty("features").GetProperty("impute").GetProperty("age").GetString());
+        var roundTrip = await mlops.Client.PutAsync("/pipelines/customers", new StringContent(spec.ToString(), Encoding.UTF8, "application/json"));
+        Assert.True(roundTrip.IsSuccessStatusCode, await roundTrip.Content.ReadAsStringAsync()); // what GET shows, PUT takes back
         Assert.True(run.GetProperty("version").GetProperty("metrics").GetProperty("accuracy").GetDouble() > 0.75, run.GetProperty("version").ToString());
 
         var body = new
@@ -115,7 +127,7 @@ public class ZeroConfigTests
         Assert.Equal("rejected", second.GetProperty("run").GetProperty("status").GetString());
         var secondReport = await mlops.Service<IArtifactStore>().GetJsonAsync<JsonElement>(ArtifactKeys.Validation(second.GetProperty("run").GetProperty("runId").GetGuid()), default);
         Assert.Contains(secondReport.GetProperty("results").EnumerateArray(), r => r.GetProperty("expectationType").GetString() == "schema_type_changed"
-            && !r.GetProperty("success").GetBoolean() && r.GetProperty("message").GetString()!.Contains("city: string → integer"));
+            && !r.GetProperty("success").GetBoolean() && r.GetProperty("message").GetString()!.Contains("city: string → number"));
     }
 }
 
