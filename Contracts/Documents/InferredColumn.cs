@@ -13,8 +13,8 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
 
     /// <summary>
     /// The features a spec gets from inference: categorical and boolean columns one-hot encoded, hashed ones hashed, numbers
-    /// imputed with the median of the training rows (so a later file with gaps in them is served and trained as this one
-    /// was). What the spec names itself is never changed.
+    /// with empty cells imputed with the median of the training rows (a number column without gaps keeps refusing an empty
+    /// cell, at validation and at serving: a gap where there never was one is news). What the spec names is never changed.
     /// </summary>
     public static FeatureSpec Apply(FeatureSpec features, IReadOnlyList<InferredColumn>? inferred)
     {
@@ -23,7 +23,7 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
         {
             Categorical = [.. features.Categorical, .. inferred.Where(i => i.Role is "categorical" or "boolean").Select(i => i.Name).Except(features.Categorical)],
             Hashed = [.. features.Hashed, .. inferred.Where(i => i.Role == "hashed").Select(i => i.Name).Except(features.Hashed)],
-            Impute = new(features.Impute.Concat(inferred.Where(i => i.Role == "number" && !features.Impute.ContainsKey(i.Name))
+            Impute = new(features.Impute.Concat(inferred.Where(i => i.Role == "number" && i.EmptyCells > 0 && !features.Impute.ContainsKey(i.Name))
                 .Select(i => KeyValuePair.Create(i.Name, "median")))),
         };
     }

@@ -10,7 +10,7 @@ namespace MlOps.Train.Consumers;
 /// <summary>
 /// Trains the run's model and stores model.zip, model.onnx, holdout.csv (the hold-out rows), holdout-predictions.csv (ML.NET's
 /// answers for them), metrics.json and model.json under the run.
-/// Content-addressed caching: when a run that already trained had the same dataset bytes, spec, code version and seed,
+/// Content-addressed caching: when a run that already trained had the same dataset bytes, training settings, code version and seed,
 /// its model is copied instead of trained again (unless the spec's cache is off for the pipeline or this trigger).
 /// Idempotent and safe to kill: the card is written last and is what marks the run trained, so a redelivered event for a
 /// trained run republishes ModelTrained without training again, and a run killed half-way is trained again from the start
@@ -26,13 +26,13 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
         var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
         spec = spec with { Features = InferredColumn.Apply(spec.Features, m.Inferred) }; // what validate worked out about unnamed columns
         var manifest = await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
-        var cacheKey = CacheKey(manifest);
+        var cacheKey = CacheKey(manifest, spec, m);
         if (card is null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(manifest.Trigger)
             && await store.TryGetJsonAsync<CacheEntry>(ArtifactKeys.TrainingCache(cacheKey), ct) is { } hit && hit.RunId != m.RunId
             && await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(hit.RunId), ct) is { } cached)
         {
             card = await ReuseAsync(m.RunId, cached, ct);
-            logger.LogInformation("Run {RunId}: cache hit, reusing the model of run {CachedRunId} (same dataset bytes, spec, code and seed)", m.RunId, hit.RunId);
+            logger.LogInformation("Run {RunId}: cache hit, reusing the model of run {CachedRunId} (same dataset bytes, training settings, code and seed)", m.RunId, hit.RunId);
         }
         if (card is null)
         {
@@ -69,8 +69,19 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
     }
 
     /// <summary>The content address of a training: the dataset's bytes, the spec, the code that trains, and the seed.</summary>
-    static string CacheKey(RunManifest manifest) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-        $"dataset {manifest.DatasetSha256}\nspec {manifest.SpecSha256}\ncode {CodeVersion.Current}\nseed {manifest.Seed}\n")));
+    /// <summary>
+    /// What determines the model: the dataset's bytes, the code, the seed, and what training reads of the spec — the task,
+    /// the target, the feature columns, the trainer and the features as applied (inference included). Not the gate, drift or
+    /// validation settings, nor whether a column's type is written in the spec or inferred: a spec edit elsewhere, or the
+    /// inference written into the spec after a run, reuses the model.
+    /// </summary>
+    static string CacheKey(RunManifest manifest, PipelineSpec spec, DataValidated m)
+    {
+        var training = System.Text.Json.JsonSerializer.Serialize(
+            new { spec.Task, m.Target, Columns = m.Features, spec.Trainer, spec.Features, spec.Inference.MaxClasses }, ArtifactStoreJson.Options);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            $"dataset {manifest.DatasetSha256}\ntraining {training}\ncode {CodeVersion.Current}\nseed {manifest.Seed}\n")));
+    }
 
     /// <summary>Copies a cached run's model files under this run (the card last, naming where they came from).</summary>
     async Task<ModelCard> ReuseAsync(Guid runId, ModelCard cached, CancellationToken ct)
