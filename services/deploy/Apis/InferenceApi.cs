@@ -125,8 +125,15 @@ public static class InferenceApi
         var model = pinned ?? serving.Route(name, http.Request.Headers["X-Request-Key"].FirstOrDefault());
         if (model is null) return Error(404, UnknownModel(name, serving));
         var limit = options.Value.MaxRequestBytes;
+        // A declared length over the limit is answered before the body limit is lowered: Kestrel then reads and drops the
+        // unread body under its own limit, so a client that sends everything before reading gets the 413. With the lower
+        // limit set first, Kestrel cut the connection instead, and the client saw a reset (DeployClaimsTests, 30 times over).
+        if (http.Request.ContentLength > limit)
+        {
+            http.Response.Headers.Connection = "close";
+            return Error(413, $"The request body is {http.Request.ContentLength} bytes; the limit is {limit}.");
+        }
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
-        if (http.Request.ContentLength > limit) return Error(413, $"The request body is {http.Request.ContentLength} bytes; the limit is {limit}.");
 
         // A read-only document, not a node tree: a 1,000-row batch is 10,000 numbers, read without an object each.
         using var document = await V2Protocol.ParseAsync(http, limit);
