@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using MlOps.ServiceDefaults.Artifacts;
+using nietras.SeparatedValues;
 
 namespace MlOps.Embedded;
 
@@ -73,19 +75,37 @@ public static class PipelineJob
             }
 
             var version = run.GetProperty("version");
-            Console.WriteLine($"model v{version.GetProperty("version")} ({version.GetProperty("metrics").GetProperty("accuracy").GetDouble():0.000} accuracy on the hold-out) serves /v2/models/{pipeline}/infer");
+            var score = version.GetProperty("metrics").EnumerateObject().First(m => m.Name is "accuracy" or "r2");
+            Console.WriteLine($"model v{version.GetProperty("version")} ({score.Value.GetDouble():0.000} {score.Name} on the hold-out) serves /v2/models/{pipeline}/infer");
             foreach (var reason in version.GetProperty("reasons").EnumerateArray()) Console.WriteLine($"  gate: {reason.GetString()}");
 
-            var lines = File.ReadLines(csv).Skip(1).Take(5).Select(l => l.Split(',')).ToList();
-            var width = lines[0].Length - 1;
-            var infer = await http.PostAsJsonAsync($"/v2/models/{pipeline}/infer", new
+            // Five rows of the dataset as the stages read it (a semicolon export, say, is already converted), sent as the model
+            // takes them: each input by its column's name, numbers as numbers (an empty cell as null), text as text.
+            var model = await http.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}");
+            var target = run.GetProperty("events").EnumerateArray().First(e => e.GetProperty("kind").GetString() == "DataValidated").GetProperty("detail").GetProperty("target").GetString()!;
+            var rows = new List<Dictionary<string, string>>();
+            await using (var dataset = await app.Services.GetRequiredService<IArtifactStore>().OpenReadAsync(ArtifactKeys.Dataset(runId), default))
+            using (var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true }).From(dataset))
+                foreach (var row in reader)
+                {
+                    var cells = new Dictionary<string, string>();
+                    foreach (var column in reader.Header.ColNames) cells[column] = row[column].ToString();
+                    rows.Add(cells);
+                    if (rows.Count == 5) break;
+                }
+            var inputs = model.GetProperty("inputs").EnumerateArray().Select(input =>
             {
-                inputs = new[] { new { name = "Features", shape = new[] { lines.Count, width }, datatype = "FP32", data = lines.SelectMany(l => l.Take(width).Select(double.Parse)) } },
-            });
+                var name = input.GetProperty("name").GetString()!;
+                object data = input.GetProperty("datatype").GetString() == "BYTES"
+                    ? rows.Select(r => r[name]).ToArray()
+                    : rows.Select(r => double.TryParse(r[name], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) ? x : (double?)null).ToArray();
+                return new { name, datatype = input.GetProperty("datatype").GetString(), shape = new[] { rows.Count }, data };
+            }).ToArray();
+            var infer = await http.PostAsJsonAsync($"/v2/models/{pipeline}/infer", new { inputs });
             var answer = await infer.Content.ReadFromJsonAsync<JsonElement>();
             if (!infer.IsSuccessStatusCode) return Fail($"infer answered {(int)infer.StatusCode}: {answer}");
-            var labels = answer.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.GetString()).ToList();
-            for (var i = 0; i < lines.Count; i++) Console.WriteLine($"  row {i + 1}: predicted {labels[i]}, labelled {lines[i][^1]}");
+            var answers = answer.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(x => x.ToString()).ToList();
+            for (var i = 0; i < rows.Count; i++) Console.WriteLine($"  row {i + 1}: predicted {answers[i]}, labelled {rows[i][target]}");
             Console.WriteLine($"done in {watch.Elapsed.TotalSeconds:0.0} s. Artifacts: .mlops/artifacts/runs/{runId:N}/");
             return 0;
         }

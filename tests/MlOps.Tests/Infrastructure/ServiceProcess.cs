@@ -35,7 +35,7 @@ public sealed partial class ServiceProcess : IDisposable
         return started;
     }
 
-    const string Configuration =
+    public const string Configuration =
 #if DEBUG
         "Debug";
 #else
