@@ -76,7 +76,7 @@ public static class PipelineJob
 
             var version = run.GetProperty("version");
             var score = version.GetProperty("metrics").EnumerateObject().First(m => m.Name is "accuracy" or "r2");
-            Console.WriteLine($"model v{version.GetProperty("version")} ({score.Value.GetDouble():0.000} {score.Name} on the hold-out) serves /v2/models/{pipeline}/infer");
+            Console.WriteLine($"model v{version.GetProperty("version")} ({score.Value.GetDouble():0.0000} {score.Name} on the hold-out) serves /v2/models/{pipeline}/infer");
             foreach (var reason in version.GetProperty("reasons").EnumerateArray()) Console.WriteLine($"  gate: {reason.GetString()}");
 
             // Five rows of the dataset as the stages read it (a semicolon export, say, is already converted), sent as the model
