@@ -27,6 +27,12 @@ public record FeatureSpec
     /// </summary>
     public Dictionary<string, string> Impute { get; init; } = [];
 
+    /// <summary>
+    /// Beside each imputed column, an indicator feature the graph computes: 1 where the cell was empty, 0 elsewhere, so the
+    /// model can learn from a gap itself (a missing income is not an average income), not only from the value filled in.
+    /// </summary>
+    public bool MissingIndicators { get; init; }
+
     /// <summary>Columns kept in the data but not fed to the model (identifiers, constants, timestamps until date parts exist).</summary>
     public List<string> Exclude { get; init; } = [];
 

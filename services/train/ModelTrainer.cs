@@ -19,9 +19,15 @@ public sealed class TrainingException(string message) : Exception(message);
 /// from numeric ones, which the model sees after the numeric columns (and its ONNX graph computes: <see cref="OnnxDerivedFeatures"/>).
 /// </summary>
 public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Hashed,
-    IReadOnlyList<DerivedFeature>? DerivedFeatures = null)
+    IReadOnlyList<DerivedFeature>? DerivedFeatures = null, IReadOnlyList<int>? IndicatorColumns = null)
 {
     public IReadOnlyList<DerivedFeature> Derived => DerivedFeatures ?? [];
+
+    /// <summary>Positions among <see cref="Numeric"/> of the columns with a missing-value indicator (features.missingIndicators), after the derived features.</summary>
+    public IReadOnlyList<int> Indicators => IndicatorColumns ?? [];
+
+    /// <summary>The width of the vector the model learns on: numeric columns, derived features, indicators.</summary>
+    public int Width => Numeric.Count + Derived.Count + Indicators.Count;
 
     public static FeatureLayout From(PipelineSpec spec, IReadOnlyList<string> features)
     {
@@ -36,7 +42,7 @@ public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<
                     throw new TrainingException($"The derived feature '{d.Name}' uses '{column}', which is not a numeric feature of this dataset (numeric: {string.Join(", ", numeric)}).");
         }
         return new(numeric, features.Where(spec.Features.Categorical.Contains).ToList(), features.Where(spec.Features.Hashed.Contains).ToList(),
-            spec.Features.Derived);
+            spec.Features.Derived, spec.Features.MissingIndicators ? [.. numeric.Select((c, i) => (c, i)).Where(x => spec.Features.Impute.ContainsKey(x.c)).Select(x => x.i)] : null);
     }
 
     /// <summary>For each derived feature, the positions of its two columns among <see cref="Numeric"/> (checked by <see cref="From"/>).</summary>

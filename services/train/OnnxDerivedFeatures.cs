@@ -65,9 +65,9 @@ public static class OnnxDerivedFeatures
             source = Filled;
         }
         var assembled = source;
+        var parts = new List<string> { source };
         if (layout.Derived.Count > 0)
         {
-            var parts = new List<string> { source };
             var columns = layout.DerivedColumns();
             for (var i = 0; i < layout.Derived.Count; i++)
             {
@@ -79,6 +79,18 @@ public static class OnnxDerivedFeatures
                 Node(writer, op, [a, b], result, $"derived{i}.{op}");
                 parts.Add(result);
             }
+        }
+        if (layout.Indicators.Count > 0)
+        {
+            // 1 where the raw cell was empty, for the imputed columns that have an indicator, after the derived features.
+            if (fills is null) throw new TrainingException("Missing-value indicators belong to imputed columns, and none is imputed.");
+            Node(writer, "Cast", ["Features.missing"], "Features.missing.float", "indicators.cast", to: ElemFloat);
+            Int64Initializer(writer, "indicators.index", layout.Indicators);
+            Node(writer, "Gather", ["Features.missing.float", "indicators.index"], "indicators", "indicators.gather", axis: 1);
+            parts.Add("indicators");
+        }
+        if (parts.Count > 1)
+        {
             Node(writer, "Concat", parts, Assembled, "derived.concat", axis: 1);
             assembled = Assembled;
         }
@@ -125,6 +137,19 @@ public static class OnnxDerivedFeatures
         }));
     }
 
+    /// <summary>An int64 initializer of shape [values.Count]: column positions for a Gather.</summary>
+    static void Int64Initializer(CodedOutputStream writer, string name, IReadOnlyList<int> values)
+    {
+        writer.WriteTag(GraphInitializer, WireFormat.WireType.LengthDelimited);
+        writer.WriteBytes(Message(w =>
+        {
+            w.WriteTag(TensorDims, WireFormat.WireType.Varint); w.WriteInt64(values.Count);
+            w.WriteTag(TensorDataType, WireFormat.WireType.Varint); w.WriteInt32(TensorInt64);
+            foreach (var v in values) { w.WriteTag(TensorInt64Data, WireFormat.WireType.Varint); w.WriteInt64(v); }
+            w.WriteTag(TensorName, WireFormat.WireType.LengthDelimited); w.WriteString(name);
+        }));
+    }
+
     /// <summary>Gathers one column of <paramref name="source"/> as [N, 1] (an int64 index initializer and a Gather node on axis 1).</summary>
     static string Column(CodedOutputStream writer, string source, int index, string name)
     {
@@ -141,7 +166,7 @@ public static class OnnxDerivedFeatures
         return name;
     }
 
-    static void Node(CodedOutputStream writer, string op, IReadOnlyList<string> inputs, string output, string name, long? axis = null)
+    static void Node(CodedOutputStream writer, string op, IReadOnlyList<string> inputs, string output, string name, long? axis = null, long? to = null)
     {
         writer.WriteTag(GraphNode, WireFormat.WireType.LengthDelimited);
         writer.WriteBytes(Message(w =>
@@ -150,13 +175,14 @@ public static class OnnxDerivedFeatures
             w.WriteTag(NodeOutput, WireFormat.WireType.LengthDelimited); w.WriteString(output);
             w.WriteTag(NodeName, WireFormat.WireType.LengthDelimited); w.WriteString(name);
             w.WriteTag(NodeOpType, WireFormat.WireType.LengthDelimited); w.WriteString(op);
-            if (axis is { } a)
+            foreach (var (key, value) in new[] { ("axis", axis), ("to", to) })
             {
+                if (value is not { } v) continue;
                 w.WriteTag(NodeAttribute, WireFormat.WireType.LengthDelimited);
                 w.WriteBytes(Message(attribute =>
                 {
-                    attribute.WriteTag(AttributeName, WireFormat.WireType.LengthDelimited); attribute.WriteString("axis");
-                    attribute.WriteTag(AttributeInt, WireFormat.WireType.Varint); attribute.WriteInt64(a);
+                    attribute.WriteTag(AttributeName, WireFormat.WireType.LengthDelimited); attribute.WriteString(key);
+                    attribute.WriteTag(AttributeInt, WireFormat.WireType.Varint); attribute.WriteInt64(v);
                     attribute.WriteTag(AttributeType, WireFormat.WireType.Varint); attribute.WriteInt32(AttributeTypeInt);
                 }));
             }

@@ -47,9 +47,9 @@ sealed class TrainingData : IDataView
     public static TrainingData Of(LabelledRows data, FeatureLayout layout, ModelTask task, string[] classes)
     {
         var inputs = data.Inputs;
-        var features = WithDerived(inputs, layout);
+        var features = WithDerived(inputs, layout, inputs.Numeric);
         var targets = data.Targets;
-        return new(inputs.Rows, layout.Numeric.Count + layout.Derived.Count, features, inputs, layout.Categorical.Count, layout.Hashed.Count,
+        return new(inputs.Rows, layout.Width, features, inputs, layout.Categorical.Count, layout.Hashed.Count,
             task == ModelTask.Binary ? [.. targets.Select(t => t == classes[1])] : null,
             task == ModelTask.Multiclass ? targets : null,
             task == ModelTask.Regression ? [.. targets.Select(t => float.Parse(t, System.Globalization.CultureInfo.InvariantCulture))] : null);
@@ -138,21 +138,30 @@ sealed class TrainingData : IDataView
         var numeric = (float[])inputs.Numeric.Clone();
         for (var i = 0; i < numeric.Length; i++)
             if (float.IsNaN(numeric[i]) && fills[i % fills.Length] is var fill && !float.IsNaN(fill)) numeric[i] = fill;
-        var filled = WithDerived(inputs with { Numeric = numeric }, layout);
+        var filled = WithDerived(inputs with { Numeric = numeric }, layout, inputs.Numeric);
         return new(rows, width, filled, inputs, categorical, hashed, positive, labels, values, index);
     }
 
     TrainingData Subset(int[] rowsKept) =>
         new(rows, width, features, inputs, categorical, hashed, positive, labels, values, index is null ? rowsKept : [.. rowsKept.Select(r => index[r])]);
 
-    static float[] WithDerived(ModelInputs inputs, FeatureLayout layout)
+    /// <summary>
+    /// Each row as the model learns on it: the numeric columns, the derived features computed from them, then one indicator
+    /// per column of <see cref="FeatureLayout.Indicators"/>, 1 where <paramref name="raw"/> (the values before filling) is empty.
+    /// </summary>
+    static float[] WithDerived(ModelInputs inputs, FeatureLayout layout, float[] raw)
     {
-        if (layout.Derived.Count == 0) return inputs.Numeric;
-        var (numeric, width) = (layout.Numeric.Count, layout.Numeric.Count + layout.Derived.Count);
+        if (layout.Derived.Count == 0 && layout.Indicators.Count == 0) return inputs.Numeric;
+        var (numeric, width) = (layout.Numeric.Count, layout.Width);
         var columns = layout.DerivedColumns();
         var features = new float[inputs.Rows * width];
+        var derivedWidth = numeric + layout.Derived.Count;
         for (var i = 0; i < inputs.Rows; i++)
-            layout.WriteDerived(inputs.Numeric.AsSpan(i * numeric, numeric), columns, features.AsSpan(i * width, width));
+        {
+            var row = features.AsSpan(i * width, width);
+            layout.WriteDerived(inputs.Numeric.AsSpan(i * numeric, numeric), columns, row[..derivedWidth]);
+            for (var k = 0; k < layout.Indicators.Count; k++) row[derivedWidth + k] = float.IsNaN(raw[i * numeric + layout.Indicators[k]]) ? 1 : 0;
+        }
         return features;
     }
 

@@ -352,6 +352,35 @@ public class TrainingTests
     }
 
     /// <summary>
+    /// features.missingIndicators: when an empty cell itself means something (here: a reading the sensor skipped is a fault),
+    /// the indicator lets the model learn it, which the filled-in median alone cannot; the graph computes the indicator from
+    /// the raw empty cell, so serving sends it as null and the answers match training.
+    /// </summary>
+    [Fact]
+    public void AMissingIndicatorLetsTheModelLearnFromTheGapItself()
+    {
+        var random = new Random(12);
+        var csv = new StringBuilder("reading,load,fault\n");
+        for (var i = 0; i < 3000; i++)
+        {
+            var skipped = random.Next(5) == 0;
+            var reading = random.Next(11); // whole readings: the median filled in is also a common genuine reading
+            var load = random.NextDouble();
+            var fault = skipped || reading >= 9 ? "yes" : "no";
+            csv.Append(CultureInfo.InvariantCulture, $"{(skipped ? "" : reading.ToString(CultureInfo.InvariantCulture))},{load:F3},{fault}\n");
+        }
+        var spec = new PipelineSpec { Features = new FeatureSpec { Impute = new() { ["reading"] = "median" } } };
+        var plain = Train(spec, csv.ToString());
+        var flagged = Train(spec with { Features = spec.Features with { MissingIndicators = true } }, csv.ToString());
+        Assert.True(flagged.Card.Metrics["accuracy"] > 0.98, $"with indicators: {flagged.Card.Metrics["accuracy"]}");
+        Assert.True(plain.Card.Metrics["accuracy"] < 0.95, $"without: {plain.Card.Metrics["accuracy"]}");
+        Assert.InRange(flagged.Card.OnnxMaxDifference, 0, ModelTrainer.OnnxTolerance);
+        using var scorer = new OnnxScorer(flagged.Onnx, flagged.Card);
+        Assert.Equal("yes", scorer.Score(new ModelInputs(1, [float.NaN, 0.5f], [], []))[0].Label); // an empty reading is a fault
+        Assert.Equal("no", scorer.Score(new ModelInputs(1, [(float)flagged.Card.ImputeValues!["reading"], 0.5f], [], []))[0].Label); // its median is not
+    }
+
+    /// <summary>
     /// normalize: minMax puts an affine scaler inside the model whose output spans the training rows' range: every training
     /// value of every feature lands in [-1, 1] (ML.NET keeps zero at zero, so a feature with negative values spans [-1, 1]
     /// and a non-negative one [0, 1]) and each feature's largest magnitude reaches 1; without it the model has no scaler.
