@@ -18,7 +18,11 @@ sealed class RunFailedRetryObserver(string stage, ILogger logger) : IRetryObserv
     public async Task RetryFault<T>(RetryContext<T> context) where T : class, PipeContext
     {
         if (context.Context is not ConsumeContext consume || RunMessageOf(consume) is not { } run) return;
-        var error = $"{context.Exception.GetType().Name}: {context.Exception.Message}";
+        // What a person reads on the run: what broke, that it is not a known problem with the data or the spec (those end a
+        // run at once, with what to change), and what to do now.
+        var error = $"The {stage} stage failed {context.RetryCount + 1} times on an error MlOps does not recognise as a problem with the data or the spec " +
+            $"({context.Exception.GetType().Name}: {context.Exception.Message}). Retry the run (POST /pipelines/{run.Pipeline}/retrain); if it fails again, " +
+            $"report run {run.RunId:N}: the {stage} service's log holds the details.";
         logger.LogError(context.Exception, "Run {RunId} of {Pipeline} failed at {Stage} after {Attempts} attempts", run.RunId, run.Pipeline, stage, context.RetryCount + 1);
         await consume.Publish(new RunFailed(run.RunId, run.Pipeline, stage, error));
     }

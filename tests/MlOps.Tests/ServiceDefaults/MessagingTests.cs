@@ -54,6 +54,8 @@ namespace MlOps.Tests
                 Assert.Equal("flaky", failed.Stage);
                 Assert.Equal("flaky-test", failed.Pipeline);
                 Assert.Contains("disk on fire", failed.Error);
+                Assert.Contains("The flaky stage failed 4 times", failed.Error); // what broke, and what to do next
+                Assert.Contains("Retry the run (POST /pipelines/flaky-test/retrain)", failed.Error);
                 Assert.Equal(4, attempts[run]); // the first try and three retries
             }
             finally
