@@ -18,6 +18,8 @@ public sealed class PredictionsServedConsumer(DriftMonitor drift, ServedLog serv
         if (!r.DatasetDrift) return;
         await context.Publish(new DriftDetected(m.RunId, m.Pipeline, m.Version, r.DriftedShare, r.ReferenceRows, r.CurrentRows, r.Features), context.CancellationToken);
         if (outcome.RetrainNow) await context.Publish(DriftTrigger.Retrain(r, outcome.Why), context.CancellationToken);
+        if (outcome.Deferred is { } deferred)
+            await context.Publish(new RetrainDeferred(m.RunId, m.Pipeline, m.Version, deferred.MinNewRows, outcome.Labelled, deferred.Why), context.CancellationToken);
     }
 }
 

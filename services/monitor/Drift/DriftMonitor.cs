@@ -43,8 +43,10 @@ public sealed class DriftMonitor(Watches watches, IArtifactStore store, TimeProv
             watch.Window.Clear();
             watch.TextWindow.Clear();
             watch.LastReport = report;
-            var (retrain, why) = DriftTrigger.Decide(watch, report, clock.GetUtcNow(), feedback?.LabelledFor(watch.RunId) ?? 0);
-            outcome = new DriftOutcome(report, retrain, why);
+            var labelled = feedback?.LabelledFor(watch.RunId) ?? 0;
+            var deferredBefore = watch.DeferredRetrain;
+            var (retrain, why) = DriftTrigger.Decide(watch, report, clock.GetUtcNow(), labelled);
+            outcome = new DriftOutcome(report, retrain, why, deferredBefore is null ? watch.DeferredRetrain : null, labelled);
         }
         var name = $"{ArtifactKeys.Run(served.RunId)}monitoring/drift-{outcome.Report.At:yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}";
         await store.PutJsonAsync(name + ".json", outcome.Report, ct);

@@ -10,4 +10,5 @@ public record DriftReport(Guid RunId, string Pipeline, int Version, DateTimeOffs
 public record FeatureHistogram(string Feature, double[] Edges, double[] Reference, double[] Current);
 
 /// <summary>What monitor decided about one window of live rows.</summary>
-public record DriftOutcome(DriftReport Report, bool RetrainNow, string Why);
+/// <param name="Deferred">This check deferred a drift retrain for want of new labelled rows (the first check of the episode that did).</param>
+public record DriftOutcome(DriftReport Report, bool RetrainNow, string Why, DeferredRetrain? Deferred = null, long Labelled = 0);

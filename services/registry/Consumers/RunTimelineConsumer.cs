@@ -12,8 +12,11 @@ namespace MlOps.Registry.Consumers;
 public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
     IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentSkipped>,
-    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>
+    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>, IConsumer<RetrainDeferred>
 {
+    public Task Consume(ConsumeContext<RetrainDeferred> c) =>
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RetrainDeferred), null, c.Message);
+
     public async Task Consume(ConsumeContext<DeploymentRolledBack> c)
     {
         var m = c.Message;

@@ -152,6 +152,12 @@ public class MonitorClaimsTests
         Assert.Equal(40, (await Deferred()).GetProperty("minNewRows").GetInt32());
         async Task<int> DriftRuns() => (await mlops.Client.GetFromJsonAsync<JsonElement>("/runs?pipeline=deferring&trigger=drift")).GetArrayLength();
         Assert.Equal(0, await DriftRuns());
+        // The serving run's timeline (its page, the console's link) says so, once for the episode, however many checks drifted.
+        JsonElement[] deferrals = [];
+        await Eventually(async () => (deferrals = (await mlops.Client.GetFromJsonAsync<JsonElement>($"/runs/{first:N}")).GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "RetrainDeferred").ToArray()).Length > 0);
+        Assert.Single(deferrals);
+        Assert.Equal(40, deferrals[0].GetProperty("detail").GetProperty("minNewRows").GetInt32());
 
         var truth = File.ReadAllLines(TestInfra.Sample("classification-drifted.csv")).Skip(1).Select(l => l.Split(',')[^1]).ToList();
         async Task<JsonElement> Label(int from, int count)
