@@ -146,7 +146,7 @@ public class RegistryStoreTests
                (backend == "sqlite" ? "PRAGMA user_version = 1;" : "CREATE TABLE mlops_schema(version INTEGER NOT NULL); INSERT INTO mlops_schema VALUES(1);"));
 
         var store = open();
-        Assert.Equal(RegistryStore.SchemaVersion, Convert.ToInt32(Scalar(versionSql)));
+        Assert.Equal(RegistrySchema.Version, Convert.ToInt32(Scalar(versionSql)));
         var old = store.Run(run)!;
         Assert.Equal(("old", "deployed", "abc"), (old.Pipeline, old.Status, old.DatasetSha256));
         Assert.Null(old.SpecSha256); // a column the first schema lacked: added, empty for old rows
@@ -162,11 +162,11 @@ public class RegistryStoreTests
         Assert.ThrowsAny<DbException>(() => store.ExecuteForTest("DELETE FROM model_log")); // the new table came with its rule
 
         var again = open(); // a second start (or replica) runs no step twice
-        Assert.Equal(RegistryStore.SchemaVersion, Convert.ToInt32(Scalar(versionSql)));
+        Assert.Equal(RegistrySchema.Version, Convert.ToInt32(Scalar(versionSql)));
         Assert.Equal("yes", again.Version("old", 1)!.Tags!["migrated"]);
 
-        Scalar(backend == "sqlite" ? $"PRAGMA user_version = {RegistryStore.SchemaVersion + 1}" : $"UPDATE mlops_schema SET version = {RegistryStore.SchemaVersion + 1}");
+        Scalar(backend == "sqlite" ? $"PRAGMA user_version = {RegistrySchema.Version + 1}" : $"UPDATE mlops_schema SET version = {RegistrySchema.Version + 1}");
         var newer = Assert.Throws<InvalidOperationException>(open);
-        Assert.Contains($"schema version {RegistryStore.SchemaVersion + 1}, newer than this build's {RegistryStore.SchemaVersion}", newer.Message);
+        Assert.Contains($"schema version {RegistrySchema.Version + 1}, newer than this build's {RegistrySchema.Version}", newer.Message);
     }
 }
