@@ -102,7 +102,7 @@ public static class ModelTrainer
         if (fills is not null)
         {
             training = training.Filled(fills, layout);
-            (trainData, testData) = training.HoldOut(testRows, spec.Trainer.Seed); // the same rows: the split reads the raw values
+            (trainData, testData) = (training.SameRowsAs(trainData), training.SameRowsAs(testData));
         }
         IDataView all = training, trainSet = trainData, testSet = testData;
         if (task == ModelTask.Multiclass)

@@ -89,7 +89,7 @@ sealed class TrainingData : IDataView
     public (TrainingData Train, TrainingData Test) HoldOut(int testRows, int seed)
     {
         var keys = new ulong[rows];
-        var numericWidth = inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
+        var numericWidth = NumericWidth;
         var hash = new System.IO.Hashing.XxHash3(seed);
         ReadOnlySpan<byte> separator = [0, 0];
         for (var r = 0; r < rows; r++)
@@ -116,7 +116,7 @@ sealed class TrainingData : IDataView
     /// <summary>This view's rows' raw numeric values, row-major (before derived features and filling).</summary>
     public float[] RawNumeric()
     {
-        var numericWidth = inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
+        var numericWidth = NumericWidth;
         var result = new float[rows * numericWidth];
         for (var r = 0; r < rows; r++) inputs.Numeric.AsSpan((index?[r] ?? r) * numericWidth, numericWidth).CopyTo(result.AsSpan(r * numericWidth));
         return result;
@@ -125,7 +125,7 @@ sealed class TrainingData : IDataView
     /// <summary>One raw numeric column's values over this view's rows (before derived features and filling).</summary>
     public IEnumerable<float> RawColumn(int column)
     {
-        var numericWidth = inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
+        var numericWidth = NumericWidth;
         for (var r = 0; r < rows; r++) yield return inputs.Numeric[(index?[r] ?? r) * numericWidth + column];
     }
 
@@ -141,6 +141,14 @@ sealed class TrainingData : IDataView
         var filled = WithDerived(inputs with { Numeric = numeric }, layout, inputs.Numeric);
         return new(rows, width, filled, inputs, categorical, hashed, positive, labels, values, index);
     }
+
+    /// <summary>This full dataset's rows that <paramref name="view"/> (a split of it, or of a copy with the same rows) holds.</summary>
+    public TrainingData SameRowsAs(TrainingData view) => index is not null
+        ? throw new InvalidOperationException("SameRowsAs takes the rows from a whole dataset, not from a split of one.")
+        : view.index is null ? this : Subset(view.index);
+
+    /// <summary>Raw numeric columns per row (the layout's numeric features).</summary>
+    int NumericWidth => inputs.Rows == 0 ? 0 : inputs.Numeric.Length / inputs.Rows;
 
     TrainingData Subset(int[] rowsKept) =>
         new(rows, width, features, inputs, categorical, hashed, positive, labels, values, index is null ? rowsKept : [.. rowsKept.Select(r => index[r])]);
