@@ -35,11 +35,15 @@ def generate(folder):
     cur.astype("<f8").tofile(f"{folder}/cur.bin")
 
 
+def shares(ref, cur, bins=10):
+    """Equal-width bins over both samples (as monitor's histograms and Evidently's PSI), and each sample's share per bin."""
+    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=bins)
+    return edges, np.histogram(ref, edges)[0] / len(ref), np.histogram(cur, edges)[0] / len(cur)
+
+
 def psi(ref, cur, bins=10):
     """Evidently's PSI: equal-width bins over both samples, empty bins as 0.0001."""
-    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=bins)
-    r = np.histogram(ref, edges)[0] / len(ref)
-    c = np.histogram(cur, edges)[0] / len(cur)
+    _, r, c = shares(ref, cur, bins)
     r[r == 0] = 0.0001
     c[c == 0] = 0.0001
     return float(np.sum((c - r) * np.log(c / r)))
@@ -121,10 +125,8 @@ def report(folder, reference, window_rows, repeats):
         features, histograms, tests = [], [], []
         for f in range(FEATURES):
             ref, cur = sample[f], window[f]
-            edges = np.linspace(min(ref.min(), cur.min()), max(ref.max(), cur.max()), 11)
-            histograms.append({"feature": f"f{f}", "edges": edges.round(6).tolist(),
-                               "reference": (np.histogram(ref, edges)[0] / len(ref)).round(6).tolist(),
-                               "current": (np.histogram(cur, edges)[0] / len(cur)).round(6).tolist()})
+            edges, r, c = shares(ref, cur)
+            histograms.append({"feature": f"f{f}", "edges": edges.round(6).tolist(), "reference": r.round(6).tolist(), "current": c.round(6).tolist()})
             if reference == "large":
                 w = stats.wasserstein_distance(ref, cur) / ref.std()
                 features.append({"feature": f"f{f}", "test": "wasserstein", "statistic": w, "pValue": None, "threshold": 0.1, "drifted": bool(w > 0.1)})

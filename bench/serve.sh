@@ -19,13 +19,17 @@ echo "training the model to serve (the main job, embedded)"
 (cd "$WORK" && Artifacts__Path="$WORK/artifacts" Registry__Database="$WORK/registry.db" \
   dotnet "$OLDPWD/Embedded/bin/Release/net10.0/MlOps.Embedded.dll" run "$OLDPWD/samples/classification.csv" bench > "$WORK/train.log")
 
-echo "starting the deploy service on :$PORT"
-Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
-  Deploy__ScoringThreadsPerRequest="${SCORING_THREADS:-1}" \
-  dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy.log" 2>&1 &
-DEPLOY=$!
+# The deploy service alone on :$PORT with the given threads per call, ready when it has restored the model.
+start_deploy() {
+  echo "starting the deploy service on :$PORT (threads per call $1)"
+  Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
+    Deploy__ScoringThreadsPerRequest="$1" dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy$1.log" 2>&1 &
+  DEPLOY=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
+}
+THREADS=${SCORING_THREADS:-1}
+start_deploy "$THREADS"
 trap 'kill $DEPLOY 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
 
 ROW='[1.1251,1.17812,0.493516,0.79088,-0.614278,1.34702,1.41952,1.35732,0.966041,-1.98114]'
 cat > "$WORK/single.lua" <<LUA
@@ -42,31 +46,24 @@ open(sys.argv[1], "w").write('wrk.method = "POST"\nwrk.headers["Content-Type"] =
 PY
 OUT="$WORK/serve-results.txt"
 : > "$OUT"
-for round in 1 2 3; do
-  echo "round $round/3"
-  echo "### single $round" >> "$OUT"
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/single.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
-  echo "### batch $round" >> "$OUT"
-  wrk -t2 -c4 -d"$DURATION" --latency -s "$WORK/batch.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
-  echo "### inprocess $round" >> "$OUT"
-  dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench "${SCORING_THREADS:-1}" >> "$OUT"
-done
+# Three rounds against the running service: single rows, 1,000-row batches, and the same model in process ($1: the suffix of
+# their section names in the results, $2: threads per call).
+rounds() {
+  for round in 1 2 3; do
+    echo "threads per call $2, round $round/3"
+    echo "### single$1 $round" >> "$OUT"
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/single.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
+    echo "### batch$1 $round" >> "$OUT"
+    wrk -t2 -c4 -d"$DURATION" --latency -s "$WORK/batch.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
+    echo "### inprocess$1 $round" >> "$OUT"
+    dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench "$2" >> "$OUT"
+  done
+}
+rounds "" "$THREADS"
 # The same load with ONNX Runtime's own default threads per call (every core, spinning): the setting the service does not use.
-THREADS=${SCORING_THREADS:-1}
 if [ "$THREADS" != 0 ]; then
   kill $DEPLOY; wait $DEPLOY 2>/dev/null || true
-  Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
-    Deploy__ScoringThreadsPerRequest=0 dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy0.log" 2>&1 &
-  DEPLOY=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
-  for round in 1 2 3; do
-    echo "threads per call 0, round $round/3"
-    echo "### single0 $round" >> "$OUT"
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/single.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
-    echo "### batch0 $round" >> "$OUT"
-    wrk -t2 -c4 -d"$DURATION" --latency -s "$WORK/batch.lua" "http://127.0.0.1:$PORT/v2/models/bench/infer" >> "$OUT"
-    echo "### inprocess0 $round" >> "$OUT"
-    dotnet bench/ServeBench/bin/Release/net10.0/MlOps.Bench.Serve.dll run "$WORK/artifacts" bench 0 >> "$OUT"
-  done
+  start_deploy 0
+  rounds 0 0
 fi
 /usr/bin/python3 bench/report.py serve "$OUT" "$CONNECTIONS" "$DURATION"

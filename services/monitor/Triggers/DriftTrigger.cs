@@ -38,8 +38,10 @@ public static class DriftTrigger
 
     /// <summary>The retrain a drifted window asks for, under the run ID its cooldown episode derives.</summary>
     public static RetrainRequested Retrain(DriftReport report, string why) =>
-        new(RetrainRunIds.For(report.Pipeline, Trigger.Drift, $"{report.At:O}", report.RunId), report.Pipeline, Trigger.Drift,
-            $"Drift in v{report.Version}: {why}.", report.RunId);
+        new(EpisodeRunId(report.Pipeline, report.At, report.RunId), report.Pipeline, Trigger.Drift, $"Drift in v{report.Version}: {why}.", report.RunId);
+
+    /// <summary>The run a drift episode starts, derived from its drifted check: asked for at once or after a deferral, it is one run.</summary>
+    static Guid EpisodeRunId(string pipeline, DateTimeOffset reportAt, Guid servingRun) => RetrainRunIds.For(pipeline, Trigger.Drift, $"{reportAt:O}", servingRun);
 
     /// <summary>
     /// A deferred drift retrain whose labels have arrived, under the watch's lock: the retrain (with the run ID its drifted
@@ -50,7 +52,7 @@ public static class DriftTrigger
         if (watch.DeferredRetrain is not { } deferred || labelled < deferred.MinNewRows) return null;
         watch.DeferredRetrain = null;
         watch.LastRetrainAt = now;
-        return new(RetrainRunIds.For(pipeline, Trigger.Drift, $"{deferred.ReportAt:O}", watch.RunId), pipeline, Trigger.Drift,
+        return new(EpisodeRunId(pipeline, deferred.ReportAt, watch.RunId), pipeline, Trigger.Drift,
             $"Drift in v{watch.Version}, deferred at {deferred.Since:O} until {deferred.MinNewRows} labelled production rows arrived: {labelled} have.", watch.RunId);
     }
 }
