@@ -8,11 +8,12 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
 {
     public static readonly IReadOnlyList<string> Roles = ["number", "boolean", "categorical", "hashed", "identifier", "constant", "timestamp"];
 
-    /// <summary>Whether the model reads the column (identifiers, constants and, for now, timestamps stay in the data only).</summary>
-    public bool IsFeature => Role is "number" or "boolean" or "categorical" or "hashed";
+    /// <summary>Whether the model reads the column (identifiers and constants stay in the data only).</summary>
+    public bool IsFeature => Role is "number" or "boolean" or "categorical" or "hashed" or "timestamp";
 
     /// <summary>
-    /// The features a spec gets from inference: categorical and boolean columns one-hot encoded, hashed ones hashed, numbers
+    /// The features a spec gets from inference: categorical and boolean columns one-hot encoded, hashed ones hashed, timestamps
+    /// read for their date parts (<see cref="DateParts"/>), numbers
     /// with empty cells imputed with the median of the training rows (a number column without gaps keeps refusing an empty
     /// cell, at validation and at serving: a gap where there never was one is news). What the spec names is never changed.
     /// </summary>
@@ -23,6 +24,7 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
         {
             Categorical = [.. features.Categorical, .. inferred.Where(i => i.Role is "categorical" or "boolean").Select(i => i.Name).Except(features.Categorical)],
             Hashed = [.. features.Hashed, .. inferred.Where(i => i.Role == "hashed").Select(i => i.Name).Except(features.Hashed)],
+            Timestamps = [.. features.Timestamps, .. inferred.Where(i => i.Role == "timestamp").Select(i => i.Name).Except(features.Timestamps)],
             Impute = new(features.Impute.Concat(inferred.Where(i => i.Role == "number" && i.EmptyCells > 0 && !features.Impute.ContainsKey(i.Name))
                 .Select(i => KeyValuePair.Create(i.Name, "median")))),
         };
@@ -30,7 +32,8 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
 
     /// <summary>
     /// The spec with inferred columns written into it (TFDV's flow: the next dataset is validated against what the first one
-    /// showed): numbers declared and imputed (median), text declared string and one-hot encoded or hashed, the rest excluded;
+    /// showed): numbers declared and imputed (median), text declared string and one-hot encoded or hashed, dates and times
+    /// declared string and read as timestamps, the rest excluded;
     /// and the inference itself kept under <c>inference.learned</c>. Columns the spec already names are left as they are.
     /// </summary>
     public static PipelineSpec Learn(PipelineSpec spec, IReadOnlyList<InferredColumn> inferred, Guid runId)
@@ -38,7 +41,7 @@ public record InferredColumn(string Name, string Role, string Why, IReadOnlyList
         var fresh = inferred.Where(i => !spec.Names(i.Name) && i.Name != spec.Target).ToList();
         if (fresh.Count == 0) return spec;
         var types = new Dictionary<string, ColumnType>(spec.Validation.ColumnTypes);
-        foreach (var i in fresh) if (i.Role is not ("identifier" or "constant" or "timestamp")) types[i.Name] = i.Role == "number" ? ColumnType.Number : ColumnType.String;
+        foreach (var i in fresh) if (i.IsFeature) types[i.Name] = i.Role == "number" ? ColumnType.Number : ColumnType.String;
         return spec with
         {
             Validation = spec.Validation with { ColumnTypes = types },

@@ -33,7 +33,14 @@ public record FeatureSpec
     /// </summary>
     public bool MissingIndicators { get; init; }
 
-    /// <summary>Columns kept in the data but not fed to the model (identifiers, constants, timestamps until date parts exist).</summary>
+    /// <summary>
+    /// Date or time columns (<see cref="DateParts"/>: ISO 8601 text, or seconds since 1970): the model's graph derives each one's
+    /// year, month, day of month, weekday and hour from the raw value, so serving sends the timestamp as it is in the data.
+    /// An empty cell is allowed (its parts are -1).
+    /// </summary>
+    public List<string> Timestamps { get; init; } = [];
+
+    /// <summary>Columns kept in the data but not fed to the model (identifiers, constants).</summary>
     public List<string> Exclude { get; init; } = [];
 
     /// <summary>Scaling of the numeric features: one of <see cref="Normalizers"/> (fitted on the training rows).</summary>
@@ -57,6 +64,10 @@ public sealed class FeatureSpecValidator : AbstractValidator<FeatureSpec>
         RuleFor(f => f).Must(f => !f.Impute.Keys.Intersect(f.Categorical.Concat(f.Hashed)).Any())
             .WithMessage("features.impute is for numeric columns; a categorical column's empty value is a category of its own.");
         RuleFor(f => f.HashBits).InclusiveBetween(1, 20);
+        RuleForEach(f => f.Timestamps).Must(c => !string.IsNullOrWhiteSpace(c))
+            .OverridePropertyName("features.timestamps").WithMessage("features.timestamps names columns; an empty name is not one.");
+        RuleFor(f => f).Must(f => !f.Timestamps.Intersect(f.Categorical.Concat(f.Hashed).Concat(f.Impute.Keys).Concat(f.Exclude)).Any())
+            .WithMessage(f => $"Timestamp columns are read as dates, so they cannot also be encoded, imputed or excluded: {string.Join(", ", f.Timestamps.Intersect(f.Categorical.Concat(f.Hashed).Concat(f.Impute.Keys).Concat(f.Exclude)))}.");
         RuleFor(f => f).Must(f => !f.Exclude.Intersect(f.Categorical.Concat(f.Hashed).Concat(f.Impute.Keys)).Any())
             .WithMessage(f => $"features.exclude leaves columns out of the model, so they cannot also be encoded or imputed: {string.Join(", ", f.Exclude.Intersect(f.Categorical.Concat(f.Hashed).Concat(f.Impute.Keys)))}.");
         RuleForEach(f => f.Impute).Must(kv => FeatureSpec.ImputeModes.Contains(kv.Value))

@@ -34,7 +34,7 @@ public record PipelineSpec
     /// <summary>Whether the spec says what a column is (its type, its encoding, its imputation, its exclusion, a derived feature's input): if not, validation infers it.</summary>
     public bool Names(string column) =>
         Validation.ColumnTypes.ContainsKey(column) || Features.Categorical.Contains(column) || Features.Hashed.Contains(column)
-        || Features.Impute.ContainsKey(column) || Features.Exclude.Contains(column) || Features.Derived.Any(d => d.Of.Contains(column));
+        || Features.Impute.ContainsKey(column) || Features.Exclude.Contains(column) || Features.Timestamps.Contains(column) || Features.Derived.Any(d => d.Of.Contains(column));
 }
 
 /// <summary>
@@ -51,10 +51,10 @@ public sealed class PipelineSpecValidator : AbstractValidator<PipelineSpec>
         RuleFor(s => s.Task).IsInEnum();
         RuleFor(s => s.Trainer).SetValidator(new TrainerSpecValidator());
         RuleFor(s => s.Features).SetValidator(new FeatureSpecValidator());
-        RuleFor(s => s).Must(s => s.Target is null || !s.Features.Categorical.Concat(s.Features.Hashed).Concat(s.Features.Impute.Keys).Contains(s.Target))
+        RuleFor(s => s).Must(s => s.Target is null || !s.Features.Categorical.Concat(s.Features.Hashed).Concat(s.Features.Impute.Keys).Concat(s.Features.Timestamps).Contains(s.Target))
             .WithName("features").WithMessage(s => $"The target '{s.Target}' cannot also be a feature.");
-        RuleFor(s => s).Must(s => !s.Features.Derived.Any(d => d.Of.Any(c => s.Features.Categorical.Contains(c) || s.Features.Hashed.Contains(c) || c == s.Target)))
-            .WithMessage("features.derived reads numeric feature columns only: not categorical, hashed or the target.");
+        RuleFor(s => s).Must(s => !s.Features.Derived.Any(d => d.Of.Any(c => s.Features.Categorical.Contains(c) || s.Features.Hashed.Contains(c) || s.Features.Timestamps.Contains(c) || c == s.Target)))
+            .WithMessage("features.derived reads numeric feature columns only: not categorical, hashed, timestamps or the target.");
         RuleFor(s => s.Validation).SetValidator(new ValidationSpecValidator());
         RuleFor(s => s.Gate).SetValidator(s => new GateSpecValidator(s.Task));
         RuleFor(s => s.Drift).SetValidator(new DriftSpecValidator());

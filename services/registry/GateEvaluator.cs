@@ -75,5 +75,5 @@ public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> l
     /// <summary>The champion can answer the candidate's rows when it reads the same columns the same way and predicts the same kind of thing.</summary>
     static bool SameInputs(ModelCard a, ModelCard b) =>
         a.Task == b.Task && a.Target == b.Target && a.Features.SequenceEqual(b.Features) && a.Categorical.SequenceEqual(b.Categorical)
-        && a.HashedText.SequenceEqual(b.HashedText) && (a.Task == ModelTask.Regression || a.Classes.SequenceEqual(b.Classes));
+        && a.HashedText.SequenceEqual(b.HashedText) && a.Timestamps.SequenceEqual(b.Timestamps) && (a.Task == ModelTask.Regression || a.Classes.SequenceEqual(b.Classes));
 }

@@ -31,6 +31,7 @@ public sealed class OnnxScorer : IDisposable
         if (card.Features.Count > 0) yield return card.OnnxInput;
         if (card.Categorical.Count > 0) yield return ModelCard.CategoricalInput;
         if (card.HashedText.Count > 0) yield return ModelCard.HashedInput;
+        if (card.Timestamps.Count > 0) yield return ModelCard.TimestampInput;
     }
 
     /// <summary>Scores <paramref name="rows"/> all-numeric rows given row-major in <paramref name="features"/>.</summary>
@@ -43,6 +44,7 @@ public sealed class OnnxScorer : IDisposable
         Check(batch.Numeric.Length, card.Features.Count, "numeric");
         Check(batch.Categorical.Length, card.Categorical.Count, "categorical");
         Check(batch.Hashed.Length, card.HashedText.Count, "hashed");
+        Check(batch.Timestamps.Length, card.Timestamps.Count, "timestamp");
         var inputs = new List<NamedOnnxValue>();
         if (card.Features.Count > 0)
             inputs.Add(NamedOnnxValue.CreateFromTensor(card.OnnxInput, new DenseTensor<float>(batch.Numeric, [rows, card.Features.Count])));
@@ -50,6 +52,8 @@ public sealed class OnnxScorer : IDisposable
             inputs.Add(NamedOnnxValue.CreateFromTensor(ModelCard.CategoricalInput, new DenseTensor<string>(batch.Categorical, [rows, card.Categorical.Count])));
         if (card.HashedText.Count > 0)
             inputs.Add(NamedOnnxValue.CreateFromTensor(ModelCard.HashedInput, new DenseTensor<string>(batch.Hashed, [rows, card.HashedText.Count])));
+        if (card.Timestamps.Count > 0)
+            inputs.Add(NamedOnnxValue.CreateFromTensor(ModelCard.TimestampInput, new DenseTensor<double>(Seconds(batch.Timestamps, card), [rows, card.Timestamps.Count])));
         using var results = _session.Run(inputs,
             card.OnnxProbabilityOutput is null ? [card.OnnxLabelOutput] : [card.OnnxLabelOutput, card.OnnxProbabilityOutput]);
         var byName = results.ToDictionary(r => r.Name);
@@ -87,6 +91,16 @@ public sealed class OnnxScorer : IDisposable
             if (length != rows * width)
                 throw new ArgumentException($"Expected {rows} × {width} = {rows * width} {what} values, got {length}.");
         }
+    }
+
+    /// <summary>The timestamps' text as the graph takes it (<see cref="DateParts.TryRead"/>); a cell it cannot read is the caller's error.</summary>
+    static double[] Seconds(string[] texts, ModelCard card)
+    {
+        var seconds = new double[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+            if (!DateParts.TryRead(texts[i], out seconds[i], out var problem))
+                throw new ArgumentException($"Row {i / card.Timestamps.Count}, feature '{card.Timestamps[i % card.Timestamps.Count]}': {problem}.");
+        return seconds;
     }
 
     string[] Labels(DisposableNamedOnnxValue output, int rows)

@@ -15,23 +15,31 @@ namespace MlOps.Train;
 public sealed class TrainingException(string message) : Exception(message);
 
 /// <summary>
-/// Which dataset columns feed the model, and how: numeric, one-hot categorical, hashed categorical; and the features derived
-/// from numeric ones, which the model sees after the numeric columns (and its ONNX graph computes: <see cref="OnnxDerivedFeatures"/>).
+/// Which dataset columns feed the model, and how: numeric, one-hot categorical, hashed categorical, timestamps; and the features
+/// its ONNX graph computes (<see cref="OnnxDerivedFeatures"/>), which the model sees after the numeric columns: derived features,
+/// missing-value indicators, then each timestamp's date parts.
 /// </summary>
 public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Hashed,
-    IReadOnlyList<DerivedFeature>? DerivedFeatures = null, IReadOnlyList<int>? IndicatorColumns = null)
+    IReadOnlyList<DerivedFeature>? DerivedFeatures = null, IReadOnlyList<int>? IndicatorColumns = null, IReadOnlyList<string>? TimestampColumns = null)
 {
     public IReadOnlyList<DerivedFeature> Derived => DerivedFeatures ?? [];
 
     /// <summary>Positions among <see cref="Numeric"/> of the columns with a missing-value indicator (features.missingIndicators), after the derived features.</summary>
     public IReadOnlyList<int> Indicators => IndicatorColumns ?? [];
 
-    /// <summary>The width of the vector the model learns on: numeric columns, derived features, indicators.</summary>
-    public int Width => Numeric.Count + Derived.Count + Indicators.Count;
+    /// <summary>Date or time columns (features.timestamps): the model sees their <see cref="DateParts"/>, part by part, last.</summary>
+    public IReadOnlyList<string> Timestamps => TimestampColumns ?? [];
+
+    /// <summary>Where the date parts start in the vector the model learns on.</summary>
+    public int DatePartsAt => Numeric.Count + Derived.Count + Indicators.Count;
+
+    /// <summary>The width of the vector the model learns on: numeric columns, derived features, indicators, date parts.</summary>
+    public int Width => DatePartsAt + DateParts.Names.Count * Timestamps.Count;
 
     public static FeatureLayout From(PipelineSpec spec, IReadOnlyList<string> features)
     {
-        var numeric = features.Where(f => !spec.Features.Categorical.Contains(f) && !spec.Features.Hashed.Contains(f)).ToList();
+        var timestamps = features.Where(spec.Features.Timestamps.Contains).ToList();
+        var numeric = features.Where(f => !spec.Features.Categorical.Contains(f) && !spec.Features.Hashed.Contains(f) && !timestamps.Contains(f)).ToList();
         foreach (var d in spec.Features.Derived)
         {
             if (d.Of.Count != 2 || !DerivedFeature.Ops.Contains(d.Op))
@@ -42,7 +50,8 @@ public sealed record FeatureLayout(IReadOnlyList<string> Numeric, IReadOnlyList<
                     throw new TrainingException($"The derived feature '{d.Name}' uses '{column}', which is not a numeric feature of this dataset (numeric: {string.Join(", ", numeric)}).");
         }
         return new(numeric, features.Where(spec.Features.Categorical.Contains).ToList(), features.Where(spec.Features.Hashed.Contains).ToList(),
-            spec.Features.Derived, spec.Features.MissingIndicators ? [.. numeric.Select((c, i) => (c, i)).Where(x => spec.Features.Impute.ContainsKey(x.c)).Select(x => x.i)] : null);
+            spec.Features.Derived, spec.Features.MissingIndicators ? [.. numeric.Select((c, i) => (c, i)).Where(x => spec.Features.Impute.ContainsKey(x.c)).Select(x => x.i)] : null,
+            timestamps);
     }
 
     /// <summary>For each derived feature, the positions of its two columns among <see cref="Numeric"/> (checked by <see cref="From"/>).</summary>
@@ -140,7 +149,8 @@ public static class ModelTrainer
             DerivedFeatures: layout.Derived.Count > 0 ? layout.Derived : null,
             Hyperparameters: TrainerCatalog.Effective(spec.Trainer, rows - testRows),
             ImputeValues: fills is null ? null : layout.Numeric.Select((c, i) => (c, i)).Where(x => spec.Features.Impute.ContainsKey(x.c))
-                .ToDictionary(x => x.c, x => (double)fills[x.i]));
+                .ToDictionary(x => x.c, x => (double)fills[x.i]),
+            TimestampFeatures: layout.Timestamps.Count > 0 ? layout.Timestamps : null);
 
         var expected = Expected(scored, task, classes, probabilityOutput is not null);
         var (onnxPredictions, difference) = CheckOnnx(onnxBytes, card, holdout.Inputs, expected);
@@ -201,7 +211,7 @@ public static class ModelTrainer
         var f = spec.Features;
         var parts = new List<string>();
         IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
-        if (layout.Numeric.Count > 0)
+        if (layout.Width > 0)
         {
             pipeline = f.Normalize switch
             {
@@ -267,7 +277,7 @@ public static class ModelTrainer
     /// <summary>The hold-out rows as they were before any transform, with their true targets.</summary>
     static LabelledRows HoldoutRows(MLContext ml, IDataView test, TrainingData raw, FeatureLayout layout, ModelTask task, string[] classes)
     {
-        // The raw columns only, empty cells included: derived features and filling are the graph's to do.
+        // The raw columns only, empty cells included: derived features, filling and date parts are the graph's to do.
         float[] numeric = layout.Numeric.Count > 0 ? raw.RawNumeric() : [];
         string[] Text(string column, int width) => width > 0
             ? test.GetColumn<VBuffer<ReadOnlyMemory<char>>>(column).SelectMany(v => v.DenseValues().Select(m => m.ToString())).ToArray() : [];
@@ -277,7 +287,8 @@ public static class ModelTrainer
             ModelTask.Regression => test.GetColumn<float>("Value").Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             _ => test.GetColumn<ReadOnlyMemory<char>>("Label").Select(l => l.ToString()).ToArray(),
         };
-        return new LabelledRows(new ModelInputs(targets.Length, numeric, Text("Categorical", layout.Categorical.Count), Text("Hashed", layout.Hashed.Count)), targets);
+        return new LabelledRows(new ModelInputs(targets.Length, numeric, Text("Categorical", layout.Categorical.Count), Text("Hashed", layout.Hashed.Count),
+            raw.RawTimestamps()), targets);
     }
 
     /// <summary>The hold-out rows as CSV, in the dataset's own column names: what the gate scores candidate and champion on.</summary>
@@ -297,6 +308,7 @@ public static class ModelTrainer
                 }
                 for (var j = 0; j < layout.Categorical.Count; j++) row[layout.Categorical[j]].Set(inputs.Categorical[i * layout.Categorical.Count + j]);
                 for (var j = 0; j < layout.Hashed.Count; j++) row[layout.Hashed[j]].Set(inputs.Hashed[i * layout.Hashed.Count + j]);
+                for (var j = 0; j < layout.Timestamps.Count; j++) row[layout.Timestamps[j]].Set(inputs.Timestamps[i * layout.Timestamps.Count + j]);
                 row[target].Set(holdout.Targets[i]);
             }
         }

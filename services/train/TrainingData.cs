@@ -16,7 +16,7 @@ namespace MlOps.Train;
 /// </summary>
 sealed class TrainingData : IDataView
 {
-    readonly int rows, width, categorical, hashed;
+    readonly int rows, width, categorical, hashed, timestamps;
     readonly int[]? index;
     readonly float[] features;
     readonly ModelInputs inputs;
@@ -28,6 +28,7 @@ sealed class TrainingData : IDataView
         bool[]? positive, string[]? labels, float[]? values, int[]? index = null)
     {
         (this.rows, this.width, this.features, this.inputs, this.categorical, this.hashed) = (index?.Length ?? rows, width, features, inputs, categorical, hashed);
+        timestamps = inputs.Rows == 0 ? 0 : inputs.Timestamps.Length / inputs.Rows;
         this.index = index;
         (this.positive, this.labels, this.values) = (positive, labels, values);
         var schema = new DataViewSchema.Builder();
@@ -99,6 +100,7 @@ sealed class TrainingData : IDataView
             hash.Append(MemoryMarshal.AsBytes(inputs.Numeric.AsSpan(row * numericWidth, numericWidth)));
             foreach (var text in inputs.Categorical.AsSpan(row * categorical, categorical)) { hash.Append(MemoryMarshal.AsBytes(text.AsSpan())); hash.Append(separator); }
             foreach (var text in inputs.Hashed.AsSpan(row * hashed, hashed)) { hash.Append(MemoryMarshal.AsBytes(text.AsSpan())); hash.Append(separator); }
+            foreach (var text in inputs.Timestamps.AsSpan(row * timestamps, timestamps)) { hash.Append(MemoryMarshal.AsBytes(text.AsSpan())); hash.Append(separator); }
             if (positive is not null) hash.Append(positive[row] ? [1] : [0]);
             if (labels is not null) hash.Append(MemoryMarshal.AsBytes(labels[row].AsSpan()));
             if (values is not null) hash.Append(MemoryMarshal.AsBytes(values.AsSpan(row, 1)));
@@ -119,6 +121,14 @@ sealed class TrainingData : IDataView
         var numericWidth = NumericWidth;
         var result = new float[rows * numericWidth];
         for (var r = 0; r < rows; r++) inputs.Numeric.AsSpan((index?[r] ?? r) * numericWidth, numericWidth).CopyTo(result.AsSpan(r * numericWidth));
+        return result;
+    }
+
+    /// <summary>This view's rows' timestamps as their text, row-major (the graph reads their date parts).</summary>
+    public string[] RawTimestamps()
+    {
+        var result = new string[rows * timestamps];
+        for (var r = 0; r < rows; r++) inputs.Timestamps.AsSpan((index?[r] ?? r) * timestamps, timestamps).CopyTo(result.AsSpan(r * timestamps));
         return result;
     }
 
@@ -154,21 +164,30 @@ sealed class TrainingData : IDataView
         new(rows, width, features, inputs, categorical, hashed, positive, labels, values, index is null ? rowsKept : [.. rowsKept.Select(r => index[r])]);
 
     /// <summary>
-    /// Each row as the model learns on it: the numeric columns, the derived features computed from them, then one indicator
-    /// per column of <see cref="FeatureLayout.Indicators"/>, 1 where <paramref name="raw"/> (the values before filling) is empty.
+    /// Each row as the model learns on it: the numeric columns, the derived features computed from them, one indicator per
+    /// column of <see cref="FeatureLayout.Indicators"/> (1 where <paramref name="raw"/>, the values before filling, is empty),
+    /// then the timestamps' date parts, part by part (every timestamp's year, then every one's month …), as the graph lays them out.
     /// </summary>
     static float[] WithDerived(ModelInputs inputs, FeatureLayout layout, float[] raw)
     {
-        if (layout.Derived.Count == 0 && layout.Indicators.Count == 0) return inputs.Numeric;
-        var (numeric, width) = (layout.Numeric.Count, layout.Width);
+        if (layout.Derived.Count == 0 && layout.Indicators.Count == 0 && layout.Timestamps.Count == 0) return inputs.Numeric;
+        var (numeric, width, times) = (layout.Numeric.Count, layout.Width, layout.Timestamps.Count);
         var columns = layout.DerivedColumns();
         var features = new float[inputs.Rows * width];
         var derivedWidth = numeric + layout.Derived.Count;
+        Span<float> parts = stackalloc float[DateParts.Names.Count];
         for (var i = 0; i < inputs.Rows; i++)
         {
             var row = features.AsSpan(i * width, width);
             layout.WriteDerived(inputs.Numeric.AsSpan(i * numeric, numeric), columns, row[..derivedWidth]);
             for (var k = 0; k < layout.Indicators.Count; k++) row[derivedWidth + k] = float.IsNaN(raw[i * numeric + layout.Indicators[k]]) ? 1 : 0;
+            for (var t = 0; t < times; t++)
+            {
+                if (!DateParts.TryRead(inputs.Timestamps[i * times + t], out var seconds, out var problem))
+                    throw new TrainingException($"Row {i + 1}, timestamp '{layout.Timestamps[t]}': {problem}. Validation should have refused it; check features.timestamps.");
+                DateParts.Write(seconds, parts);
+                for (var p = 0; p < parts.Length; p++) row[layout.DatePartsAt + p * times + t] = parts[p];
+            }
         }
         return features;
     }

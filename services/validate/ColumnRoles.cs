@@ -15,9 +15,6 @@ public static partial class ColumnRoles
     /// <summary>Whether the column's role is inferred: inference on, and the spec names it nowhere (types, features, derived inputs).</summary>
     public static bool Infers(PipelineSpec spec, string column) => spec.Inference.Columns && !spec.Names(column);
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")]
-    private static partial Regex IsoTimestamp();
-
     /// <summary>Letters then digits (ORD-100000, C_0042, u1234567), or a GUID: a key, not a quantity or a category.</summary>
     [GeneratedRegex(@"^([A-Za-z]{1,12}[-_#:]?\d{3,}|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$")]
     private static partial Regex IdLike();
@@ -44,8 +41,9 @@ public static partial class ColumnRoles
         if (categories is not null && categories.Keys.All(BooleanWords.Contains) && categories.Count == 2)
             return Role("boolean", $"only {string.Join(" and ", categories.Keys.Order(StringComparer.Ordinal).Select(k => $"'{k}'"))}: encoded as two indicators");
         var values = categories?.Keys.ToList() ?? [.. c.Texts.Examples.Select(Value)];
-        if (values.Count > 0 && values.All(v => IsoTimestamp().IsMatch(v)))
-            return Role("timestamp", "ISO 8601 dates or times: left out of the model for now (date parts are not derived yet), kept in the data");
+        if (c.Texts.Count == c.NonNull && c.NotDates.Count == 0)
+            return Role("timestamp", $"every non-empty cell is a date or time ('{values[0]}'): the model reads its {string.Join(", ", DateParts.Names)}"
+                + (c.Empty.Count > 0 ? $"; {c.Empty.Count:N0} empty cells read as -1 for each part" : ""));
         var distinct = categories?.Count;
         if (distinct is { } d && d >= inference.IdentifierShare * c.NonNull && c.NonNull >= 20)
             return Role("identifier", $"{d:N0} distinct values in {c.NonNull:N0} rows: a key, left out of the model, kept in the data");

@@ -29,6 +29,10 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
     public Tally NonFinite { get; } = new();
     public Tally Texts { get; } = new();
     public Tally NonIntegral { get; } = new();
+    /// <summary>Text values that are not a date or date-time <see cref="DateParts"/> reads: none in a timestamp column.</summary>
+    public Tally NotDates { get; } = new();
+    /// <summary>Text values that <see cref="DateParts"/> reads as a date or date-time.</summary>
+    public long Dates => Texts.Count - NotDates.Count;
     /// <summary>Values that are not true/false, counted only for a column declared boolean (whose type check needs the examples).</summary>
     public Tally NonBoolean { get; } = new();
 
@@ -120,6 +124,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
         else
         {
             Texts.Add(value, line);
+            if (!DateParts.TryReadDate(value, out _)) NotDates.Add(value, line);
             if (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase)) Booleans++;
             else if (Declared == ColumnType.Boolean) NonBoolean.Add(value, line);
         }
@@ -224,6 +229,7 @@ public sealed class ColumnScan(string name, ColumnType? declared, bool isTarget,
         Texts.Merge(part.Texts);
         NonIntegral.Merge(part.NonIntegral);
         NonBoolean.Merge(part.NonBoolean);
+        NotDates.Merge(part.NotDates);
         if (part.Numbers > 0)
         {
             var m = part.Numbers;

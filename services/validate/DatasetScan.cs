@@ -103,6 +103,7 @@ public sealed class DatasetScan
             ColumnType? declared = spec.Validation.ColumnTypes.TryGetValue(names[i], out var t) ? t
                 : isTarget ? (spec.Task == ModelTask.Regression ? ColumnType.Number : null)
                 : spec.Features.Categorical.Contains(names[i]) || spec.Features.Hashed.Contains(names[i]) || spec.Features.Exclude.Contains(names[i]) ? ColumnType.String
+                : spec.Features.Timestamps.Contains(names[i]) ? null // dates as text, or seconds since 1970 as numbers: its own check
                 : ColumnRoles.Infers(spec, names[i]) ? null // its role is read from its values (ColumnRoles)
                 : ColumnType.Number;
             _columns[i] = ByColumn[names[i]] = new ColumnScan(names[i], declared, isTarget, spec.Drift.ReferenceSampleSize);
@@ -200,11 +201,17 @@ public sealed class DatasetScan
         return text;
     }
 
-    /// <summary>What monitor compares live inputs with: numeric features with their sample, categorical ones with their counts.</summary>
-    /// <summary>The training profile drift compares with: the model's features only (<paramref name="features"/>, default all).</summary>
-    public ReferenceProfile ToProfile(Guid runId, IReadOnlyList<string>? features = null) => new(runId, Rows, Target, TargetColumn?.Categories ?? new Dictionary<string, long>(),
-        (features ?? Features).Select(f => ByColumn[f]).Select(c => new FeatureProfile(c.Name, c.Numbers, c.Numbers > 0 ? c.Min : 0, c.Numbers > 0 ? c.Max : 0, c.Mean, c.StdDev, c.Sample(),
-            c.InferredType == ColumnType.String ? c.Categories : null)).ToList());
+    /// <summary>
+    /// The training profile drift compares live inputs with: the model's features only (<paramref name="features"/>, default
+    /// all), numeric ones with their sample, text ones with their value counts. Timestamps (<paramref name="timestamps"/>) carry
+    /// neither: time moves on by itself, so its values are always "new" and would read as drift on every check.
+    /// </summary>
+    public ReferenceProfile ToProfile(Guid runId, IReadOnlyList<string>? features = null, IReadOnlySet<string>? timestamps = null) =>
+        new(runId, Rows, Target, TargetColumn?.Categories ?? new Dictionary<string, long>(),
+        (features ?? Features).Select(f => ByColumn[f]).Select(c => timestamps?.Contains(c.Name) == true
+            ? new FeatureProfile(c.Name, c.Numbers, 0, 0, 0, 0, [])
+            : new FeatureProfile(c.Name, c.Numbers, c.Numbers > 0 ? c.Min : 0, c.Numbers > 0 ? c.Max : 0, c.Mean, c.StdDev, c.Sample(),
+                c.InferredType == ColumnType.String ? c.Categories : null)).ToList());
 
     sealed class CountingFallback : DecoderFallback
     {

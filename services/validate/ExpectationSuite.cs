@@ -85,7 +85,7 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
         var context = new ValidationContext<DatasetScan>(scan);
         context.RootContextData[OutcomesKey] = outcomes;
         var inferred = HeaderOk(scan) ? ColumnRoles.Infer(scan, _spec) : [];
-        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression, inferred.ToDictionary(i => i.Name), _spec.Features.Exclude);
+        if (HeaderOk(scan)) AddColumnChecks(scan, outcomes, _imputed, _regression, inferred.ToDictionary(i => i.Name), _spec.Features.Exclude, _spec.Features.Timestamps);
         var failures = Validate(context).Errors;
         // The table expectations after the header are meaningless without one (they would only repeat "no header").
         var results = outcomes
@@ -101,13 +101,18 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
 
     /// <summary>Every column's built-in checks (not null; the declared type), judged directly from the column's tallies.</summary>
     static void AddColumnChecks(DatasetScan scan, List<(Expectation, Outcome)> outcomes, IReadOnlySet<string> imputed, bool regression,
-        IReadOnlyDictionary<string, InferredColumn> inferred, IReadOnlyList<string> excluded)
+        IReadOnlyDictionary<string, InferredColumn> inferred, IReadOnlyList<string> excluded, IReadOnlyList<string> timestamps)
     {
         foreach (var c in scan.ByColumn.Values)
         {
             if (c.Name.Length == 0 || excluded.Contains(c.Name)) continue; // kept in the data, not the model's business
             // A column whose role was inferred: a number must be numbers (its gaps are imputed); text of any role may be
             // anything, an empty cell included (a value of its own); a column left out of the model is not checked.
+            if (timestamps.Contains(c.Name))
+            {
+                outcomes.Add(TimestampCheck(scan, c));
+                continue;
+            }
             if (inferred.TryGetValue(c.Name, out var role))
             {
                 if (role.Role == "number") outcomes.Add(TypeCheck(scan, c, ColumnType.Number));
@@ -132,6 +137,27 @@ public sealed class ExpectationSuite : AbstractValidator<DatasetScan>
                     target.Categories?.Keys.ToList() ?? []));
             outcomes.Add((learnable, learnable.Judge(scan)));
         }
+    }
+
+    /// <summary>
+    /// The built-in check of a timestamp column (features.timestamps): every non-empty cell a date or date-time
+    /// (<see cref="DateParts"/>), or every one a number of seconds since 1970 within years 1 to 9999. Empty cells are allowed.
+    /// </summary>
+    static (Expectation, Outcome) TimestampCheck(DatasetScan scan, ColumnScan c)
+    {
+        var numbers = c.Numbers + c.NonFinite.Count;
+        var outOfRange = c.Texts.Count == 0 && c.Numbers > 0 && (c.Min < DateParts.MinSeconds || c.Max > DateParts.MaxSeconds);
+        var bad = c.Texts.Count > 0 ? c.NotDates.Count + numbers : c.NonFinite.Count + (outOfRange ? 1 : 0);
+        var problem = c.Texts.Count > 0
+            ? $"Column '{c.Name}' is a timestamp (features.timestamps) and has {bad:N0} values that are not dates or times: write them as ISO 8601 (2024-03-15 or 2024-03-15T10:30:00)" +
+              (numbers > 0 ? $"; {numbers:N0} are numbers among dates (seconds since 1970 are read only in a column of numbers)." : ".")
+            : outOfRange
+                ? $"Column '{c.Name}' is a timestamp in seconds since 1970, and runs from {c.Min:G10} to {c.Max:G10}, outside years 1 to 9999 (values in milliseconds: divide them by 1000)."
+                : $"Column '{c.Name}' is a timestamp and has {bad:N0} values that are not finite numbers.";
+        var examples = c.Texts.Count > 0 ? c.NotDates.Examples : c.NonFinite.Examples;
+        var check = new Expectation("expect_column_values_to_be_dateutil_parseable", c.Name, Severity.Error, Args(),
+            _ => new Outcome(bad == 0, bad, bad == 0 ? "" : problem, examples, c.NonNull, bad));
+        return (check, check.Judge(scan));
     }
 
     /// <summary>The built-in check that a column's values are of its type, with examples of those that are not.</summary>

@@ -85,7 +85,7 @@ public static class InferenceApi
             versions = canary is null ? new[] { m.Version.ToString() } : [m.Version.ToString(), canary.Version.ToString()],
             platform = "onnxruntime_onnx",
             inputs = card.Features.Select(f => new { name = f, datatype = "FP32", shape = new[] { -1 } })
-                .Concat(card.Categorical.Concat(card.HashedText).Select(f => new { name = f, datatype = "BYTES", shape = new[] { -1 } })).ToArray(),
+                .Concat(card.TextInputs.Select(f => new { name = f, datatype = "BYTES", shape = new[] { -1 } })).ToArray(),
             outputs = card.Task == ModelTask.Regression
                 ? new object[] { new { name = "value", datatype = "FP32", shape = new[] { -1 } } }
                 : new object[]
@@ -97,7 +97,7 @@ public static class InferenceApi
             {
                 run_id = m.RunId.ToString("N"), model_sha256 = card.ModelSha256, execution_provider = m.Scorer.ExecutionProvider,
                 task = card.Task.ToString(), trainer = card.Trainer, features = card.Features, categorical = card.Categorical,
-                hashed = card.HashedText, imputed = card.Imputed, impute_values = card.ImputeValues, classes = card.Classes, all_numeric_input = new { name = card.OnnxInput, shape = new[] { -1, card.Features.Count } },
+                hashed = card.HashedText, timestamps = card.Timestamps, imputed = card.Imputed, impute_values = card.ImputeValues, classes = card.Classes, all_numeric_input = new { name = card.OnnxInput, shape = new[] { -1, card.Features.Count } },
                 hyperparameters = card.Hyperparameters, deployed_at = m.DeployedAt,
             },
         });
@@ -167,8 +167,7 @@ public static class InferenceApi
         {
             predictionIds[i] = PredictionIds.Of(runPrefix, requestPart, i);
             served[i] = new ServedPrediction(predictionIds[i], batch.Numeric.AsSpan(i * width, width).ToArray(), predictions[i].Label, now,
-                card.Categorical.Count + card.HashedText.Count == 0 ? null
-                : [.. batch.Categorical.AsSpan(i * card.Categorical.Count, card.Categorical.Count), .. batch.Hashed.AsSpan(i * card.HashedText.Count, card.HashedText.Count)]);
+                card.Categorical.Count + card.HashedText.Count + card.Timestamps.Count == 0 ? null : batch.TextsOf(i, card));
         }
         log.Add(model, served);
 

@@ -46,9 +46,10 @@ public static class V2Protocol
 
     /// <summary>
     /// Reads the request's inputs into the model's batch, or says exactly what is wrong. Accepted: one input per feature
-    /// (FP32 or another number type for numeric features, BYTES for text ones) of shape [N] or [N, 1]; or, for a model
-    /// with only numeric features, one [N, F] tensor with the features in the model's order. JSON null stands for an
-    /// empty cell and is accepted only for an imputed feature.
+    /// (FP32 or another number type for numeric features, BYTES for text ones and timestamps) of shape [N] or [N, 1]; or,
+    /// for a model with only numeric features, one [N, F] tensor with the features in the model's order. JSON null stands
+    /// for an empty cell and is accepted only for an imputed feature; a timestamp is its text as in the data (an ISO 8601
+    /// date or time, or seconds since 1970; "" for none), read by <see cref="DateParts"/>.
     /// </summary>
     public static bool TryReadInputs(JsonElement body, ModelCard card, out ModelInputs batch, out string problem)
     {
@@ -71,7 +72,7 @@ public static class V2Protocol
 
         int rows;
         float[] numeric;
-        string[] categorical = [], hashed = [];
+        string[] categorical = [], hashed = [], timestamps = [];
         if (tensors.Count == 1 && all.Count == width && !all.Contains(tensors[0].Name))
         {
             var t = tensors[0];
@@ -110,9 +111,18 @@ public static class V2Protocol
                 if (byName[f].Numbers is null) { problem = $"Input '{f}' is a numeric feature; send it as FP32 (or another number type), not BYTES."; return false; }
             foreach (var f in card.Categorical.Concat(card.HashedText))
                 if (byName[f].Texts is null) { problem = $"Input '{f}' is a text feature; send it as BYTES (strings), not numbers."; return false; }
+            foreach (var f in card.Timestamps)
+                if (byName[f].Texts is null) { problem = $"Input '{f}' is a timestamp; send it as BYTES, as the data has it (\"2024-03-15T10:30:00\", or seconds since 1970 as text)."; return false; }
             numeric = Interleave(card.Features, byName, t => t.Numbers!, rows);
             categorical = Interleave(card.Categorical, byName, t => t.Texts!, rows);
             hashed = Interleave(card.HashedText, byName, t => t.Texts!, rows);
+            timestamps = Interleave(card.Timestamps, byName, t => t.Texts!, rows);
+            for (var i = 0; i < timestamps.Length; i++)
+                if (!DateParts.TryRead(timestamps[i], out _, out var why))
+                {
+                    problem = $"Row {i / card.Timestamps.Count}, feature '{card.Timestamps[i % card.Timestamps.Count]}': {why}.";
+                    return false;
+                }
         }
         if (rows == 0) { problem = "The request has no rows."; return false; }
         for (var i = 0; i < numeric.Length; i++)
@@ -125,7 +135,7 @@ public static class V2Protocol
                 return false;
             }
         }
-        batch = new ModelInputs(rows, numeric, categorical, hashed);
+        batch = new ModelInputs(rows, numeric, categorical, hashed, timestamps);
         return true;
     }
 

@@ -45,8 +45,8 @@ public sealed class ModelLoader(IArtifactStore store, TimeProvider clock, IOptio
             foreach (var row in reader) expected.Add(row[0].ToString());
         var n = Math.Min(200, Math.Min(rows.Inputs.Rows, expected.Count));
         var inputs = rows.Inputs;
-        var f = scorer.Card.Features.Count; var c = scorer.Card.Categorical.Count; var h = scorer.Card.HashedText.Count;
-        var sample = new ModelInputs(n, inputs.Numeric[..(n * f)], inputs.Categorical[..(n * c)], inputs.Hashed[..(n * h)]);
+        var f = scorer.Card.Features.Count; var c = scorer.Card.Categorical.Count; var h = scorer.Card.HashedText.Count; var t = scorer.Card.Timestamps.Count;
+        var sample = new ModelInputs(n, inputs.Numeric[..(n * f)], inputs.Categorical[..(n * c)], inputs.Hashed[..(n * h)], inputs.Timestamps[..(n * t)]);
         var answers = scorer.Score(sample);
         var values = scorer.Card.Task == ModelTask.Regression
             ? expected.Take(n).Select(e => double.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : [];
@@ -65,7 +65,7 @@ public sealed class ModelLoader(IArtifactStore store, TimeProvider clock, IOptio
     static void WarmUp(OnnxScorer scorer)
     {
         var card = scorer.Card;
-        var row = new ModelInputs(1, new float[card.Features.Count], [.. card.Categorical.Select(_ => "")], [.. card.HashedText.Select(_ => "")]);
+        var row = new ModelInputs(1, new float[card.Features.Count], [.. card.Categorical.Select(_ => "")], [.. card.HashedText.Select(_ => "")], [.. card.Timestamps.Select(_ => "")]);
         for (var i = 0; i < 200; i++) scorer.Score(row);
     }
 }

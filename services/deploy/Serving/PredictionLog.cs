@@ -55,7 +55,7 @@ public sealed class PredictionLog(IBus bus, IOptions<DeployOptions> options, ILo
                     try
                     {
                         var card = m.Scorer.Card;
-                        await bus.Publish(new PredictionsServed(m.RunId, m.Pipeline, m.Version, card.Features, chunk, [.. card.Categorical, .. card.HashedText]), ct);
+                        await bus.Publish(new PredictionsServed(m.RunId, m.Pipeline, m.Version, card.Features, chunk, [.. card.TextInputs]), ct);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {

@@ -42,9 +42,9 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
             {
                 LabelledRows rows;
                 await using (var csv = await store.OpenReadAsync(ArtifactKeys.Dataset(m.RunId), ct))
-                    rows = CsvRows.Read(csv, layout.Numeric, layout.Categorical, layout.Hashed, m.Target);
-                logger.LogInformation("Run {RunId}: training {Trainer} on {Rows} rows ({Numeric} numeric, {Categorical} categorical, {Hashed} hashed features)",
-                    m.RunId, spec.Trainer.Name, rows.Inputs.Rows, layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count);
+                    rows = CsvRows.Read(csv, layout.Numeric, layout.Categorical, layout.Hashed, m.Target, layout.Timestamps);
+                logger.LogInformation("Run {RunId}: training {Trainer} on {Rows} rows ({Numeric} numeric, {Categorical} categorical, {Hashed} hashed, {Timestamps} timestamp features)",
+                    m.RunId, spec.Trainer.Name, rows.Inputs.Rows, layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count, layout.Timestamps.Count);
                 trained = ModelTrainer.Train(m.RunId, m.Pipeline, spec, layout, m.Target, rows, CodeVersion.Current);
             }
             catch (Exception e) when (e is TrainingException or InvalidDataException)

@@ -39,7 +39,8 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
             var inferred = report.Inferred ?? [];
             var leftOut = inferred.Where(i => !i.IsFeature).Select(i => i.Name).Concat(spec.Features.Exclude).ToHashSet(StringComparer.Ordinal);
             var features = scan.Features.Where(f => !leftOut.Contains(f)).ToList();
-            await store.PutJsonAsync(ArtifactKeys.Profile(m.RunId), scan.ToProfile(m.RunId, features), ct);
+            var timestamps = inferred.Where(i => i.Role == "timestamp").Select(i => i.Name).Concat(spec.Features.Timestamps).ToHashSet(StringComparer.Ordinal);
+            await store.PutJsonAsync(ArtifactKeys.Profile(m.RunId), scan.ToProfile(m.RunId, features, timestamps), ct);
             await store.PutJsonAsync(ArtifactKeys.Schema(m.RunId), schema, ct);
             await store.PutJsonAsync(ArtifactKeys.PipelineSchema(m.Pipeline), schema, ct);
             logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations ({Warnings} warnings)",

@@ -12,7 +12,7 @@ public class TrainingTests
         target ??= spec.Target ?? header[^1];
         var features = header.Where(h => h != target).ToList();
         var layout = FeatureLayout.From(spec, features);
-        var rows = CsvRows.Read(new MemoryStream(Encoding.UTF8.GetBytes(csv)), layout.Numeric, layout.Categorical, layout.Hashed, target);
+        var rows = CsvRows.Read(new MemoryStream(Encoding.UTF8.GetBytes(csv)), layout.Numeric, layout.Categorical, layout.Hashed, target, layout.Timestamps);
         return ModelTrainer.Train(Guid.NewGuid(), "p", spec, layout, target, rows, "test");
     }
 
