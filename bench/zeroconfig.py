@@ -1,12 +1,16 @@
 """The zero-configuration benchmark's tables and baseline (issue 15): Debian's python3-sklearn and python3-pandas.
 
-  generate DIR   writes four tables nobody wrote a spec for (seeded): customers.csv (an ID, two text columns, an age, a
+  generate DIR   writes five tables nobody wrote a spec for (seeded): customers.csv (an ID, two text columns, an age, a
                  spend with 5% empty cells, a signup date, a yes/no target), customers-eu.csv (the same rows as a European
                  export: semicolons, decimal commas), tickets.csv (a 300-value product code, a channel, counts with gaps,
-                 a three-class priority) and houses.csv (area, rooms, a district, a build year with gaps, a continuous price)
-  run FILE       scikit-learn's HistGradientBoosting given the same information MlOps uses: the ID and the date left out,
-                 text one-hot encoded, empty cells left to the model (NaN-aware), 80/20 split; prints one JSON line
+                 a three-class priority), houses.csv (area, rooms, a district, a build year with gaps, a continuous price)
+                 and orders.csv (an order ID, an ISO date-time with 2.5% empty cells, a channel, items, a price, a
+                 true/false flag; returned or not, mostly by weekday and hour)
+  run FILE       scikit-learn's HistGradientBoosting given the same information MlOps uses: the ID left out, each date
+                 as its year, month, day, weekday and hour (pandas' .dt accessors; NaN where empty), text one-hot
+                 encoded, empty cells left to the model (NaN-aware), 80/20 split; prints one JSON line
 """
+import datetime
 import json
 import random
 import sys
@@ -43,6 +47,15 @@ def generate(folder):
             area, rooms, district, built = 30 + rng.random() * 170, 1 + rng.randrange(6), rng.randrange(8), 1900 + rng.randrange(124)
             price = area * (2.5 + 0.4 * district) + 15 * rooms - 0.3 * (2024 - built) + rng.gauss(0, 40)
             f.write(f"{area:.1f},{rooms},D{district},{'' if rng.randrange(15) == 0 else built},{price:.1f}\n")
+    start = datetime.datetime(2024, 1, 1)
+    with open(f"{folder}/orders.csv", "w") as f:
+        f.write("order_id,placed_at,channel,items,price,gift,returned\n")
+        for i in range(20000):
+            at = start + datetime.timedelta(minutes=rng.randrange(365 * 24 * 60))
+            channel, items, price, gift = rng.randrange(3), 1 + rng.randrange(6), 5 + rng.random() * 95, rng.randrange(5) == 0
+            p = 0.08 + (0.45 if at.weekday() >= 5 else 0) + (0.3 if at.hour >= 20 else 0) + (0.05 if channel == 0 else 0) + (0.05 if gift else 0) + price / 2000
+            placed = "" if i % 40 == 3 else at.strftime("%Y-%m-%dT%H:%M:%S" if i % 2 == 0 else "%Y-%m-%d %H:%M")
+            f.write(f"ORD-{100000 + i},{placed},{['web', 'app', 'store'][channel]},{items},{price:.2f},{'true' if gift else 'false'},{'yes' if rng.random() < p else 'no'}\n")
 
 
 def run(path):
@@ -55,7 +68,12 @@ def run(path):
     frame = pd.read_csv(path, sep=None, engine="python", decimal="," if path.endswith("-eu.csv") else ".")
     target = frame.columns[-1]
     y = frame[target]
-    x = frame.drop(columns=[target] + [c for c in ("customer_id", "signup") if c in frame])
+    x = frame.drop(columns=[target] + [c for c in ("customer_id", "order_id") if c in frame])
+    for column in [c for c in ("signup", "placed_at") if c in x]:
+        when = pd.to_datetime(x[column])
+        for part, values in (("year", when.dt.year), ("month", when.dt.month), ("day", when.dt.day), ("weekday", when.dt.weekday), ("hour", when.dt.hour)):
+            x[f"{column}_{part}"] = values.astype(float)
+        x = x.drop(columns=[column])
     x = pd.get_dummies(x, columns=[c for c in x.columns if x[c].dtype == object], dtype=float)
     regression = pd.api.types.is_float_dtype(y) and y.nunique() > 20
     x_train, x_test, y_train, y_test = train_test_split(x.to_numpy(float), y.to_numpy(), test_size=0.2, random_state=42)
