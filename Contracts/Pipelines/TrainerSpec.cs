@@ -11,6 +11,12 @@ public record TrainerSpec
     /// <summary>Share of rows held out for evaluation, chosen by the seed.</summary>
     public double TestFraction { get; init; } = 0.2;
     public Dictionary<string, double> Hyperparameters { get; init; } = [];
+
+    /// <summary>
+    /// The longest this pipeline's model may take to train (hh:mm:ss); then the run ends failed with the reason. None by
+    /// default (the train stage's own limit, <c>Stages:train:Timeout</c>, applies to every pipeline).
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
 }
 
 /// <summary>How a trainer learns, which decides the hyperparameters it takes and their defaults.</summary>
@@ -121,6 +127,8 @@ public sealed class TrainerSpecValidator : AbstractValidator<TrainerSpec>
         RuleFor(t => t.Name).Must(n => TrainerCatalog.Trainers.ContainsKey(n))
             .WithMessage(t => $"Unknown trainer '{t.Name}'. Use one of: {string.Join(", ", TrainerCatalog.Names)}.");
         RuleFor(t => t.TestFraction).ExclusiveBetween(0.0, 0.9);
+        RuleFor(t => t.Timeout).Must(t => t is null || (t > TimeSpan.Zero && t <= TimeSpan.FromDays(7)))
+            .WithName("trainer.timeout").WithMessage(t => $"trainer.timeout is {t.Timeout}; give a positive duration up to 7 days (hh:mm:ss, e.g. \"00:30:00\").");
         RuleForEach(t => t.Hyperparameters).Must((t, kv) => TrainerCatalog.NamesFor(t.Name).Contains(kv.Key))
             .WithMessage((t, kv) => $"'{kv.Key}' is not a hyperparameter of {t.Name}. Known: {string.Join(", ", TrainerCatalog.NamesFor(t.Name))}.");
         RuleForEach(t => t.Hyperparameters).Must(kv => double.IsFinite(kv.Value) && kv.Value > 0)

@@ -12,13 +12,15 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// The one place the bus is wired. RabbitMQ when <c>ConnectionStrings:messaging</c> is set (an amqp:// URI),
-    /// MassTransit's in-memory transport otherwise. Services pass only their consumers; every endpoint gets the same
-    /// exponential retry (<see cref="RetryOptions"/>) and a run whose message exhausts it ends with RunFailed.
+    /// MassTransit's in-memory transport otherwise. Services pass only their consumers; every endpoint gets its stage's
+    /// limits (<see cref="StageLimits"/>: concurrency, a time limit, and the exponential retry of <c>Messaging:Retry</c> or
+    /// the stage's own), and a run whose message exhausts its retries or its time ends with RunFailed. Settings that cannot
+    /// work stop the start with their names.
     /// </summary>
     public static IHostApplicationBuilder AddMlOpsMessaging(this IHostApplicationBuilder builder, params Action<IBusRegistrationConfigurator>[] consumers)
     {
-        builder.Services.AddOptions<RetryOptions>().BindConfiguration("Messaging:Retry").ValidateDataAnnotations().ValidateOnStart();
-        var retry = builder.Configuration.GetSection("Messaging:Retry").Get<RetryOptions>() ?? new RetryOptions();
+        var limits = StageLimits.Read(builder.Configuration);
+        builder.Services.AddSingleton(limits);
         var connectionString = builder.Configuration.GetConnectionString("messaging");
 
         builder.Services.AddMassTransit(x =>
@@ -28,12 +30,14 @@ public static class MessagingExtensions
 
             x.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
-                var observer = new RunFailedRetryObserver(
-                    StageEndpointNameFormatter.StageOfEndpoint(name),
-                    context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging"));
+                var stage = StageEndpointNameFormatter.StageOfEndpoint(name);
+                var observer = new RunFailedRetryObserver(stage, context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging"));
+                if (limits.For(stage).Concurrency is { } concurrency) endpoint.ConcurrentMessageLimit = concurrency;
+                // Outside the retry: the time limit covers every attempt at the run's message.
+                if (limits.For(stage).Timeout is not null) endpoint.UseConsumeFilter(typeof(StageTimeoutFilter<>), context);
                 endpoint.UseMessageRetry(r =>
                 {
-                    var delays = retry.Delays();
+                    var delays = limits.RetryFor(stage).Delays();
                     if (delays.Length == 0) r.None(); else r.Intervals(delays);
                     r.ConnectRetryObserver(observer);
                 });

@@ -38,19 +38,32 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
         {
             var layout = FeatureLayout.From(spec, m.Features);
             TrainedModel trained;
+            // The pipeline's own limit (trainer.timeout); the stage's (Stages:train:Timeout) cancels ct. ML.NET cannot be
+            // stopped from outside, so a training past its time is left to finish on its own and its result dropped.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (spec.Trainer.Timeout is { } timeout) limit.CancelAfter(timeout);
             try
             {
                 LabelledRows rows;
-                await using (var csv = await store.OpenReadAsync(ArtifactKeys.Dataset(m.RunId), ct))
+                await using (var csv = await store.OpenReadAsync(ArtifactKeys.Dataset(m.RunId), limit.Token))
                     rows = CsvRows.Read(csv, layout.Numeric, layout.Categorical, layout.Hashed, m.Target, layout.Timestamps);
                 logger.LogInformation("Run {RunId}: training {Trainer} on {Rows} rows ({Numeric} numeric, {Categorical} categorical, {Hashed} hashed, {Timestamps} timestamp features)",
                     m.RunId, spec.Trainer.Name, rows.Inputs.Rows, layout.Numeric.Count, layout.Categorical.Count, layout.Hashed.Count, layout.Timestamps.Count);
-                trained = ModelTrainer.Train(m.RunId, m.Pipeline, spec, layout, m.Target, rows, CodeVersion.Current);
+                trained = await Task.Run(() => ModelTrainer.Train(m.RunId, m.Pipeline, spec, layout, m.Target, rows, CodeVersion.Current), CancellationToken.None)
+                    .WaitAsync(limit.Token);
             }
             catch (Exception e) when (e is TrainingException or InvalidDataException)
             {
                 logger.LogWarning("Run {RunId}: training failed: {Error}", m.RunId, e.Message);
                 await context.Publish(new RunFailed(m.RunId, m.Pipeline, "train", e.Message), ct);
+                return;
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Run {RunId}: training passed trainer.timeout {Timeout}", m.RunId, spec.Trainer.Timeout);
+                await context.Publish(new RunFailed(m.RunId, m.Pipeline, "train",
+                    $"Training did not finish within trainer.timeout ({spec.Trainer.Timeout:c}) and its result was dropped. Raise trainer.timeout in the " +
+                    $"pipeline's spec, or make the model smaller (fewer trees or leaves, a rowFraction below 1), then retry the run (POST /pipelines/{m.Pipeline}/retrain)."), ct);
                 return;
             }
             card = trained.Card with { HoldoutKey = ArtifactKeys.Holdout(m.RunId) };
@@ -71,14 +84,14 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
     /// <summary>The content address of a training: the dataset's bytes, the spec, the code that trains, and the seed.</summary>
     /// <summary>
     /// What determines the model: the dataset's bytes, the code, the seed, and what training reads of the spec — the task,
-    /// the target, the feature columns, the trainer and the features as applied (inference included). Not the gate, drift or
+    /// the target, the feature columns, the trainer (not its time limit) and the features as applied (inference included). Not the gate, drift or
     /// validation settings, nor whether a column's type is written in the spec or inferred: a spec edit elsewhere, or the
     /// inference written into the spec after a run, reuses the model.
     /// </summary>
     static string CacheKey(RunManifest manifest, PipelineSpec spec, DataValidated m)
     {
         var training = System.Text.Json.JsonSerializer.Serialize(
-            new { spec.Task, m.Target, Columns = m.Features, spec.Trainer, spec.Features, spec.Inference.MaxClasses }, ArtifactStoreJson.Options);
+            new { spec.Task, m.Target, Columns = m.Features, Trainer = spec.Trainer with { Timeout = null }, spec.Features, spec.Inference.MaxClasses }, ArtifactStoreJson.Options);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
             $"dataset {manifest.DatasetSha256}\ntraining {training}\ncode {CodeVersion.Current}\nseed {manifest.Seed}\n")));
     }

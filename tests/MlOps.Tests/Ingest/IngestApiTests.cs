@@ -325,6 +325,15 @@ public class IngestApiTests
         var treesBody = await trees.Content.ReadAsStringAsync();
         foreach (var reason in new[] { "rowFraction (the share of rows each tree learns from) must be in (0, 1]", "maxBins (histogram bins per feature) must be between 2 and 1024", "'leaves' is not a hyperparameter of FastForest" })
             Assert.Contains(reason, treesBody);
+        foreach (var timeout in new[] { "\"00:00:00\"", "\"-00:05:00\"", "\"30.00:00:00\"" })
+        {
+            var late = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent("{\"trainer\":{\"timeout\":" + timeout + "}}", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
+            Assert.Contains("give a positive duration up to 7 days", await late.Content.ReadAsStringAsync());
+        }
+        var unreadable = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent("""{"trainer":{"timeout":"ten minutes"}}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
+        Assert.Contains("timeout", await unreadable.Content.ReadAsStringAsync());
         var malformed = await mlops.Client.PutAsync("/pipelines/bad-spec", new StringContent("{not json", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Contains("not valid JSON", (await malformed.Content.ReadAsStringAsync()), StringComparison.OrdinalIgnoreCase);
