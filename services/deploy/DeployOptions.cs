@@ -23,4 +23,8 @@ public sealed class DeployOptions
     /// <summary>Most rows in one PredictionsServed message.</summary>
     [Range(1, 100_000)]
     public int PredictionLogBatch { get; set; } = 500;
+
+    /// <summary>How often each replica reads every deployment record again, to catch up with a change it did not hear of.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReconcileEvery { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -18,7 +18,8 @@ public static class DeployService
         builder.Services.AddSingleton<PredictionLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PredictionLog>());
         builder.Services.AddHostedService<DeploymentRestorer>();
-        builder.Services.AddHostedService<CanaryJudge>();
+        builder.Services.AddSingleton<RolloutTotals>();
+        builder.Services.AddHostedService<RolloutReporter>();
         builder.Services.AddSingleton<ShadowScorer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShadowScorer>());
         builder.Services.AddHealthChecks().AddCheck<ExecutionProviderHealthCheck>("execution-provider")
@@ -32,5 +33,7 @@ public static class DeployService
         x.AddConsumer<DeploymentRequestedConsumer, DeploymentRequestedConsumerDefinition>();
         x.AddConsumer<PerformanceDroppedConsumer, PerformanceDroppedConsumerDefinition>();
         x.AddConsumer<RetirementRequestedConsumer, RetirementRequestedConsumerDefinition>();
+        x.AddConsumer<DeploymentChangedConsumer, DeploymentChangedConsumerDefinition>();
+        x.AddConsumer<RolloutCountedConsumer, RolloutCountedConsumerDefinition>();
     }
 }

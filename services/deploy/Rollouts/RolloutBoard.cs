@@ -6,14 +6,13 @@ namespace MlOps.Deploy;
 
 /// <summary>
 /// The canaries and shadows standing beside production, per pipeline: which one a request is routed to, what each served
-/// request counts towards them, and how far each has got since the deployment record last said so (its checkpoint).
+/// request counts towards them on this replica (the judge adds every replica's up: <see cref="RolloutTotals"/>).
 /// What serves production is <see cref="ServingTable"/>'s; starting, promoting and rolling back go through it.
 /// </summary>
 public sealed class RolloutBoard(ShadowScorer shadowScorer)
 {
     readonly ConcurrentDictionary<string, Canary> _canaries = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, Shadow> _shadows = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, long> _recordedProgress = new(StringComparer.Ordinal);
 
     public Canary? CanaryOf(string pipeline) => _canaries.GetValueOrDefault(pipeline);
     public Shadow? ShadowOf(string pipeline) => _shadows.GetValueOrDefault(pipeline);
@@ -61,25 +60,22 @@ public sealed class RolloutBoard(ShadowScorer shadowScorer)
     public void OfferToShadow(Shadow shadow, ModelInputs batch, Prediction[] predictions) =>
         shadowScorer.Offer(shadow, batch, predictions.Select(p => p.Label).ToArray());
 
-    /// <summary>The canary or shadow as the deployment record keeps it, for a restart to start again.</summary>
-    public PendingRollout? PendingOf(string pipeline) =>
+    public IReadOnlyCollection<Shadow> Shadows => _shadows.Values.ToList();
+
+    /// <summary>
+    /// The canary or shadow as the deployment record keeps it, for a restart (or another replica) to start again; its counts
+    /// are the judge's over every replica when given (<paramref name="total"/>), else this replica's.
+    /// </summary>
+    public PendingRollout? PendingOf(string pipeline, RolloutTotal? total = null) =>
         _canaries.GetValueOrDefault(pipeline) is { } canary
             ? new PendingRollout("canary", canary.Model.Version, canary.Model.RunId,
                 new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration },
-                canary.Started, canary.Served)
+                canary.Started, total?.RunId == canary.Model.RunId ? total.Served : canary.Served)
         : _shadows.GetValueOrDefault(pipeline) is { } shadow
-            ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
-                Compared: shadow.Compared, Agreed: shadow.Agreed, Failed: shadow.Failed)
+            ? total?.RunId == shadow.Model.RunId
+                ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
+                    Compared: total.Compared, Agreed: total.Agreed, Failed: total.Failed)
+                : new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
+                    Compared: shadow.Compared, Agreed: shadow.Agreed, Failed: shadow.Failed)
         : null;
-
-    /// <summary>How far a pipeline's canary or shadow has got (predictions answered, rows compared or failed).</summary>
-    public long Progress(string pipeline) =>
-        (_canaries.GetValueOrDefault(pipeline)?.Served ?? 0) + (_shadows.GetValueOrDefault(pipeline) is { } s ? s.Compared + s.Failed : 0);
-
-    /// <summary>Notes how far the pipeline's rollout had got when its record was written.</summary>
-    public void Recorded(string pipeline, long progress) => _recordedProgress[pipeline] = progress;
-
-    /// <summary>The pipelines whose canary or shadow counts moved since their record was written (a checkpoint is due).</summary>
-    public IReadOnlyList<string> MovedSinceRecorded() =>
-        [.. _canaries.Keys.Union(_shadows.Keys).Where(p => Progress(p) != _recordedProgress.GetValueOrDefault(p))];
 }

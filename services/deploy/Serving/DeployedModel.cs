@@ -24,4 +24,15 @@ public sealed class ServingStats
         if (failed) Interlocked.Increment(ref _errors);
         Interlocked.Add(ref _microseconds, (long)latency.TotalMicroseconds);
     }
+
+    /// <summary>The counts now: what a replica's report subtracts its last one from.</summary>
+    public (long Requests, long Errors, long Microseconds) Snapshot() => (Requests, Errors, Interlocked.Read(ref _microseconds));
+
+    /// <summary>Adds counts reported by a replica (the judge's totals over every replica).</summary>
+    public void Add(long requests, long errors, long microseconds)
+    {
+        Interlocked.Add(ref _requests, requests);
+        Interlocked.Add(ref _errors, errors);
+        Interlocked.Add(ref _microseconds, microseconds);
+    }
 }

@@ -8,7 +8,8 @@ namespace MlOps.Deploy;
 /// Which version serves each pipeline, and every change to it: deploy, canary and shadow start, promotion, rollback and
 /// retirement. A swap replaces the reference atomically: a request holds the model it started with, so no request fails or
 /// is answered by a mix of versions; the old session is unloaded after a grace period. Each change is written to the
-/// deployment record (<see cref="DeploymentStore"/>) so a restarted deploy serves the same.
+/// deployment record (<see cref="DeploymentStore"/>), which every other replica then serves too (<see cref="ApplyAsync"/>),
+/// as does a restarted one.
 /// </summary>
 public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, DeploymentStore records, TimeProvider clock, ILogger<ServingTable> logger)
 {
@@ -96,18 +97,68 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
     {
         if (rollouts.CanaryOf(pipeline) is { } running && running.Model.Version == version) return running;
         var model = await loader.LoadAsync(pipeline, version, runId, ct);
-        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, started ?? clock.GetUtcNow(), served);
+        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, started ?? clock.GetUtcNow(), served, Get(pipeline));
         if (rollouts.Put(pipeline, canary) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
         await SaveServingAsync(pipeline, ct);
         return canary;
     }
 
-    /// <summary>Starts again, after a restart, the canary or shadow the record names.</summary>
-    public async Task RestoreRolloutAsync(string pipeline, PendingRollout rollout, CancellationToken ct)
+    readonly SemaphoreSlim _applying = new(1, 1);
+
+    /// <summary>
+    /// Serves what a deployment record says, without writing it: at start, when another replica changed it
+    /// (<see cref="MlOps.Contracts.DeploymentChanged"/>), and on the periodic catch-up. Production, the canary or shadow beside it
+    /// (with the record's counts), the newest version rolled back, the retirement: whatever differs here is loaded or
+    /// unloaded; what matches is left alone, so a replica's own change comes back to it as nothing to do.
+    /// </summary>
+    public async Task ApplyAsync(DeploymentRecord record, CancellationToken ct)
     {
-        if (rollout.Kind == "shadow") await StartShadowAsync(pipeline, rollout.Version, rollout.RunId, ct, (rollout.Compared, rollout.Agreed, rollout.Failed));
-        else await StartCanaryAsync(pipeline, rollout.Version, rollout.RunId, rollout.Spec, ct, rollout.Started, rollout.Served);
+        var pipeline = record.Pipeline;
+        await _applying.WaitAsync(ct);
+        try
+        {
+            if (record.RolledBack is int rolledBack) NoteRolledBack(pipeline, rolledBack);
+            if (record.Retired is { } retired)
+            {
+                _retired[pipeline] = retired;
+                if (!_serving.TryRemove(pipeline, out var served)) return;
+                if (rollouts.TryTakeCanary(pipeline, out var canary)) ModelLoader.DisposeLater(canary.Model);
+                if (rollouts.TryTakeShadow(pipeline, out var shadow)) ModelLoader.DisposeLater(shadow.Model);
+                ModelLoader.DisposeLater(served);
+                logger.LogWarning("{Pipeline} retired (by {By}, heard from the deployment record): v{Version} unloaded", pipeline, retired.By, served.Version);
+                return;
+            }
+            _retired.TryRemove(pipeline, out _);
+            if (Get(pipeline) is not { } current || current.Version != record.Version || current.RunId != record.RunId)
+                Serve(await loader.LoadAsync(pipeline, record.Version, record.RunId, ct) with { DeployedAt = record.DeployedAt });
+            var pending = record.Rollout;
+            if (pending is { Kind: "canary" })
+            {
+                if (rollouts.CanaryOf(pipeline)?.Model.RunId != pending.RunId)
+                {
+                    var model = await loader.LoadAsync(pipeline, pending.Version, pending.RunId, ct);
+                    var canary = new Canary(model, pending.Spec.CanaryShare, pending.Spec.MinPredictions, pending.Spec.MinDuration,
+                        pending.Started ?? clock.GetUtcNow(), pending.Served, Get(pipeline));
+                    if (rollouts.Put(pipeline, canary) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+                    logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests (from the deployment record)", pipeline, pending.Version, canary.Share);
+                }
+            }
+            else if (rollouts.TryTakeCanary(pipeline, out var gone)) ModelLoader.DisposeLater(gone.Model); // promoted or rolled back elsewhere
+            if (pending is { Kind: "shadow" })
+            {
+                if (rollouts.ShadowOf(pipeline)?.Model.RunId != pending.RunId)
+                {
+                    var shadow = new Shadow(await loader.LoadAsync(pipeline, pending.Version, pending.RunId, ct), (pending.Compared, pending.Agreed, pending.Failed));
+                    if (rollouts.Put(pipeline, shadow) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+                }
+            }
+            else if (rollouts.TryTakeShadow(pipeline, out var goneShadow)) ModelLoader.DisposeLater(goneShadow.Model);
+        }
+        finally
+        {
+            _applying.Release();
+        }
     }
 
     /// <summary>The canary becomes production (atomically: a request holds the model it started with).</summary>
@@ -134,11 +185,13 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
         return canary.Model;
     }
 
-    /// <summary>Records each pipeline whose canary or shadow counts moved since its record was written, so a restart goes on from there.</summary>
-    public async Task CheckpointRolloutsAsync(CancellationToken ct)
+    /// <summary>Writes the judge's totals for the pipeline's canary or shadow into its record (a checkpoint a restart or another judge goes on from).</summary>
+    public async Task CheckpointAsync(string pipeline, RolloutTotal total, CancellationToken ct)
     {
-        foreach (var pipeline in rollouts.MovedSinceRecorded())
-            await SaveServingAsync(pipeline, ct);
+        if (Get(pipeline) is not { } production) return;
+        var progress = total.Progress;
+        await SaveAsync(production, ct, total: total);
+        (total.CheckpointedProgress, total.CheckpointedAt) = (progress, clock.GetUtcNow());
     }
 
     void Serve(DeployedModel model)
@@ -155,13 +208,9 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
     /// What serves the pipeline (or last served it, with its <paramref name="retired"/>ment), what was rolled back, and a canary
     /// or shadow beside it, as a restarted deploy must find them.
     /// </summary>
-    async Task SaveAsync(DeployedModel model, CancellationToken ct, Retirement? retired = null)
-    {
-        var progress = rollouts.Progress(model.Pipeline);
+    async Task SaveAsync(DeployedModel model, CancellationToken ct, Retirement? retired = null, RolloutTotal? total = null) =>
         await records.SaveAsync(new DeploymentRecord(model.Pipeline, model.Version, model.RunId, model.DeployedAt, retired, RolledBack(model.Pipeline),
-            rollouts.PendingOf(model.Pipeline)), ct);
-        rollouts.Recorded(model.Pipeline, progress);
-    }
+            rollouts.PendingOf(model.Pipeline, total)), ct);
 
     /// <summary>Records the pipeline's production model again after what stands beside it changed (a canary or shadow started or rolled back).</summary>
     async Task SaveServingAsync(string pipeline, CancellationToken ct)

@@ -1,3 +1,4 @@
+using MassTransit;
 using MlOps.Scoring;
 using MlOps.Train;
 
@@ -17,7 +18,10 @@ public class StagingSmokeTests
         await store.PutAsync(MlOps.ServiceDefaults.Artifacts.ArtifactKeys.Holdout(runId), new MemoryStream(model.HoldoutCsv), "text/csv", default);
         var loader = new MlOps.Deploy.ModelLoader(store, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new MlOps.Deploy.DeployOptions()));
         var rollouts = new MlOps.Deploy.RolloutBoard(new MlOps.Deploy.ShadowScorer(Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ShadowScorer>.Instance));
-        var catalog = new MlOps.Deploy.ServingTable(loader, rollouts, new MlOps.Deploy.DeploymentStore(store), TimeProvider.System,
+        await using var provider = new ServiceCollection().AddMassTransit(x => x.UsingInMemory()).BuildServiceProvider();
+        var bus = provider.GetRequiredService<MassTransit.IBusControl>();
+        await bus.StartAsync();
+        var catalog = new MlOps.Deploy.ServingTable(loader, rollouts, new MlOps.Deploy.DeploymentStore(store, bus, TimeProvider.System), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<MlOps.Deploy.ServingTable>.Instance);
 
         // Training time said the opposite of row 0's answer: the smoke test refuses the model.

@@ -72,7 +72,8 @@ public class PipelineCatalogTests
         Assert.Equal(consumers.OrderBy(t => t.FullName), definitions.Select(d => d.BaseType!.GetGenericArguments()[0]).OrderBy(t => t.FullName));
         var names = definitions.Select(d => ((IConsumerDefinition)Activator.CreateInstance(d)!).GetEndpointName(new StageEndpointNameFormatter())).Order().ToList();
         Assert.Equal([
-            "deploy-deployment-requested", "deploy-model-approved", "deploy-performance-dropped", "deploy-retirement-requested",
+            $"deploy-deployment-changed-{MlOps.Deploy.Consumers.DeploymentChangedConsumerDefinition.Instance}", // one queue per replica
+            "deploy-deployment-requested", "deploy-model-approved", "deploy-performance-dropped", "deploy-retirement-requested", "deploy-rollout-counted",
             "ingest-data-validated", "ingest-retrain-requested",
             "monitor-alert", "monitor-model-deployed", "monitor-model-retired", "monitor-predictions-served",
             "registry-model-trained", "registry-run-timeline",
