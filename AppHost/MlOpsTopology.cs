@@ -8,7 +8,8 @@ namespace MlOps.AppHost;
 /// <list type="bullet">
 /// <item><c>MlOps:Mode=embedded</c> (default): one process, in-memory bus, filesystem store under <c>MlOps:DataPath</c>.</item>
 /// <item><c>MlOps:Mode=distributed</c>: six processes over RabbitMQ (<c>ConnectionStrings:messaging</c>, an amqp:// URI) and
-/// S3 (<c>ConnectionStrings:artifacts</c>; without it the services share a folder, which only works on one machine).</item>
+/// S3 (<c>ConnectionStrings:artifacts</c>; without it the services share a folder, which only works on one machine), behind
+/// one gateway (http://localhost:5100, as the embedded app), each service as <c>MlOps:Replicas</c> replicas.</item>
 /// <item>adding <c>MlOps:Containers=true</c>: RabbitMQ, MinIO and PostgreSQL (the registry's database) as containers (needs a
 /// container engine).</item>
 /// </list>
@@ -84,6 +85,9 @@ public static class MlOpsTopology
             }
         }
 
+        var replicas = Replicas(config, registryShared: containers || !string.IsNullOrWhiteSpace(config.GetConnectionString("registry")));
+        var gateway = builder.AddProject<Projects.Gateway>("gateway").WithHttpHealthCheck("/health");
+
         void Service(IResourceBuilder<ProjectResource> project, string name)
         {
             project.WithReference(messaging).WithHttpHealthCheck("/health");
@@ -91,6 +95,8 @@ public static class MlOpsTopology
             useArtifacts(project);
             ShareData(project, dataPath, name);
             PassThrough(project, config);
+            if (replicas[name] > 1) project.WithReplicas(replicas[name]);
+            gateway.WithReference(project);
         }
 
         Service(builder.AddProject<Projects.Ingest>("ingest"), "ingest");
@@ -108,13 +114,34 @@ public static class MlOpsTopology
         Service(builder.AddProject<Projects.Monitor>("monitor"), "monitor");
     }
 
+    /// <summary>
+    /// How many replicas of each service <c>MlOps:Replicas</c> asks for (default 1; a whole number from 1 to 32). The registry
+    /// runs several only on a shared PostgreSQL (SQLite is one file on one machine); monitor runs one until its pipelines are
+    /// divided among replicas (issue 16). A count that cannot work stops the AppHost, naming the setting.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> Replicas(IConfiguration config, bool registryShared)
+    {
+        var text = config["MlOps:Replicas"];
+        var count = 1;
+        if (text is not null && (!int.TryParse(text, out count) || count is < 1 or > 32))
+            throw new InvalidOperationException($"MlOps:Replicas is '{text}'; give how many replicas of each service to run, a whole number from 1 to 32.");
+        if (count > 1 && !registryShared)
+            throw new InvalidOperationException(
+                $"MlOps:Replicas is {count}, but the registry keeps its records in SQLite, one file that several replicas cannot share: set " +
+                "ConnectionStrings:registry to a PostgreSQL database (or MlOps:Containers=true), or run one replica of each service.");
+        return new Dictionary<string, int>
+        {
+            ["ingest"] = count, ["validate"] = count, ["train"] = count, ["registry"] = count, ["deploy"] = count, ["monitor"] = 1,
+        };
+    }
+
     /// <summary>Without S3 the filesystem store is one shared folder; the registry keeps its database beside it.</summary>
     static void ShareData(IResourceBuilder<ProjectResource> project, string dataPath, string name) => project
         .WithEnvironment("Artifacts__Path", Path.Combine(dataPath, "artifacts"))
         .WithEnvironment("Registry__Database", Path.Combine(dataPath, "registry.db"));
 
     /// <summary>The configuration sections the services read, which the AppHost hands on.</summary>
-    public static readonly IReadOnlyList<string> PassedSections = ["Messaging", "Ingest", "Deploy", "Registry", "Monitor"];
+    public static readonly IReadOnlyList<string> PassedSections = ["Messaging", "Stages", "Ingest", "Validate", "Deploy", "Registry", "Monitor"];
 
     /// <summary>Service settings given to the AppHost (e.g. <c>Messaging:Retry:Attempts</c>, <c>Monitor:ScheduleTick</c>) reach every service.</summary>
     static void PassThrough(IResourceBuilder<ProjectResource> project, IConfiguration config)

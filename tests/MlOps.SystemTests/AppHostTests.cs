@@ -25,12 +25,13 @@ public class AppHostTests
         var data = TestInfra.TempDirectory();
         await using var app = await StartAsync(data, "distributed",
             $"--ConnectionStrings:messaging={TestInfra.Messaging}", $"--ConnectionStrings:artifacts={TestInfra.Artifacts}");
-        await SystemFlow.RunAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
-            new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
-        await SystemFlow.ValidationAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("validate"),
-            $"suite-{Guid.NewGuid():N}"[..20], data);
-        await SystemFlow.TrainingAndGateAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
-            new MinioArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
+        // Everything through the one front door, as in embedded mode (issue 16 item 4): the gateway routes each path to its service.
+        var door = app.CreateHttpClient("gateway");
+        await SystemFlow.RunAsync(door, door, door, new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
+        await SystemFlow.ValidationAsync(door, door, door, $"suite-{Guid.NewGuid():N}"[..20], data);
+        await SystemFlow.TrainingAndGateAsync(door, door, door, new MinioArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
+        Assert.Contains("MlOps", await door.GetStringAsync("/console")); // the console, as a person opens it
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await door.GetAsync("/health")).StatusCode);
 
         // A bus of the test's own on the same RabbitMQ, to redeliver events as the broker would.
         var busHost = Host.CreateApplicationBuilder();
@@ -38,8 +39,7 @@ public class AppHostTests
         busHost.AddMlOpsMessaging();
         using var bus = busHost.Build();
         await bus.StartAsync();
-        await SystemFlow.RegistryAsync(app.CreateHttpClient("ingest"), app.CreateHttpClient("registry"), app.CreateHttpClient("deploy"),
-            m => bus.Services.GetRequiredService<MassTransit.IBus>().Publish(m), $"reg-{Guid.NewGuid():N}"[..20]);
+        await SystemFlow.RegistryAsync(door, door, door, m => bus.Services.GetRequiredService<MassTransit.IBus>().Publish(m), $"reg-{Guid.NewGuid():N}"[..20]);
         await bus.StopAsync();
     }
 
@@ -72,6 +72,37 @@ public class AppHostTests
             Assert.Equal("7", environment["Ingest__MaxUploadBytes"]);
             Assert.Equal("2", environment["Deploy__ScoringThreadsPerRequest"]);
         }
+    }
+
+    /// <summary>MlOps:Replicas reaches every service that can run several (monitor stays one); the gateway reaches all six.</summary>
+    [Fact]
+    public async Task ReplicasReachEveryServiceAndTheGatewayReachesThemAll()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--MlOps:Mode=distributed", $"--MlOps:DataPath={TestInfra.TempDirectory()}", "--ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:1",
+             "--ConnectionStrings:registry=Host=127.0.0.1;Port=1;Username=mlops;Database=postgres", "--MlOps:Replicas=2", "--Stages:train:Concurrency=3"]);
+        foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
+        {
+            var resource = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
+            Assert.Equal(name == "monitor" ? 1 : 2, resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1);
+            Assert.Equal("3", (await EnvironmentOf(builder, name))["Stages__train__Concurrency"]);
+        }
+        var gateway = await EnvironmentOf(builder, "gateway");
+        foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
+            Assert.Contains(gateway.Keys, k => k.StartsWith($"services__{name}__", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0", false, "MlOps:Replicas is '0'")]
+    [InlineData("two", false, "MlOps:Replicas is 'two'")]
+    [InlineData("2", false, "MlOps:Replicas is 2, but the registry keeps its records in SQLite")]
+    public async Task AReplicaCountThatCannotWorkStopsTheAppHostNamingTheSetting(string replicas, bool postgres, string message)
+    {
+        string[] args = ["--MlOps:Mode=distributed", $"--MlOps:DataPath={TestInfra.TempDirectory()}", "--ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:1",
+            $"--MlOps:Replicas={replicas}"];
+        if (postgres) args = [.. args, "--ConnectionStrings:registry=Host=127.0.0.1;Port=1;Username=mlops;Database=postgres"];
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args));
+        Assert.Contains(message, error.ToString());
     }
 
     /// <summary>
@@ -114,7 +145,7 @@ public class AppHostTests
     static async Task<Dictionary<string, object>> EnvironmentOf(IDistributedApplicationTestingBuilder builder, string name)
     {
         var resource = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
-        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run));
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource);
         foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(context);
         return context.EnvironmentVariables;
     }

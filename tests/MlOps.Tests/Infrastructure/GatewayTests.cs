@@ -1,0 +1,45 @@
+namespace MlOps.Tests;
+
+/// <summary>
+/// The distributed mode's front door (issue 16 item 4), as its own binary: every path the embedded app answers reaches the
+/// service that owns it (here every service's address is one embedded app, which answers them all), and a gateway with no
+/// address for a service refuses to start, naming the setting. The AppHost's distributed system test runs the whole loop
+/// through it.
+/// </summary>
+[Collection(nameof(EmbeddedAppCollection))]
+public class GatewayTests
+{
+    static readonly string[] Services = ["ingest", "validate", "train", "registry", "deploy", "monitor"];
+
+    [Fact]
+    public async Task AGatewayWithoutAServicesAddressRefusesToStartNamingTheSetting()
+    {
+        using var gateway = ServiceProcess.Start("gateway", Services.Where(s => s != "monitor").ToDictionary(s => $"services__{s}__http__0", _ => "http://127.0.0.1:1"));
+        await Eventually(() => Task.FromResult(gateway.HasExited));
+        Assert.Contains("The gateway has no address for monitor: set services:monitor:http:0", gateway.Output);
+    }
+
+    /// <summary>The README's first steps through the gateway: upload, the run, its validation page, the spec, infer, the console.</summary>
+    [Fact]
+    public async Task EveryPathOfTheWalkThroughReachesItsServiceThroughTheGateway()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var address = mlops.Client.BaseAddress!.ToString().TrimEnd('/');
+        using var gateway = ServiceProcess.Start("gateway", Services.ToDictionary(s => $"services__{s}__http__0", _ => address));
+        using var door = new HttpClient { BaseAddress = await gateway.AddressAsync(TimeSpan.FromSeconds(60)) };
+        Assert.NotEqual(mlops.Client.BaseAddress, door.BaseAddress);
+
+        var run = await PipelineCalls.WaitForRunAsync(door, await PipelineCalls.UploadAsync(door, "churn", TestInfra.Sample("customers.csv")), RunTimeout);
+        Assert.Equal("deployed", run.GetProperty("run").GetProperty("status").GetString());
+        var runId = run.GetProperty("run").GetProperty("runId").GetGuid();
+        Assert.Contains("What MlOps worked out", await door.GetStringAsync($"/validation/{runId:N}/html"));
+        Assert.Equal("churn", (await door.GetFromJsonAsync<JsonElement>("/pipelines/churn")).GetProperty("name").GetString());
+        Assert.Equal("churn", (await door.GetFromJsonAsync<JsonElement>("/v2/models/churn")).GetProperty("name").GetString());
+        Assert.True((await door.GetAsync("/monitor/churn")).IsSuccessStatusCode);
+        Assert.True((await door.GetAsync("/models/churn/versions")).IsSuccessStatusCode);
+        Assert.Contains("churn", await door.GetStringAsync("/console"));
+        var landing = await door.GetAsync("/");
+        Assert.True(landing.IsSuccessStatusCode, landing.ToString()); // redirected to the console, through the door
+        Assert.Equal(HttpStatusCode.NotFound, (await door.GetAsync("/v2/models/no-such-model")).StatusCode); // the service's own answer, passed on
+    }
+}
