@@ -31,15 +31,25 @@ public static class MessagingExtensions
             x.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
                 var stage = StageEndpointNameFormatter.StageOfEndpoint(name);
-                var observer = new RunFailedRetryObserver(stage, context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging"));
+                var log = context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging");
                 if (limits.For(stage).Concurrency is { } concurrency) endpoint.ConcurrentMessageLimit = concurrency;
-                // Outside the retry: the time limit covers every attempt at the run's message.
+                // Outside the retries: the time limit covers every attempt at the run's message.
                 if (limits.For(stage).Timeout is not null) endpoint.UseConsumeFilter(typeof(StageTimeoutFilter<>), context);
+                // Two policies: a service out of reach (the store, the broker, the database) is waited for, for minutes; any
+                // other error gets the stage's short retry. Each ends the run with RunFailed when it gives up.
                 endpoint.UseMessageRetry(r =>
                 {
+                    r.Handle<Exception>(TransientFailure.Is);
+                    var delays = limits.Transient.Delays();
+                    if (delays.Length == 0) r.None(); else r.Intervals(delays);
+                    r.ConnectRetryObserver(new RunFailedRetryObserver(stage, log, outOfReach: true));
+                });
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Ignore<Exception>(TransientFailure.Is);
                     var delays = limits.RetryFor(stage).Delays();
                     if (delays.Length == 0) r.None(); else r.Intervals(delays);
-                    r.ConnectRetryObserver(observer);
+                    r.ConnectRetryObserver(new RunFailedRetryObserver(stage, log));
                 });
             });
 

@@ -29,7 +29,13 @@ public sealed class StageLimits
     readonly Dictionary<string, StageOptions> _byStage;
     readonly RetryOptions _retry;
 
-    StageLimits(Dictionary<string, StageOptions> byStage, RetryOptions retry) => (_byStage, _retry) = (byStage, retry);
+    StageLimits(Dictionary<string, StageOptions> byStage, RetryOptions retry, RetryOptions transient) => (_byStage, _retry, Transient) = (byStage, retry, transient);
+
+    /// <summary>
+    /// The retry of a failure to reach a service (<see cref="TransientFailure"/>), for every stage: <c>Messaging:TransientRetry</c>,
+    /// by default 10 attempts from 1 s doubling up to 30 s apart (about three minutes in all).
+    /// </summary>
+    public RetryOptions Transient { get; }
 
     public StageOptions For(string stage) => _byStage.GetValueOrDefault(stage) ?? new StageOptions();
 
@@ -45,6 +51,8 @@ public sealed class StageLimits
     {
         var problems = new List<string>();
         var retry = Bind(configuration.GetSection("Messaging:Retry"), new RetryOptions(), "Messaging:Retry", problems);
+        var transient = Bind(configuration.GetSection("Messaging:TransientRetry"),
+            new RetryOptions { Attempts = 10, FirstDelay = TimeSpan.FromSeconds(1), Factor = 2, MaxDelay = TimeSpan.FromSeconds(30) }, "Messaging:TransientRetry", problems);
         var byStage = new Dictionary<string, StageOptions>(StringComparer.OrdinalIgnoreCase);
         foreach (var section in configuration.GetSection("Stages").GetChildren())
         {
@@ -70,7 +78,7 @@ public sealed class StageLimits
             byStage[section.Key] = options;
         }
         if (problems.Count > 0) throw new InvalidOperationException("MlOps cannot start with these settings: " + string.Join(" ", problems));
-        return new StageLimits(byStage, retry);
+        return new StageLimits(byStage, retry, transient);
     }
 
     static RetryOptions Copy(RetryOptions r) => new() { Attempts = r.Attempts, FirstDelay = r.FirstDelay, Factor = r.Factor, MaxDelay = r.MaxDelay };

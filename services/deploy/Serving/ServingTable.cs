@@ -54,7 +54,12 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
 
     public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
-        if (Get(pipeline) is { } current && current.Version == version) return current;
+        if (Get(pipeline) is { } current && current.Version == version)
+        {
+            // Served already (a redelivery, or a retry after the record could not be written): write the record again.
+            await SaveAsync(current, ct);
+            return current;
+        }
         var model = await loader.LoadAsync(pipeline, version, runId, ct);
         Serve(model);
         _retired.TryRemove(pipeline, out _);

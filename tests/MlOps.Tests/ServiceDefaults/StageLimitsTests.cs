@@ -14,7 +14,7 @@ namespace MlOps.Tests;
 /// </summary>
 public class StageLimitsTests
 {
-    public record LimitsWorkArrived(Guid RunId, string Pipeline, int Milliseconds, bool Fail = false) : IRunMessage;
+    public record LimitsWorkArrived(Guid RunId, string Pipeline, int Milliseconds, bool Fail = false, bool Unreachable = false) : IRunMessage;
 
     public sealed class Observed
     {
@@ -34,6 +34,7 @@ public class StageLimitsTests
             {
                 await Task.Delay(context.Message.Milliseconds, context.CancellationToken);
                 if (context.Message.Fail) throw new IOException("disk on fire");
+                if (context.Message.Unreachable) throw new HttpRequestException("Connection refused (127.0.0.1:9000)", new System.Net.Sockets.SocketException(111));
                 Done.Enqueue(context.Message.RunId);
             }
             finally
@@ -152,6 +153,40 @@ public class StageLimitsTests
         await host.StopAsync();
     }
 
+    /// <summary>
+    /// A service out of reach gets the long retry (Messaging:TransientRetry), whatever the stage's own says, and the run's
+    /// error then says what to check; the short retry is untouched (AStagesOwnRetryReplacesTheBusWideOneForThatStageOnly).
+    /// </summary>
+    [Fact]
+    public async Task AServiceOutOfReachIsWaitedForByTheLongRetryAndTheRunSaysWhatToCheck()
+    {
+        var (host, observed) = await StartAsync("in-memory", new()
+        {
+            ["Stages:train:Retry:Attempts"] = "0", ["Messaging:TransientRetry:Attempts"] = "4", ["Messaging:TransientRetry:FirstDelay"] = "00:00:00.020",
+        });
+        using var _ = host;
+        var run = Guid.NewGuid();
+        await host.Services.GetRequiredService<IBus>().Publish(new LimitsWorkArrived(run, "limits", 1, Unreachable: true));
+        await Eventually(() => Task.FromResult(observed.Failures.Any(f => f.RunId == run)));
+        Assert.Equal(5, observed.Attempts[("train", run)]);
+        var failed = Assert.Single(observed.Failures);
+        Assert.Contains("The train stage could not reach a service it needs (the object store, the broker or the database) in 5 attempts", failed.Error);
+        Assert.Contains("Connection refused", failed.Error);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void WhatCountsAsAServiceOutOfReach()
+    {
+        Assert.True(TransientFailure.Is(new HttpRequestException("refused")));
+        Assert.True(TransientFailure.Is(new InvalidOperationException("wrapped", new System.Net.Sockets.SocketException(111))));
+        Assert.True(TransientFailure.Is(new Minio.Exceptions.ConnectionException("S3 down")));
+        Assert.True(TransientFailure.Is(new AggregateException(new TimeoutException())));
+        Assert.False(TransientFailure.Is(new IOException("disk on fire")));
+        Assert.False(TransientFailure.Is(new InvalidDataException("Line 3: 'x' is not a number.")));
+        Assert.False(TransientFailure.Is(new MlOps.Train.TrainingException("too few rows")));
+    }
+
     [Theory]
     [InlineData("Stages:train:Concurrency", "0", "Stages:train:Concurrency is '0'")]
     [InlineData("Stages:train:Concurrency", "-3", "Stages:train:Concurrency is '-3'")]
@@ -162,6 +197,7 @@ public class StageLimitsTests
     [InlineData("Stages:train:Retry:Attempts", "99", "Stages:train:Retry:Attempts")]
     [InlineData("Stages:deploy:Retry:FirstDelay", "soon", "Stages:deploy:Retry")]
     [InlineData("Messaging:Retry:Factor", "0.5", "Messaging:Retry:Factor")]
+    [InlineData("Messaging:TransientRetry:Attempts", "50", "Messaging:TransientRetry:Attempts")]
     public void SettingsThatCannotWorkStopTheStartNamingTheSetting(string key, string value, string message)
     {
         var builder = Host.CreateApplicationBuilder();
