@@ -116,8 +116,8 @@ public static class MlOpsTopology
 
     /// <summary>
     /// How many replicas of each service <c>MlOps:Replicas</c> asks for (default 1; a whole number from 1 to 32). The registry
-    /// runs several only on a shared PostgreSQL (SQLite is one file on one machine); monitor runs one until its pipelines are
-    /// divided among replicas (issue 16). A count that cannot work stops the AppHost, naming the setting.
+    /// runs several only on a shared PostgreSQL (SQLite is one file on one machine). A count that cannot work stops the AppHost,
+    /// naming the setting.
     /// </summary>
     public static IReadOnlyDictionary<string, int> Replicas(IConfiguration config, bool registryShared)
     {
@@ -131,7 +131,7 @@ public static class MlOpsTopology
                 "ConnectionStrings:registry to a PostgreSQL database (or MlOps:Containers=true), or run one replica of each service.");
         return new Dictionary<string, int>
         {
-            ["ingest"] = count, ["validate"] = count, ["train"] = count, ["registry"] = count, ["deploy"] = count, ["monitor"] = 1,
+            ["ingest"] = count, ["validate"] = count, ["train"] = count, ["registry"] = count, ["deploy"] = count, ["monitor"] = count,
         };
     }
 

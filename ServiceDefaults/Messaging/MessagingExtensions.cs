@@ -28,34 +28,15 @@ public static class MessagingExtensions
             x.SetEndpointNameFormatter(new StageEndpointNameFormatter());
             foreach (var add in consumers) add(x);
 
-            x.AddConfigureEndpointsCallback((context, name, endpoint) =>
-            {
-                var stage = StageEndpointNameFormatter.StageOfEndpoint(name);
-                var log = context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging");
-                if (limits.For(stage).Concurrency is { } concurrency) endpoint.ConcurrentMessageLimit = concurrency;
-                // Outside the retries: the time limit covers every attempt at the run's message.
-                if (limits.For(stage).Timeout is not null) endpoint.UseConsumeFilter(typeof(StageTimeoutFilter<>), context);
-                // Two policies: a service out of reach (the store, the broker, the database) is waited for, for minutes; any
-                // other error gets the stage's short retry. Each ends the run with RunFailed when it gives up.
-                endpoint.UseMessageRetry(r =>
-                {
-                    r.Handle<Exception>(TransientFailure.Is);
-                    var delays = limits.Transient.Delays();
-                    if (delays.Length == 0) r.None(); else r.Intervals(delays);
-                    r.ConnectRetryObserver(new RunFailedRetryObserver(stage, log, outOfReach: true));
-                });
-                endpoint.UseMessageRetry(r =>
-                {
-                    r.Ignore<Exception>(TransientFailure.Is);
-                    var delays = limits.RetryFor(stage).Delays();
-                    if (delays.Length == 0) r.None(); else r.Intervals(delays);
-                    r.ConnectRetryObserver(new RunFailedRetryObserver(stage, log));
-                });
-            });
+            x.AddConfigureEndpointsCallback((context, name, endpoint) => ConfigureStage(context, name, endpoint, limits));
 
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                x.UsingInMemory((context, cfg) =>
+                {
+                    foreach (var endpoints in context.GetServices<IBusEndpoints>()) endpoints.Configure(context, cfg, (name, e) => ConfigureStage(context, name, e, limits));
+                    cfg.ConfigureEndpoints(context);
+                });
             }
             else
             {
@@ -63,6 +44,7 @@ public static class MessagingExtensions
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(uri);
+                    foreach (var endpoints in context.GetServices<IBusEndpoints>()) endpoints.Configure(context, cfg, (name, e) => ConfigureStage(context, name, e, limits));
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -72,6 +54,32 @@ public static class MessagingExtensions
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(DiagnosticHeaders.DefaultListenerName));
         return builder;
+    }
+
+    /// <summary>What every endpoint of a stage gets: its concurrency, its time limit, and the two retries that end a run with RunFailed.</summary>
+    static void ConfigureStage(IRegistrationContext context, string name, IReceiveEndpointConfigurator endpoint, StageLimits limits)
+    {
+        var stage = StageEndpointNameFormatter.StageOfEndpoint(name);
+        var log = context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging");
+        if (limits.For(stage).Concurrency is { } concurrency) endpoint.ConcurrentMessageLimit = concurrency;
+        // Outside the retries: the time limit covers every attempt at the run's message.
+        if (limits.For(stage).Timeout is not null) endpoint.UseConsumeFilter(typeof(StageTimeoutFilter<>), context);
+        // Two policies: a service out of reach (the store, the broker, the database) is waited for, for minutes; any
+        // other error gets the stage's short retry. Each ends the run with RunFailed when it gives up.
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Handle<Exception>(TransientFailure.Is);
+            var delays = limits.Transient.Delays();
+            if (delays.Length == 0) r.None(); else r.Intervals(delays);
+            r.ConnectRetryObserver(new RunFailedRetryObserver(stage, log, outOfReach: true));
+        });
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<Exception>(TransientFailure.Is);
+            var delays = limits.RetryFor(stage).Delays();
+            if (delays.Length == 0) r.None(); else r.Intervals(delays);
+            r.ConnectRetryObserver(new RunFailedRetryObserver(stage, log));
+        });
     }
 
     /// <summary>"rabbitmq" or "in-memory": reported in logs and the console so nobody wonders which bus they are on.</summary>

@@ -74,7 +74,7 @@ public class AppHostTests
         }
     }
 
-    /// <summary>MlOps:Replicas reaches every service that can run several (monitor stays one); the gateway reaches all six.</summary>
+    /// <summary>MlOps:Replicas reaches every service; the gateway reaches all six.</summary>
     [Fact]
     public async Task ReplicasReachEveryServiceAndTheGatewayReachesThemAll()
     {
@@ -84,7 +84,7 @@ public class AppHostTests
         foreach (var name in new[] { "ingest", "validate", "train", "registry", "deploy", "monitor" })
         {
             var resource = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
-            Assert.Equal(name == "monitor" ? 1 : 2, resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1);
+            Assert.Equal(2, resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1);
             Assert.Equal("3", (await EnvironmentOf(builder, name))["Stages__train__Concurrency"]);
         }
         var gateway = await EnvironmentOf(builder, "gateway");

@@ -4,11 +4,20 @@ using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor.Consumers;
 
-/// <summary>Stops watching a pipeline whose model was retired (a person's promotion serves it, and starts the watch, again).</summary>
-public sealed class ModelRetiredConsumer(Watches watches) : IConsumer<ModelRetired>
+/// <summary>
+/// On the pipeline's partition queue: stops watching a pipeline whose model was retired (a person's promotion serves it, and
+/// starts the watch, again).
+/// </summary>
+public sealed class ModelRetiredConsumer(MonitorPartitions partitions, Watches watches) : IConsumer<ModelRetired>
 {
-    public Task Consume(ConsumeContext<ModelRetired> context) => watches.UnwatchAsync(context.Message.Pipeline, context.CancellationToken);
+    public async Task Consume(ConsumeContext<ModelRetired> context)
+    {
+        await partitions.OwnAsync(context.Message.Pipeline, context.CancellationToken);
+        await watches.UnwatchAsync(context.Message.Pipeline, context.CancellationToken);
+    }
 }
 
-/// <summary>Queue <c>monitor-model-retired</c>: fixed here, not derived from where the class lives.</summary>
-public sealed class ModelRetiredConsumerDefinition() : StageConsumerDefinition<ModelRetiredConsumer>("monitor", "model-retired");
+/// <summary>Queue <c>monitor-model-retired</c>, shared by every replica: sends each retirement on to its pipeline's partition queue.</summary>
+public sealed class ModelRetiredRouter(MonitorPartitions partitions) : PartitionRouter<ModelRetired>(partitions);
+
+public sealed class ModelRetiredRouterDefinition() : StageConsumerDefinition<ModelRetiredRouter>("monitor", "model-retired");

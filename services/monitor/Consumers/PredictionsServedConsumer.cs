@@ -4,12 +4,17 @@ using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor.Consumers;
 
-/// <summary>Keeps served rows for feedback and feeds them to the drift check; publishes DriftDetected and, when drift's trigger says so, RetrainRequested.</summary>
-public sealed class PredictionsServedConsumer(DriftMonitor drift, ServedLog served, ILogger<PredictionsServedConsumer> logger) : IConsumer<PredictionsServed>
+/// <summary>
+/// On the pipeline's partition queue (the replica that owns it): keeps served rows for feedback and feeds them to the drift
+/// check; publishes DriftDetected and, when drift's trigger says so, RetrainRequested.
+/// </summary>
+public sealed class PredictionsServedConsumer(MonitorPartitions partitions, DriftMonitor drift, ServedLog served, ILogger<PredictionsServedConsumer> logger)
+    : IConsumer<PredictionsServed>
 {
     public async Task Consume(ConsumeContext<PredictionsServed> context)
     {
         var m = context.Message;
+        await partitions.OwnAsync(m.Pipeline, context.CancellationToken);
         await served.RememberAsync(m, context.CancellationToken); // so ground truth can be matched to the row and the answer later
         if (await drift.ObserveAsync(m, context.CancellationToken) is not { } outcome) return;
         var r = outcome.Report;
@@ -23,5 +28,7 @@ public sealed class PredictionsServedConsumer(DriftMonitor drift, ServedLog serv
     }
 }
 
-/// <summary>Queue <c>monitor-predictions-served</c>: fixed here, not derived from where the class lives.</summary>
-public sealed class PredictionsServedConsumerDefinition() : StageConsumerDefinition<PredictionsServedConsumer>("monitor", "predictions-served");
+/// <summary>Queue <c>monitor-predictions-served</c>, shared by every replica: sends each batch on to its pipeline's partition queue.</summary>
+public sealed class PredictionsServedRouter(MonitorPartitions partitions) : PartitionRouter<PredictionsServed>(partitions);
+
+public sealed class PredictionsServedRouterDefinition() : StageConsumerDefinition<PredictionsServedRouter>("monitor", "predictions-served");

@@ -59,6 +59,15 @@ public sealed class Watches(IArtifactStore store, TimeProvider clock, ILogger<Wa
             await store.PutJsonAsync(ArtifactKeys.MonitorWatch(pipeline), watched with { Retired = true }, ct);
     }
 
+    /// <summary>Drops the watches of these pipelines from this replica's memory (another replica owns them now); returns how many.</summary>
+    public int Forget(Func<string, bool> pipelines)
+    {
+        var forgotten = 0;
+        foreach (var pipeline in _watches.Keys.Where(pipelines).ToList())
+            if (_watches.TryRemove(pipeline, out _)) forgotten++;
+        return forgotten;
+    }
+
     /// <summary>Every pipeline monitor watched before this start (retired ones too, marked so), from its own records.</summary>
     public async Task<IReadOnlyList<WatchedModel>> WatchedBeforeAsync(CancellationToken ct)
     {

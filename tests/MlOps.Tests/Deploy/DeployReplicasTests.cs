@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
-using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Tests;
 
@@ -45,21 +42,11 @@ public class DeployReplicasTests
         var v2 = await StoreRunAsync(2, new RolloutSpec());
         var v3 = await StoreRunAsync(3, new RolloutSpec { CanaryShare = 0.5, MinPredictions = 200 });
 
-        foreach (var queue in new[] { "deploy-model-approved", "deploy-rollout-counted", "deploy-retirement-requested", "tests-deploy-outcomes" })
-            await RabbitQueues.PurgeAsync(TestInfra.IsolatedMessaging, queue);
         var seen = new ConcurrentQueue<object>();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = TestInfra.IsolatedMessaging });
-        builder.Services.AddSingleton(seen);
-        builder.AddMlOpsMessaging(x => x.AddConsumer<DeployOutcomes>());
-        using var observer = builder.Build();
-        await observer.StartAsync();
+        using var observer = await ObserverBus.StartAsync(seen, x => x.AddConsumer<DeployOutcomes>(),
+            "deploy-model-approved", "deploy-rollout-counted", "deploy-retirement-requested", "tests-deploy-outcomes");
         var bus = observer.Services.GetRequiredService<IBus>();
-
-        ServiceProcess StartDeploy() => ServiceProcess.Start("deploy", new()
-        {
-            ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["ConnectionStrings__artifacts"] = artifacts, ["Deploy__ReconcileEvery"] = "00:10:00",
-        });
+        ServiceProcess StartDeploy() => ServiceProcess.OnIsolatedBus("deploy", artifacts, ("Deploy__ReconcileEvery", "00:10:00"));
         var a = StartDeploy();
         var b = StartDeploy();
         try

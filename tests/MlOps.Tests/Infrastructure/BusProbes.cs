@@ -44,3 +44,26 @@ public static class RabbitQueues
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) { return 0u; } // not declared yet: nothing to purge
     });
 }
+
+/// <summary>
+/// A bus in the test process on the isolated virtual host (beside a service run as its own process), whose consumers put
+/// what they receive in <paramref name="seen"/>.
+/// </summary>
+public static class ObserverBus
+{
+    /// <summary>Empties <paramref name="queues"/> first: what an earlier run left there is not this test's.</summary>
+    public static async Task<Microsoft.Extensions.Hosting.IHost> StartAsync(ConcurrentQueue<object> seen, Action<IBusRegistrationConfigurator> consumers,
+        params IEnumerable<string> queues)
+    {
+        foreach (var queue in queues) await RabbitQueues.PurgeAsync(TestInfra.IsolatedMessaging, queue);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration,
+            new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = TestInfra.IsolatedMessaging });
+        builder.Services.AddSingleton(seen);
+        MlOps.ServiceDefaults.Messaging.MessagingExtensions.AddMlOpsMessaging(builder, consumers);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+}
+

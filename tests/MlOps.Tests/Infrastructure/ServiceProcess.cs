@@ -36,6 +36,14 @@ public sealed partial class ServiceProcess : IDisposable
         return started;
     }
 
+    /// <summary>The service on the isolated virtual host and the given store, with <paramref name="settings"/> on top.</summary>
+    public static ServiceProcess OnIsolatedBus(string service, string artifacts, params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["ConnectionStrings__artifacts"] = artifacts };
+        foreach (var (key, value) in settings) environment[key] = value;
+        return Start(service, environment);
+    }
+
     public const string Configuration =
 #if DEBUG
         "Debug";

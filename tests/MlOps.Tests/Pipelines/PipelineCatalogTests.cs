@@ -66,7 +66,9 @@ public class PipelineCatalogTests
     {
         var assemblies = new[] { typeof(MlOps.Ingest.IngestService), typeof(MlOps.Validate.ValidateService), typeof(MlOps.Train.TrainService),
             typeof(MlOps.Registry.RegistryService), typeof(MlOps.Deploy.DeployService), typeof(MlOps.Monitor.MonitorService) }.Select(t => t.Assembly);
-        var consumers = assemblies.SelectMany(a => a.GetTypes()).Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IConsumer).IsAssignableFrom(t)).ToList();
+        // Monitor's pipeline consumers run on its partition queues (monitor-partition-{k}), not on queues of their own.
+        var consumers = assemblies.SelectMany(a => a.GetTypes()).Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IConsumer).IsAssignableFrom(t))
+            .Except(MlOps.Monitor.PartitionEndpoints.ConsumerTypes).ToList();
         var definitions = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t.BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(StageConsumerDefinition<>)).ToList();
         Assert.Equal(consumers.OrderBy(t => t.FullName), definitions.Select(d => d.BaseType!.GetGenericArguments()[0]).OrderBy(t => t.FullName));

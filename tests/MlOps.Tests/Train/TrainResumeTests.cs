@@ -98,16 +98,7 @@ public class TrainResumeTests
     const string RecorderQueue = "tests-train-outcome-recorder";
 
     /// <summary>A bus in the test process that records what the train service publishes.</summary>
-    static async Task<IHost> StartObserverAsync(ConcurrentQueue<object> seen)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = TestInfra.IsolatedMessaging });
-        builder.Services.AddSingleton(seen);
-        builder.AddMlOpsMessaging(x => x.AddConsumer<TrainOutcomeRecorder>());
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
+    static Task<IHost> StartObserverAsync(ConcurrentQueue<object> seen) => ObserverBus.StartAsync(seen, x => x.AddConsumer<TrainOutcomeRecorder>());
 
 }
 
