@@ -46,6 +46,13 @@ public static class GatewayRoutes
         {
             ClusterId = s,
             Destinations = new Dictionary<string, DestinationConfig> { [s] = new() { Address = $"http://{s}" } },
+            // With several addresses for a service (services:{name}:http:0, :1 …), a replica that stops answering /health is
+            // left out within seconds, and one whose requests fail is left out at once until it answers again.
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig { Enabled = true, Interval = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(2), Path = "/health" },
+                Passive = new PassiveHealthCheckConfig { Enabled = true, ReactivationPeriod = TimeSpan.FromSeconds(10) },
+            },
         }),
     ];
 

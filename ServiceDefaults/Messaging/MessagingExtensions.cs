@@ -32,11 +32,7 @@ public static class MessagingExtensions
 
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                x.UsingInMemory((context, cfg) =>
-                {
-                    foreach (var endpoints in context.GetServices<IBusEndpoints>()) endpoints.Configure(context, cfg, (name, e) => ConfigureStage(context, name, e, limits));
-                    cfg.ConfigureEndpoints(context);
-                });
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
             }
             else
             {
@@ -44,7 +40,6 @@ public static class MessagingExtensions
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(uri);
-                    foreach (var endpoints in context.GetServices<IBusEndpoints>()) endpoints.Configure(context, cfg, (name, e) => ConfigureStage(context, name, e, limits));
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -55,6 +50,13 @@ public static class MessagingExtensions
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(DiagnosticHeaders.DefaultListenerName));
         return builder;
     }
+
+    /// <summary>
+    /// What a receive endpoint a service connects itself (MassTransit's <c>ConnectReceiveEndpoint</c>, which the endpoints
+    /// callback does not reach: monitor's partition queues) gets, like every other endpoint of its stage.
+    /// </summary>
+    public static void ConfigureAsStage(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context, string name) =>
+        ConfigureStage(context, name, endpoint, context.GetRequiredService<StageLimits>());
 
     /// <summary>What every endpoint of a stage gets: its concurrency, its time limit, and the two retries that end a run with RunFailed.</summary>
     static void ConfigureStage(IRegistrationContext context, string name, IReceiveEndpointConfigurator endpoint, StageLimits limits)

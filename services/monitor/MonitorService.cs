@@ -1,7 +1,6 @@
 using MassTransit;
 using MlOps.Monitor.Consumers;
 using MlOps.ServiceDefaults.Artifacts;
-using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor;
 
@@ -23,9 +22,8 @@ public static class MonitorService
         builder.Services.AddSingleton<FeedbackBook>();
         builder.Services.AddHostedService<RetrainScheduler>();
         builder.Services.AddSingleton<MonitorPartitions>();
+        builder.Services.AddSingleton<PartitionConsumers>();
         builder.Services.AddHostedService<PartitionTicker>();
-        var partitions = builder.Configuration.GetValue<int?>("Monitor:Partitions") ?? new MonitorOptions().Partitions;
-        builder.Services.AddSingleton<IBusEndpoints>(new PartitionEndpoints(Math.Clamp(partitions, 1, 256)));
         builder.Services.AddSingleton<Consumers.AlertThrottle>();
         return builder;
     }
@@ -36,6 +34,7 @@ public static class MonitorService
         x.AddConsumer<ModelRetiredRouter, ModelRetiredRouterDefinition>();
         x.AddConsumer<PredictionsServedRouter, PredictionsServedRouterDefinition>();
         x.AddConsumer<AlertConsumer, AlertConsumerDefinition>();
-        PartitionEndpoints.Consumers(x);
+        x.AddConsumer<MonitorAliveConsumer, MonitorAliveConsumerDefinition>();
+        PartitionConsumers.Consumers(x);
     }
 }

@@ -10,6 +10,10 @@ public static class MonitorApi
     public static RouteGroupBuilder MapMonitorApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/monitor").WithTags("Monitor");
+        group.MapGet("", (MonitorPartitions partitions) => TypedResults.Ok(new
+        {
+            instance = MonitorPartitions.Instance, partitions = partitions.Count, owned = partitions.Owned, replicas = partitions.Replicas,
+        })); // which partitions this replica owns, among which replicas
         group.MapGet("/{pipeline}", GetStatus);
         group.MapGet("/{pipeline}/report", GetReportPage);
         group.MapPost("/{pipeline}/feedback", PostFeedback);

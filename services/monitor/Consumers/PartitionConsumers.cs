@@ -1,5 +1,6 @@
 using MassTransit;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Monitor.Consumers;
 
@@ -25,7 +26,9 @@ public sealed class WatchStatusAskedConsumer(MonitorPartitions partitions, Watch
     public async Task Consume(ConsumeContext<WatchStatusAsked> context)
     {
         await partitions.OwnAsync(context.Message.Pipeline, context.CancellationToken);
-        await context.RespondAsync(new WatchStatusAnswer(watches.Status(context.Message.Pipeline)));
+        await context.RespondAsync(new WatchStatusAnswer(watches.Status(context.Message.Pipeline) is { } status
+            ? status with { Partition = partitions.Of(context.Message.Pipeline), Owner = MonitorPartitions.Instance }
+            : null));
     }
 }
 
@@ -43,5 +46,24 @@ public sealed class FeedbackSubmittedConsumer(MonitorPartitions partitions, Feed
         foreach (var drop in actions.Drops) await context.Publish(drop, context.CancellationToken);
         foreach (var retrain in actions.Retrains) await context.Publish(retrain, context.CancellationToken);
         await context.RespondAsync(new FeedbackAnswer(result));
+    }
+}
+
+/// <summary>Another replica (or this one) is there: counted among those the partitions are divided among.</summary>
+public sealed class MonitorAliveConsumer(MonitorPartitions partitions) : IConsumer<MonitorAlive>
+{
+    public Task Consume(ConsumeContext<MonitorAlive> context)
+    {
+        partitions.Heard(context.Message.Instance);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Queue <c>monitor-alive-{host}-{process}</c>: one per replica (every replica hears every other), removed when it goes.</summary>
+public sealed class MonitorAliveConsumerDefinition : StageConsumerDefinition<MonitorAliveConsumer>
+{
+    public MonitorAliveConsumerDefinition() : base("monitor", $"alive-{MonitorPartitions.Instance}")
+    {
+        Endpoint(e => e.Temporary = true);
     }
 }

@@ -77,15 +77,52 @@ public sealed class MonitorPartitions(Watches watches, FeedbackBook feedback, IO
 
     public Task OwnAsync(string pipeline, CancellationToken ct) => OwnAsync(Of(pipeline), ct);
 
-    /// <summary>Forgets the partitions no tick came from for three ticks: another replica owns them (this one lost its place in the queue).</summary>
+    /// <summary>
+    /// Forgets the partitions no tick came from for three ticks: another replica owns them (this one lost its place in the
+    /// queue). On the in-memory bus this process is the only replica, and a slow tick never means another owner.
+    /// </summary>
     public void ReleaseStale()
     {
+        if (_scheme == "queue") return;
         var before = DateTimeOffset.UtcNow - 3 * options.Value.PartitionTick;
         foreach (var (partition, last) in _owned)
+            if (last < before) Release(partition, $"no tick since {last:O}");
+    }
+
+    /// <summary>Forgets the partition's pipelines here (their state is in the store, for the new owner).</summary>
+    public void Release(int partition, string why)
+    {
+        if (!_owned.TryRemove(partition, out _)) return;
+        var forgotten = watches.Forget(p => Of(p) == partition);
+        logger.LogWarning("Monitor partition {Partition} is no longer this replica's ({Why}): {Count} watches left to its new owner", partition, why, forgotten);
+    }
+
+    /// <summary>This replica's name among the others: host and process.</summary>
+    public static readonly string Instance = $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant();
+
+    readonly ConcurrentDictionary<string, DateTimeOffset> _replicas = new(StringComparer.Ordinal);
+
+    /// <summary>A replica said it is there (<see cref="MonitorAlive"/>, every tick, to every replica).</summary>
+    public void Heard(string instance) => _replicas[instance] = DateTimeOffset.UtcNow;
+
+    /// <summary>The replicas heard from in the last three ticks, this one included.</summary>
+    public IReadOnlyList<string> Replicas
+    {
+        get
         {
-            if (last >= before || !_owned.TryRemove(partition, out _)) continue;
-            var forgotten = watches.Forget(p => Of(p) == partition);
-            logger.LogWarning("Monitor partition {Partition} is no longer this replica's (no tick since {Last:O}): {Count} watches left to its new owner", partition, last, forgotten);
+            var since = DateTimeOffset.UtcNow - 3 * options.Value.PartitionTick;
+            return [.. _replicas.Where(r => r.Value >= since).Select(r => r.Key).Append(Instance).Distinct().Order(StringComparer.Ordinal)];
         }
+    }
+
+    /// <summary>
+    /// A partition this replica should hand on, one at a time, while it owns more than its share of them (the partitions
+    /// divided by the live replicas, rounded up); null when it holds no more than its share.
+    /// </summary>
+    public int? OverShare()
+    {
+        var share = (Count + Replicas.Count - 1) / Replicas.Count;
+        var owned = Owned;
+        return owned.Count > share ? owned.Max() : null;
     }
 }

@@ -12,3 +12,6 @@ public record WatchStatusAnswer(WatchStatus? Status);
 /// <summary>POST /monitor/{p}/feedback on any replica, taken by the pipeline's owner (labels, windows, triggers live there).</summary>
 public record FeedbackSubmitted(string Pipeline, IReadOnlyList<FeedbackItem> Items);
 public record FeedbackAnswer(FeedbackResult Result);
+
+/// <summary>Every replica tells every other it is there, every tick (each has a queue of its own): how many share the partitions.</summary>
+public record MonitorAlive(string Instance);

@@ -25,4 +25,4 @@ public record WatchedModel(string Pipeline, Guid RunId, int Version, DateTimeOff
 
 public record WatchStatus(string Pipeline, Guid RunId, int Version, int WindowRows, int MinSamples, DateTimeOffset? LastRetrainAt, DriftReport? LastReport,
     ScheduledCheck? LastScheduledCheck, DateTimeOffset ServingSince, DateTimeOffset ScheduledThrough, DateTimeOffset? ClockCheckedAt,
-    DeferredRetrain? RetrainDeferred = null);
+    DeferredRetrain? RetrainDeferred = null, int? Partition = null, string? Owner = null);

@@ -16,6 +16,8 @@ public sealed partial class ServiceProcess : IDisposable
     ServiceProcess(string name, Process process) => (_name, _process) = (name, process);
 
     public bool HasExited => _process.HasExited;
+    /// <summary>How a service names itself among its replicas (host and process, as MlOps' services do).</summary>
+    public string Instance => $"{Environment.MachineName}-{_process.Id}".ToLowerInvariant();
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     public static ServiceProcess Start(string service, Dictionary<string, string> environment)

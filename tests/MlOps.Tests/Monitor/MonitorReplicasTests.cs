@@ -5,8 +5,9 @@ namespace MlOps.Tests;
 
 /// <summary>
 /// Issue 16 item 2, with the monitor service's own binary run twice over the real RabbitMQ and S3 endpoint: each pipeline
-/// is watched by exactly one replica (its partition queue has one active consumer), either replica answers for every
-/// pipeline, a drift batch starts one retrain, and when the owning replica is SIGKILLed the other takes its pipelines over
+/// is watched by exactly one replica (its partition queue has one active consumer), the partitions end up divided evenly,
+/// either replica answers for every pipeline, a drift batch starts one retrain, and when the owning replica is SIGKILLed
+/// the other takes its pipelines over
 /// from the store, drift cooldown included, so the next drifted window of the same episode starts no second retrain.
 /// </summary>
 public class MonitorReplicasTests
@@ -58,7 +59,14 @@ public class MonitorReplicasTests
             foreach (var pipeline in pipelines)
                 foreach (var client in new[] { clientA, clientB })
                     await Eventually(async () => (await client.GetAsync($"/monitor/{pipeline}")).IsSuccessStatusCode); // either replica answers
-            Assert.DoesNotContain("Monitor partition", b.Output); // a standby: owns nothing while the first replica lives
+            // The partitions end up divided: four each, every one owned by exactly one of the two.
+            async Task<int[]> OwnedAsync(HttpClient client) => [.. (await client.GetFromJsonAsync<JsonElement>("/monitor")).GetProperty("owned").EnumerateArray().Select(e => e.GetInt32())];
+            await Eventually(async () => (await OwnedAsync(clientA)).Length == 4 && (await OwnedAsync(clientB)).Length == 4);
+            Assert.Equal(Enumerable.Range(0, 8), (await OwnedAsync(clientA)).Concat(await OwnedAsync(clientB)).Order());
+            Assert.Equal(2, (await clientA.GetFromJsonAsync<JsonElement>("/monitor")).GetProperty("replicas").GetArrayLength());
+            foreach (var pipeline in pipelines)
+                foreach (var client in new[] { clientA, clientB })
+                    await Eventually(async () => (await client.GetAsync($"/monitor/{pipeline}")).IsSuccessStatusCode); // still watched after the hand-overs
 
             // A drifted window for one pipeline: one drift, one retrain.
             ServedPrediction[] Drifted(int start) => [.. Enumerable.Range(start, 120).Select(i => new ServedPrediction($"p{i}", [5f + (float)random.NextDouble(), 5f, 5f], "x", DateTimeOffset.UtcNow))];
@@ -66,17 +74,21 @@ public class MonitorReplicasTests
             await Eventually(() => Task.FromResult(seen.OfType<RetrainRequested>().Any()));
             Assert.Single(seen.OfType<DriftDetected>());
 
-            // The owner dies: the standby takes every partition over from the store, cooldown and all.
-            a.Kill();
-            await b.WaitForLineAsync("Monitor partition 7 is this replica's", TimeSpan.FromSeconds(60));
-            var status = await clientB.GetFromJsonAsync<JsonElement>("/monitor/watched-3");
+            // The owner of watched-3 dies: the other takes its partitions over from the store, cooldown and all.
+            var owner = (await clientA.GetFromJsonAsync<JsonElement>("/monitor/watched-3")).GetProperty("owner").GetString();
+            var (dead, survivor, survivorClient) = owner == a.Instance ? (a, b, clientB) : (b, a, clientA);
+            Assert.Equal(owner, dead.Instance);
+            dead.Kill();
+            await Eventually(async () => (await OwnedAsync(survivorClient)).Length == 8);
+            var status = await survivorClient.GetFromJsonAsync<JsonElement>("/monitor/watched-3");
+            Assert.Equal(survivor.Instance, status.GetProperty("owner").GetString());
             Assert.Equal(runs["watched-3"], status.GetProperty("runId").GetGuid());
             Assert.NotEqual(JsonValueKind.Null, status.GetProperty("lastRetrainAt").ValueKind); // the drift cooldown came along
             await bus.Publish(new PredictionsServed(runs["watched-3"], "watched-3", 1, ["a", "b", "c"], Drifted(1000)));
             await Eventually(() => Task.FromResult(seen.OfType<DriftDetected>().Count() == 2)); // drifted again, checked by the new owner
             await Task.Delay(2000);
             Assert.Single(seen.OfType<RetrainRequested>()); // one drift episode, one retrain
-            foreach (var pipeline in pipelines) Assert.True((await clientB.GetAsync($"/monitor/{pipeline}")).IsSuccessStatusCode);
+            foreach (var pipeline in pipelines) Assert.True((await survivorClient.GetAsync($"/monitor/{pipeline}")).IsSuccessStatusCode);
         }
         finally
         {

@@ -68,7 +68,7 @@ public class PipelineCatalogTests
             typeof(MlOps.Registry.RegistryService), typeof(MlOps.Deploy.DeployService), typeof(MlOps.Monitor.MonitorService) }.Select(t => t.Assembly);
         // Monitor's pipeline consumers run on its partition queues (monitor-partition-{k}), not on queues of their own.
         var consumers = assemblies.SelectMany(a => a.GetTypes()).Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IConsumer).IsAssignableFrom(t))
-            .Except(MlOps.Monitor.PartitionEndpoints.ConsumerTypes).ToList();
+            .Except(MlOps.Monitor.PartitionConsumers.ConsumerTypes).ToList();
         var definitions = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t.BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(StageConsumerDefinition<>)).ToList();
         Assert.Equal(consumers.OrderBy(t => t.FullName), definitions.Select(d => d.BaseType!.GetGenericArguments()[0]).OrderBy(t => t.FullName));
@@ -77,7 +77,7 @@ public class PipelineCatalogTests
             $"deploy-deployment-changed-{MlOps.Deploy.Consumers.DeploymentChangedConsumerDefinition.Instance}", // one queue per replica
             "deploy-deployment-requested", "deploy-model-approved", "deploy-performance-dropped", "deploy-retirement-requested", "deploy-rollout-counted",
             "ingest-data-validated", "ingest-retrain-requested",
-            "monitor-alert", "monitor-model-deployed", "monitor-model-retired", "monitor-predictions-served",
+            "monitor-alert", $"monitor-alive-{MlOps.Monitor.MonitorPartitions.Instance}", "monitor-model-deployed", "monitor-model-retired", "monitor-predictions-served",
             "registry-model-trained", "registry-run-timeline",
             "train-data-validated", "validate-data-arrived"], names);
     }
