@@ -70,9 +70,12 @@ start() {
       RABBITMQ_CONFIG_FILE="$rabbit/rabbitmq" \
       setsid "$server" > "$rabbit/server.out" 2>&1 < /dev/null &
     HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" wait --timeout 120 "$rabbit/pid" > /dev/null
-    # A second virtual host for tests that run a service process of their own, apart from the system tests' services.
-    HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" add_vhost isolated > /dev/null 2>&1 || true
-    HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" set_permissions -p isolated guest ".*" ".*" ".*" > /dev/null
+    # Virtual hosts for tests that run service processes of their own, apart from the system tests' services: isolated (one
+    # service at a time), scale (the scale-out test's twelve).
+    for vhost in isolated scale; do
+      HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" add_vhost "$vhost" > /dev/null 2>&1 || true
+      HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" set_permissions -p "$vhost" guest ".*" ".*" ".*" > /dev/null
+    done
   fi
   if ! "$(pgbin)/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then
     mkdir -p "$pg" && chown postgres "$pg"
@@ -117,6 +120,7 @@ case "${1:-}" in
   test-env)
     echo "export MLOPS_TEST_MESSAGING=amqp://guest:guest@127.0.0.1:$amqp_port"
     echo "export MLOPS_TEST_MESSAGING_ISOLATED=amqp://guest:guest@127.0.0.1:$amqp_port/isolated"
+    echo "export MLOPS_TEST_MESSAGING_SCALE=amqp://guest:guest@127.0.0.1:$amqp_port/scale"
     echo "export MLOPS_TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=mlops;Database=postgres'"
     echo "export MLOPS_TEST_ARTIFACTS='Endpoint=http://127.0.0.1:$s3_port;AccessKey=S3RVER;SecretKey=S3RVER;Bucket=mlops-test'" ;;
   *) echo "usage: $0 install|start|stop|env|test-env" >&2; exit 2 ;;

@@ -39,9 +39,13 @@ public sealed partial class ServiceProcess : IDisposable
     }
 
     /// <summary>The service on the isolated virtual host and the given store, with <paramref name="settings"/> on top.</summary>
-    public static ServiceProcess OnIsolatedBus(string service, string artifacts, params (string Key, string Value)[] settings)
+    public static ServiceProcess OnIsolatedBus(string service, string artifacts, params (string Key, string Value)[] settings) =>
+        OnBus(TestInfra.IsolatedMessaging, service, artifacts, settings);
+
+    /// <summary>The service on the given broker and store, with <paramref name="settings"/> on top.</summary>
+    public static ServiceProcess OnBus(string messaging, string service, string artifacts, params (string Key, string Value)[] settings)
     {
-        var environment = new Dictionary<string, string> { ["ConnectionStrings__messaging"] = TestInfra.IsolatedMessaging, ["ConnectionStrings__artifacts"] = artifacts };
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__messaging"] = messaging, ["ConnectionStrings__artifacts"] = artifacts };
         foreach (var (key, value) in settings) environment[key] = value;
         return Start(service, environment);
     }

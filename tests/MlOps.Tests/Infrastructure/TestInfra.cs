@@ -12,6 +12,9 @@ public static class TestInfra
     /// <summary>The same broker, another virtual host: for a test that runs its own service process beside the system tests'.</summary>
     public static string IsolatedMessaging => Require("MLOPS_TEST_MESSAGING_ISOLATED");
 
+    /// <summary>Another virtual host, for the scale-out test's twelve service processes alone (every stage's queues, none shared).</summary>
+    public static string ScaleMessaging => Require("MLOPS_TEST_MESSAGING_SCALE");
+
     /// <summary>A fresh, empty PostgreSQL database on the test server (the server from scripts/infra.sh), as a connection string.</summary>
     public static string NewPostgresDatabase()
     {
