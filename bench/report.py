@@ -542,6 +542,7 @@ def scale(results):
     lines = [json.loads(l) for l in open(results)]
     runs = {l["mode"]: l for l in lines if "mode" in l}
     served = next(l for l in lines if "models" in l)
+    store = next((l["rates"] for l in lines if "store" in l), None)
     rows = []
     for mode, what in (("embedded", "embedded app, one process"), ("distributed", "distributed: 2 replicas of each of 6 services + gateway, 13 processes")):
         r = runs[mode]
@@ -569,9 +570,16 @@ summed, sampled every 100 ms.
 
 Goals (issue 16): embedded within 1.5× of the floor and under 1 GiB; distributed under 4 GiB in all. The distributed
 mode is far from its floor while its CPUs are mostly idle: it waits, not computes. Its store here is s3rver, a
-single-threaded Node.js stand-in for S3, and every run writes and reads some thirty objects across the stages; which
-wait dominates (the store, the broker's hops, the registry's database) is not measured yet, nor is it measured against
-MinIO or a real S3.
+single-threaded Node.js stand-in for S3, and every run writes and reads some thirty objects across the stages. The same
+store, probed alone right after (`ScaleBench store`: a 20 kB object written and read back, as the services do)"""
+    text += (f" managed {store['ops_per_second_1']:.0f} operations/s with one caller, {store['ops_per_second_8']:.0f} with 8 and "
+             f"{store['ops_per_second_32']:.0f} with 32 at once (slower the more ask at once): at some thirty objects a run, room "
+             f"for at most {store['ops_per_second_1'] * 2:.0f} runs a minute with one caller and {store['ops_per_second_32'] * 2:.0f} "
+             f"with 32, against the {runs['distributed']['runs_per_minute']:.0f} measured: the stand-in is a large part of the wait, "
+             "but not all of it, and where the rest goes is not measured yet; nor is the same run against MinIO or a real S3 "
+             "(no container engine here)." if store else " was not probed in this run.")
+    text += f"""
+
 
 **{served['models']:,} models served by one deploy replica** (each pipeline its own ONNX Runtime session of the same
 walk-through model, restored from {served['models']:,} deployment records at start): resident memory **{served['rss_mib'] / 1024:.2f} GiB**.

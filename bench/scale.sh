@@ -59,6 +59,8 @@ PIDS+=("$!"); DIST_PIDS="$DIST_PIDS,$!"
 wait_ready http://127.0.0.1:5199/health
 $BENCH pipelines http://127.0.0.1:5199 "$PIPELINES" "$CSV" "${DIST_PIDS#,}" | sed 's/^{/{"mode":"distributed",/' >> "$OUT"
 cleanup; PIDS=()
+echo "the store the distributed mode used, alone"
+$BENCH store "$ConnectionStrings__artifacts" >> "$OUT"
 unset ConnectionStrings__messaging ConnectionStrings__artifacts ConnectionStrings__registry
 
 echo "served: $MODELS models in one deploy replica"

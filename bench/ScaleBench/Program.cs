@@ -10,7 +10,14 @@ using System.Text.Json;
 //                                  summed RSS of PIDS (comma-separated) sampled every 100 ms, and their CPU time. One JSON line.
 //   served URL MODELS SECONDS CONNECTIONS PID   single-row requests to one model and spread over MODELS models (scale-0000 …),
 //                                  three rounds alternating; medians of p50/p99 and requests/s, and the deploy process's RSS. One JSON line.
+//   store CONNECTIONSTRING         the object store as the services use it (MinioArtifactStore): a 20 kB object written and
+//                                  read back, 200 times, by 1, 8 and 32 callers at once; operations per second. One JSON line.
 var mode = args[0];
+if (mode == "store")
+{
+    await Store(args[1]);
+    return;
+}
 var http = new HttpClient { BaseAddress = new Uri(args[1]), Timeout = TimeSpan.FromMinutes(5) };
 if (mode == "pipelines") await Pipelines(int.Parse(args[2], CultureInfo.InvariantCulture), args[3], [.. args[4].Split(',').Select(int.Parse)]);
 else if (mode == "served") await Served(int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture));
@@ -67,6 +74,32 @@ async Task Pipelines(int count, string csv, int[] pids)
         wall_seconds = wall, runs_per_minute = count / wall * 60, one_run_cpu_seconds = oneRunCpu, idle_cpu_per_second = idlePerSecond, cpu_seconds = cpu,
         cores = Environment.ProcessorCount, peak_rss_mib = rss.PeakMiB, processes = pids.Length,
     }));
+}
+
+static async Task Store(string connection)
+{
+    var store = new MlOps.ServiceDefaults.Artifacts.MinioArtifactStore(connection);
+    var payload = new byte[20_000];
+    await store.PutAsync("probe/warm", new MemoryStream(payload), "application/octet-stream", default);
+    var rates = new Dictionary<string, double>();
+    foreach (var callers in new[] { 1, 8, 32 })
+    {
+        const int objects = 200;
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= objects)
+            {
+                var key = $"probe/{Guid.NewGuid():N}.json";
+                await store.PutAsync(key, new MemoryStream(payload), "application/json", default);
+                await using var read = await store.OpenReadAsync(key, default);
+                await read.CopyToAsync(Stream.Null);
+            }
+        }));
+        rates[$"ops_per_second_{callers}"] = 2 * objects / clock.Elapsed.TotalSeconds;
+    }
+    Console.WriteLine(JsonSerializer.Serialize(new { store = "s3", rates }));
 }
 
 async Task Served(int models, int seconds, int connections, int pid)
