@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -80,9 +81,17 @@ public static class Extensions
         }, cancellationToken: context.RequestAborted);
     }
 
-    /// <summary>Maps <c>/health</c> (everything, readiness) and <c>/alive</c> (liveness only) and the OpenAPI document.</summary>
+    /// <summary>
+    /// Maps <c>/health</c> (everything, readiness) and <c>/alive</c> (liveness only) and the OpenAPI document; and answers
+    /// any error no endpoint handled with a ProblemDetails carrying the trace ID (never an empty 500): 503 when a service the
+    /// request needs is out of reach (<see cref="Messaging.TransientFailure"/>: the store, the broker, the database), 500 otherwise.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => Messaging.TransientFailure.Is(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+        });
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapOpenApi();
