@@ -83,14 +83,17 @@ public static class Extensions
 
     /// <summary>
     /// Maps <c>/health</c> (everything, readiness) and <c>/alive</c> (liveness only) and the OpenAPI document; and answers
-    /// any error no endpoint handled with a ProblemDetails carrying the trace ID (never an empty 500): 503 when a service the
-    /// request needs is out of reach (<see cref="Messaging.TransientFailure"/>: the store, the broker, the database), 500 otherwise.
+    /// any error no endpoint handled with a ProblemDetails carrying the trace ID (never an empty 500): the framework's own status
+    /// for a request it could not read, 503 when a service the request needs is out of reach (<see cref="Messaging.TransientFailure"/>:
+    /// the store, the broker, the database), 500 otherwise.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => Messaging.TransientFailure.Is(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+            // A request the framework could not read (malformed JSON for a bound body, …) keeps its own status (400, 413).
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
+                : Messaging.TransientFailure.Is(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
         });
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
