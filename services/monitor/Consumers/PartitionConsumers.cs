@@ -26,6 +26,7 @@ public sealed class WatchStatusAskedConsumer(MonitorPartitions partitions, Watch
     public async Task Consume(ConsumeContext<WatchStatusAsked> context)
     {
         await partitions.OwnAsync(context.Message.Pipeline, context.CancellationToken);
+        await watches.EnsureAsync(context.Message.Pipeline, context.CancellationToken);
         await context.RespondAsync(new WatchStatusAnswer(watches.Status(context.Message.Pipeline) is { } status
             ? status with { Partition = partitions.Of(context.Message.Pipeline), Owner = MonitorPartitions.Instance }
             : null));
@@ -36,12 +37,13 @@ public sealed class WatchStatusAskedConsumer(MonitorPartitions partitions, Watch
 /// Takes ground truth (POST /monitor/{p}/feedback on any replica) in the replica that owns the pipeline, where its served
 /// rows, labels and windows are; publishes the performance drops and retrains it leads to, and answers with the result.
 /// </summary>
-public sealed class FeedbackSubmittedConsumer(MonitorPartitions partitions, FeedbackBook book) : IConsumer<FeedbackSubmitted>
+public sealed class FeedbackSubmittedConsumer(MonitorPartitions partitions, Watches watches, FeedbackBook book) : IConsumer<FeedbackSubmitted>
 {
     public async Task Consume(ConsumeContext<FeedbackSubmitted> context)
     {
         var m = context.Message;
         await partitions.OwnAsync(m.Pipeline, context.CancellationToken);
+        await watches.EnsureAsync(m.Pipeline, context.CancellationToken);
         var (result, actions) = await book.AddAsync(m.Pipeline, m.Items, context.CancellationToken);
         foreach (var drop in actions.Drops) await context.Publish(drop, context.CancellationToken);
         foreach (var retrain in actions.Retrains) await context.Publish(retrain, context.CancellationToken);

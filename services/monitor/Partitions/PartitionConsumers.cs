@@ -52,8 +52,8 @@ public sealed class PartitionConsumers(IReceiveEndpointConnector connector, Moni
     public async Task YieldAsync(int partition, CancellationToken ct)
     {
         if (_handles[partition] is not { } handle) return;
+        await handle.StopAsync(ct); // what it was handling finishes (and is saved) first
         partitions.Release(partition, "handed to another replica to even out the partitions");
-        await handle.StopAsync(ct);
         _handles[partition] = null;
         await ConnectAsync(partition, ct);
         logger.LogInformation("Monitor partition {Partition} handed on; this replica waits in its queue's line", partition);

@@ -59,6 +59,17 @@ public sealed class Watches(IArtifactStore store, TimeProvider clock, ILogger<Wa
             await store.PutJsonAsync(ArtifactKeys.MonitorWatch(pipeline), watched with { Retired = true }, ct);
     }
 
+    /// <summary>
+    /// The pipeline's watch, read back from its record when this replica does not hold it yet (a partition handed over while
+    /// its previous owner was still watching a new model: the record was written after the new owner read the partition back).
+    /// </summary>
+    public async Task<Watch?> EnsureAsync(string pipeline, CancellationToken ct)
+    {
+        if (Get(pipeline) is { } watch) return watch;
+        if (await store.TryGetJsonAsync<WatchedModel>(ArtifactKeys.MonitorWatch(pipeline), ct) is not { Retired: false } watched) return null;
+        return await RestoreAsync(watched, ct);
+    }
+
     /// <summary>Drops the watches of these pipelines from this replica's memory (another replica owns them now); returns how many.</summary>
     public int Forget(Func<string, bool> pipelines)
     {
