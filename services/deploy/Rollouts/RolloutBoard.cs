@@ -72,10 +72,9 @@ public sealed class RolloutBoard(ShadowScorer shadowScorer)
                 new RolloutSpec { CanaryShare = canary.Share, MinPredictions = canary.MinPredictions, MinDuration = canary.MinDuration },
                 canary.Started, total?.RunId == canary.Model.RunId ? total.Served : canary.Served)
         : _shadows.GetValueOrDefault(pipeline) is { } shadow
-            ? total?.RunId == shadow.Model.RunId
-                ? new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
-                    Compared: total.Compared, Agreed: total.Agreed, Failed: total.Failed)
-                : new PendingRollout("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true },
-                    Compared: shadow.Compared, Agreed: shadow.Agreed, Failed: shadow.Failed)
+            ? ShadowRecord(shadow, total?.RunId == shadow.Model.RunId ? (total.Compared, total.Agreed, total.Failed) : (shadow.Compared, shadow.Agreed, shadow.Failed))
         : null;
+
+    static PendingRollout ShadowRecord(Shadow shadow, (long Compared, long Agreed, long Failed) counts) =>
+        new("shadow", shadow.Model.Version, shadow.Model.RunId, new RolloutSpec { Shadow = true }, Compared: counts.Compared, Agreed: counts.Agreed, Failed: counts.Failed);
 }

@@ -74,10 +74,7 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
     /// </summary>
     public async Task<Retirement?> RetireAsync(string pipeline, string reason, string by, CancellationToken ct)
     {
-        if (!_serving.TryRemove(pipeline, out var model)) return RetiredOf(pipeline);
-        if (rollouts.TryTakeCanary(pipeline, out var canary)) ModelLoader.DisposeLater(canary.Model);
-        if (rollouts.TryTakeShadow(pipeline, out var shadow)) ModelLoader.DisposeLater(shadow.Model);
-        ModelLoader.DisposeLater(model);
+        if (Unload(pipeline) is not { } model) return RetiredOf(pipeline);
         var retirement = new Retirement(model.Version, model.RunId, clock.GetUtcNow(), by, reason);
         _retired[pipeline] = retirement;
         await SaveAsync(model, ct, retirement);
@@ -85,28 +82,49 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
         return retirement;
     }
 
-    /// <summary>Starts a shadow (or, given its <paramref name="counted"/> rows, resumes one after a restart).</summary>
-    public async Task<Shadow> StartShadowAsync(string pipeline, int version, Guid runId, CancellationToken ct, (long, long, long) counted = default)
+    /// <summary>Takes production, canary and shadow out of the table and unloads them after the grace period; the production model, or null if none served.</summary>
+    DeployedModel? Unload(string pipeline)
+    {
+        if (!_serving.TryRemove(pipeline, out var model)) return null;
+        if (rollouts.TryTakeCanary(pipeline, out var canary)) ModelLoader.DisposeLater(canary.Model);
+        if (rollouts.TryTakeShadow(pipeline, out var shadow)) ModelLoader.DisposeLater(shadow.Model);
+        ModelLoader.DisposeLater(model);
+        return model;
+    }
+
+    public async Task<Shadow> StartShadowAsync(string pipeline, int version, Guid runId, CancellationToken ct)
     {
         if (rollouts.ShadowOf(pipeline) is { } running && running.Model.Version == version) return running;
-        var shadow = new Shadow(await loader.LoadAsync(pipeline, version, runId, ct), counted);
-        if (rollouts.Put(pipeline, shadow) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+        var shadow = await PutShadowAsync(pipeline, version, runId, default, ct);
         logger.LogInformation("Shadow {Pipeline} v{Version} scores a copy of every request; its answers are compared, never returned", pipeline, version);
         await SaveServingAsync(pipeline, ct);
         return shadow;
     }
 
-    /// <summary>Starts a canary (or, given <paramref name="started"/> and <paramref name="served"/>, resumes one after a restart).</summary>
-    public async Task<Canary> StartCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, CancellationToken ct,
-        DateTimeOffset? started = null, long served = 0)
+    public async Task<Canary> StartCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, CancellationToken ct)
     {
         if (rollouts.CanaryOf(pipeline) is { } running && running.Model.Version == version) return running;
-        var model = await loader.LoadAsync(pipeline, version, runId, ct);
-        var canary = new Canary(model, rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration, started ?? clock.GetUtcNow(), served, Get(pipeline));
-        if (rollouts.Put(pipeline, canary) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+        var canary = await PutCanaryAsync(pipeline, version, runId, rollout, clock.GetUtcNow(), 0, ct);
         logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests until {Min} predictions", pipeline, version, rollout.CanaryShare, rollout.MinPredictions);
         await SaveServingAsync(pipeline, ct);
         return canary;
+    }
+
+    /// <summary>Loads a canary and puts it beside production (started and counted so far as given), unloading the one it replaces.</summary>
+    async Task<Canary> PutCanaryAsync(string pipeline, int version, Guid runId, RolloutSpec rollout, DateTimeOffset started, long served, CancellationToken ct)
+    {
+        var canary = new Canary(await loader.LoadAsync(pipeline, version, runId, ct), rollout.CanaryShare, rollout.MinPredictions, rollout.MinDuration,
+            started, served, Get(pipeline));
+        if (rollouts.Put(pipeline, canary) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+        return canary;
+    }
+
+    /// <summary>Loads a shadow and puts it beside production (with the rows counted so far), unloading the one it replaces.</summary>
+    async Task<Shadow> PutShadowAsync(string pipeline, int version, Guid runId, (long, long, long) counted, CancellationToken ct)
+    {
+        var shadow = new Shadow(await loader.LoadAsync(pipeline, version, runId, ct), counted);
+        if (rollouts.Put(pipeline, shadow) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+        return shadow;
     }
 
     readonly SemaphoreSlim _applying = new(1, 1);
@@ -127,11 +145,8 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
             if (record.Retired is { } retired)
             {
                 _retired[pipeline] = retired;
-                if (!_serving.TryRemove(pipeline, out var served)) return;
-                if (rollouts.TryTakeCanary(pipeline, out var canary)) ModelLoader.DisposeLater(canary.Model);
-                if (rollouts.TryTakeShadow(pipeline, out var shadow)) ModelLoader.DisposeLater(shadow.Model);
-                ModelLoader.DisposeLater(served);
-                logger.LogWarning("{Pipeline} retired (by {By}, heard from the deployment record): v{Version} unloaded", pipeline, retired.By, served.Version);
+                if (Unload(pipeline) is { } served)
+                    logger.LogWarning("{Pipeline} retired (by {By}, heard from the deployment record): v{Version} unloaded", pipeline, retired.By, served.Version);
                 return;
             }
             _retired.TryRemove(pipeline, out _);
@@ -142,10 +157,7 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
             {
                 if (rollouts.CanaryOf(pipeline)?.Model.RunId != pending.RunId)
                 {
-                    var model = await loader.LoadAsync(pipeline, pending.Version, pending.RunId, ct);
-                    var canary = new Canary(model, pending.Spec.CanaryShare, pending.Spec.MinPredictions, pending.Spec.MinDuration,
-                        pending.Started ?? clock.GetUtcNow(), pending.Served, Get(pipeline));
-                    if (rollouts.Put(pipeline, canary) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
+                    var canary = await PutCanaryAsync(pipeline, pending.Version, pending.RunId, pending.Spec, pending.Started ?? clock.GetUtcNow(), pending.Served, ct);
                     logger.LogInformation("Canary {Pipeline} v{Version} answers {Share:P0} of requests (from the deployment record)", pipeline, pending.Version, canary.Share);
                 }
             }
@@ -153,10 +165,7 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
             if (pending is { Kind: "shadow" })
             {
                 if (rollouts.ShadowOf(pipeline)?.Model.RunId != pending.RunId)
-                {
-                    var shadow = new Shadow(await loader.LoadAsync(pipeline, pending.Version, pending.RunId, ct), (pending.Compared, pending.Agreed, pending.Failed));
-                    if (rollouts.Put(pipeline, shadow) is { } replaced) ModelLoader.DisposeLater(replaced.Model);
-                }
+                    await PutShadowAsync(pipeline, pending.Version, pending.RunId, (pending.Compared, pending.Agreed, pending.Failed), ct);
             }
             else if (rollouts.TryTakeShadow(pipeline, out var goneShadow)) ModelLoader.DisposeLater(goneShadow.Model);
         }
