@@ -67,7 +67,7 @@ start() {
     HOME="$rabbit" RABBITMQ_NODENAME="$node_name" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp_port" \
       RABBITMQ_DIST_PORT="$dist_port" RABBITMQ_MNESIA_BASE="$rabbit/mnesia" RABBITMQ_LOG_BASE="$rabbit/log" \
       RABBITMQ_PID_FILE="$rabbit/pid" RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit/enabled_plugins" \
-      RABBITMQ_CONFIG_FILE="$rabbit/rabbitmq" \
+      RABBITMQ_CONFIG_FILE="$rabbit/rabbitmq" ERL_CRASH_DUMP="$rabbit/erl_crash.dump" \
       setsid "$server" > "$rabbit/server.out" 2>&1 < /dev/null &
     HOME="$rabbit" "$(sbin)/rabbitmqctl" -n "$node_name" wait --timeout 120 "$rabbit/pid" > /dev/null
     # Virtual hosts for tests that run service processes of their own, apart from the system tests' services: isolated (one

@@ -47,6 +47,7 @@ public sealed class Broker : IDisposable
         info.Environment["RABBITMQ_PID_FILE"] = Path.Combine(_folder, "pid");
         info.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_folder, "enabled_plugins");
         info.Environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(_folder, "rabbitmq");
+        info.Environment["ERL_CRASH_DUMP"] = Path.Combine(_folder, "erl_crash.dump");
         return info;
     }
 
