@@ -3,7 +3,8 @@
 # replicas of every service behind the gateway (wall time, runs per minute against the CPU floor, peak memory of every
 # process together), and 1,000 models served by one deploy replica (its memory, and single-row latency spread over all of
 # them against one model), side by side in one run. Writes its section of BENCHMARKS.md.
-#   bash bench/scale.sh        (PIPELINES=100 MODELS=1000 DURATION=10 CONNECTIONS=16 to change the sizes)
+# Then, in each mode at idle, the orchestration's own cost per run (arrived-to-deployed less the stages' own work).
+#   bash bench/scale.sh        (PIPELINES=100 MODELS=1000 DURATION=10 CONNECTIONS=16 OVERHEAD_RUNS=20 to change the sizes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -13,6 +14,7 @@ PIPELINES=${PIPELINES:-100}
 MODELS=${MODELS:-1000}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
+OVERHEAD_RUNS=${OVERHEAD_RUNS:-20}
 dotnet build MlOps.sln -c Release -v q -nologo -clp:ErrorsOnly
 BIN=Release/net10.0
 BENCH="dotnet bench/ScaleBench/bin/$BIN/MlOps.Bench.Scale.dll"
@@ -30,6 +32,8 @@ Artifacts__Path="$WORK/embedded/artifacts" Registry__Database="$WORK/embedded/re
 EMBEDDED=$!; PIDS+=("$EMBEDDED")
 wait_ready http://127.0.0.1:5190/health
 $BENCH pipelines http://127.0.0.1:5190 "$PIPELINES" "$CSV" "$EMBEDDED" | sed 's/^{/{"mode":"embedded",/' >> "$OUT"
+echo "embedded: orchestration overhead, $OVERHEAD_RUNS runs one after another"
+$BENCH overhead http://127.0.0.1:5190 "$OVERHEAD_RUNS" "$CSV" | sed 's/^{/{"overhead":"embedded",/' >> "$OUT"
 kill "$EMBEDDED"; wait "$EMBEDDED" 2>/dev/null || true
 
 echo "distributed: two replicas of every service behind the gateway, $PIPELINES pipelines at once"
@@ -58,6 +62,8 @@ env "${GATEWAY_ENV[@]}" ASPNETCORE_URLS=http://127.0.0.1:5199 dotnet "Gateway/bi
 PIDS+=("$!"); DIST_PIDS="$DIST_PIDS,$!"
 wait_ready http://127.0.0.1:5199/health
 $BENCH pipelines http://127.0.0.1:5199 "$PIPELINES" "$CSV" "${DIST_PIDS#,}" | sed 's/^{/{"mode":"distributed",/' >> "$OUT"
+echo "distributed: orchestration overhead, $OVERHEAD_RUNS runs one after another"
+$BENCH overhead http://127.0.0.1:5199 "$OVERHEAD_RUNS" "$CSV" | sed 's/^{/{"overhead":"distributed",/' >> "$OUT"
 cleanup; PIDS=()
 echo "the store the distributed mode used, alone"
 $BENCH store "$ConnectionStrings__artifacts" >> "$OUT"

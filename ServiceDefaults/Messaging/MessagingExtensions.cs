@@ -21,6 +21,7 @@ public static class MessagingExtensions
     {
         var limits = StageLimits.Read(builder.Configuration);
         builder.Services.AddSingleton(limits);
+        builder.Services.AddScoped<StageClock>();
         var connectionString = builder.Configuration.GetConnectionString("messaging");
 
         builder.Services.AddMassTransit(x =>
@@ -32,7 +33,11 @@ public static class MessagingExtensions
 
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                x.UsingInMemory((context, cfg) =>
+                {
+                    cfg.UsePublishFilter(typeof(StageClockPublishFilter<>), context);
+                    cfg.ConfigureEndpoints(context);
+                });
             }
             else
             {
@@ -40,6 +45,7 @@ public static class MessagingExtensions
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(uri);
+                    cfg.UsePublishFilter(typeof(StageClockPublishFilter<>), context);
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -64,6 +70,8 @@ public static class MessagingExtensions
         var stage = StageEndpointNameFormatter.StageOfEndpoint(name);
         var log = context.GetRequiredService<ILoggerFactory>().CreateLogger("MlOps.Messaging");
         if (limits.For(stage).Concurrency is { } concurrency) endpoint.ConcurrentMessageLimit = concurrency;
+        // Outermost: a stage's time covers its retries, as its time limit does.
+        endpoint.UseConsumeFilter(typeof(StageClockConsumeFilter<>), context);
         // Outside the retries: the time limit covers every attempt at the run's message.
         if (limits.For(stage).Timeout is not null) endpoint.UseConsumeFilter(typeof(StageTimeoutFilter<>), context);
         // Two policies: a service out of reach (the store, the broker, the database) is waited for, for minutes; any

@@ -10,6 +10,9 @@ using System.Text.Json;
 //                                  summed RSS of PIDS (comma-separated) sampled every 100 ms, and their CPU time. One JSON line.
 //   served URL MODELS SECONDS CONNECTIONS PID   single-row requests to one model and spread over MODELS models (scale-0000 …),
 //                                  three rounds alternating; medians of p50/p99 and requests/s, and the deploy process's RSS. One JSON line.
+//   overhead URL RUNS CSV          RUNS pipelines one after another at idle (seeds of their own), each waited for; from each
+//                                  run's timeline (GET /runs/{id}: orchestration), arrived-to-deployed less the stages' own
+//                                  work; p50, p99 and the largest, in milliseconds. One JSON line.
 //   store CONNECTIONSTRING         the object store as the services use it (MinioArtifactStore): a 20 kB object written and
 //                                  read back, 200 times, by 1, 8 and 32 callers at once; operations per second. One JSON line.
 var mode = args[0];
@@ -20,6 +23,7 @@ if (mode == "store")
 }
 var http = new HttpClient { BaseAddress = new Uri(args[1]), Timeout = TimeSpan.FromMinutes(5) };
 if (mode == "pipelines") await Pipelines(int.Parse(args[2], CultureInfo.InvariantCulture), args[3], [.. args[4].Split(',').Select(int.Parse)]);
+else if (mode == "overhead") await Overhead(int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
 else if (mode == "served") await Served(int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture));
 else throw new ArgumentException($"unknown mode {mode}");
 
@@ -73,6 +77,44 @@ async Task Pipelines(int count, string csv, int[] pids)
         pipelines = count, deployed = runs.Count(r => statuses.GetValueOrDefault(r) == "deployed"), ended = runs.Count(r => statuses.ContainsKey(r)),
         wall_seconds = wall, runs_per_minute = count / wall * 60, one_run_cpu_seconds = oneRunCpu, idle_cpu_per_second = idlePerSecond, cpu_seconds = cpu,
         cores = Environment.ProcessorCount, peak_rss_mib = rss.PeakMiB, processes = pids.Length,
+    }));
+}
+
+async Task Overhead(int count, string csv)
+{
+    var bytes = await File.ReadAllBytesAsync(csv);
+    var overheads = new List<double>();
+    var totals = new List<double>();
+    var stages = new List<double>();
+    for (var i = 0; i < count; i++)
+    {
+        var name = $"overhead-{i:00}";
+        (await http.PutAsync($"/pipelines/{name}", new StringContent($"{{\"target\": \"target\", \"trainer\": {{\"seed\": {3000 + i}}}}}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var answer = await http.PostAsync($"/pipelines/{name}/datasets", new ByteArrayContent(bytes));
+        answer.EnsureSuccessStatusCode();
+        var run = (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
+        var clock = Stopwatch.StartNew();
+        JsonElement detail;
+        do
+        {
+            await Task.Delay(100);
+            detail = await http.GetFromJsonAsync<JsonElement>($"/runs/{run:N}");
+        } while (detail.GetProperty("run").GetProperty("status").GetString() is not ("deployed" or "rejected" or "model-rejected" or "failed") && clock.Elapsed < TimeSpan.FromMinutes(2));
+        if (detail.GetProperty("orchestration") is not { ValueKind: JsonValueKind.Object } o)
+            throw new InvalidOperationException($"run {run:N} ended {detail.GetProperty("run").GetProperty("status")} without an orchestration timing");
+        overheads.Add(o.GetProperty("overheadSeconds").GetDouble() * 1000);
+        totals.Add(o.GetProperty("arrivedToDeployedSeconds").GetDouble() * 1000);
+        stages.Add(o.GetProperty("stagesSeconds").GetDouble() * 1000);
+    }
+    static double Quantile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(q * sorted.Count) - 1)];
+    }
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        overhead_runs = count, overhead_p50_ms = Quantile(overheads, 0.5), overhead_p99_ms = Quantile(overheads, 0.99), overhead_max_ms = overheads.Max(),
+        arrived_to_deployed_p50_ms = Quantile(totals, 0.5), stages_p50_ms = Quantile(stages, 0.5),
     }));
 }
 

@@ -59,6 +59,11 @@ public static class RegistrySchema
         {{d.AppendOnly("model_log")}}
         {{d.AppendOnly("run_events")}}
         """,
+        // When each event was published and how long its stage had worked on the run by then (StageClock).
+        """
+        ALTER TABLE run_events ADD COLUMN sent_at TEXT;
+        ALTER TABLE run_events ADD COLUMN stage_seconds DOUBLE PRECISION;
+        """,
     ];
 
     public static int Version => Migrations(SqliteSql).Length;

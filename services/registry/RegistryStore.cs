@@ -17,7 +17,12 @@ public record RunFacts(string? Trigger = null, Guid? Parent = null, string? Data
 /// <summary>One entry of a model's append-only log: a version created, a gate verdict overridden, an alias moved, a deployment, a rollback.</summary>
 public record ModelLogEntry(long Id, string Pipeline, int? Version, string Kind, DateTimeOffset At, string Actor, string? Reason, JsonElement Detail);
 
-public record RunEvent(long Id, Guid RunId, string Kind, DateTimeOffset At, JsonElement Detail);
+/// <summary>
+/// One entry of a run's log. <paramref name="At"/> is when the registry recorded it; <paramref name="SentAt"/> when the
+/// event was published and <paramref name="StageSeconds"/> how long the stage that published it had worked on the run until
+/// then (<see cref="MlOps.ServiceDefaults.Messaging.StageClock"/>), where the event carries them.
+/// </summary>
+public record RunEvent(long Id, Guid RunId, string Kind, DateTimeOffset At, JsonElement Detail, DateTimeOffset? SentAt = null, double? StageSeconds = null);
 
 public record ModelVersion(string Pipeline, int Version, Guid RunId, string ModelSha256, IReadOnlyDictionary<string, double> Metrics,
     bool Approved, IReadOnlyList<string> Reasons, DateTimeOffset CreatedAt, IReadOnlyList<string> Aliases,
@@ -102,7 +107,8 @@ public sealed class RegistryStore
     static string Json(object value) => JsonSerializer.Serialize(value, ArtifactStoreJson.Options);
 
     /// <summary>Appends an event to the run's log, records what the event tells about the run, and moves its status forward (never back).</summary>
-    public async Task RecordAsync(Guid runId, string pipeline, string kind, string? status, object detail, RunFacts? facts = null)
+    public async Task RecordAsync(Guid runId, string pipeline, string kind, string? status, object detail, RunFacts? facts = null,
+        (DateTimeOffset? SentAt, double? StageSeconds) made = default)
     {
         facts ??= new RunFacts();
         await _write.WaitAsync();
@@ -111,8 +117,8 @@ public sealed class RegistryStore
             using var c = Open();
             using var tx = c.BeginTransaction();
             var now = _clock.GetUtcNow().ToString("O");
-            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail) VALUES(@r, @k, @at, @d)",
-                ("@r", runId.ToString("N")), ("@k", kind), ("@at", now), ("@d", Json(detail)));
+            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail, sent_at, stage_seconds) VALUES(@r, @k, @at, @d, CAST(@sent AS TEXT), CAST(@stage AS DOUBLE PRECISION))",
+                ("@r", runId.ToString("N")), ("@k", kind), ("@at", now), ("@d", Json(detail)), ("@sent", made.SentAt?.ToString("O")), ("@stage", made.StageSeconds));
             Exec(c, """
                 INSERT INTO runs(run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at,
                                  spec_sha256, code_version, seed, dataset_rows, dataset_bytes, cached_from)
@@ -398,13 +404,14 @@ public sealed class RegistryStore
     public IReadOnlyList<RunEvent> Events(Guid runId)
     {
         using var c = Open();
-        using var cmd = Command(c, "SELECT id, run_id, kind, at, detail FROM run_events WHERE run_id = @r ORDER BY id", ("@r", runId.ToString("N")));
+        using var cmd = Command(c, "SELECT id, run_id, kind, at, detail, sent_at, stage_seconds FROM run_events WHERE run_id = @r ORDER BY id", ("@r", runId.ToString("N")));
         using var r = cmd.ExecuteReader();
         var list = new List<RunEvent>();
         while (r.Read())
         {
             list.Add(new RunEvent(r.GetInt64(0), Guid.Parse(r.GetString(1)), r.GetString(2), DateTimeOffset.Parse(r.GetString(3)),
-                JsonSerializer.Deserialize<JsonElement>(r.GetString(4))));
+                JsonSerializer.Deserialize<JsonElement>(r.GetString(4)), r.IsDBNull(5) ? null : DateTimeOffset.Parse(r.GetString(5)),
+                r.IsDBNull(6) ? null : r.GetDouble(6)));
         }
         return list;
     }

@@ -6,9 +6,35 @@ using MlOps.ServiceDefaults.Artifacts;
 namespace MlOps.Registry;
 
 /// <summary>A run with its model version, its timeline, how long each stage took, and every artifact key.</summary>
-public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<StageTiming> Stages, IReadOnlyList<string> Artifacts);
+public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<StageTiming> Stages, IReadOnlyList<string> Artifacts,
+    Orchestration? Orchestration = null);
 
-public record StageTiming(string Event, DateTimeOffset At, double SecondsSinceStart, double SecondsSincePrevious);
+/// <summary>
+/// An event of the run's timeline: when it was recorded, since the first and since the one before, and (where the event
+/// says) how long the stage that published it worked on the run before publishing it.
+/// </summary>
+public record StageTiming(string Event, DateTimeOffset At, double SecondsSinceStart, double SecondsSincePrevious, double? StageSeconds = null);
+
+/// <summary>
+/// Where a deployed run's time went, from its data's arrival (DataArrived sent) to serving (ModelDeployed sent): the stages'
+/// own work (validate, train, the gate, deploy: each from being handed the run's message to publishing the next event,
+/// their store reads and writes included) and the rest, the orchestration's cost (queues, broker hops, dispatch).
+/// </summary>
+public record Orchestration(double ArrivedToDeployedSeconds, double StagesSeconds, double OverheadSeconds, IReadOnlyDictionary<string, double> Stages)
+{
+    public static Orchestration? Of(IReadOnlyList<RunEvent> events)
+    {
+        var arrived = events.FirstOrDefault(e => e.Kind == nameof(DataArrived))?.SentAt;
+        var deployed = events.LastOrDefault(e => e.Kind == nameof(ModelDeployed));
+        if (arrived is null || deployed?.SentAt is null) return null;
+        var stages = new Dictionary<string, double>();
+        foreach (var e in events.Where(e => e.StageSeconds is not null && e.SentAt > arrived && e.SentAt <= deployed.SentAt))
+            stages[e.Kind] = stages.GetValueOrDefault(e.Kind) + e.StageSeconds!.Value;
+        var total = (deployed.SentAt.Value - arrived.Value).TotalSeconds;
+        var work = stages.Values.Sum();
+        return new Orchestration(Math.Round(total, 6), Math.Round(work, 6), Math.Round(total - work, 6), stages);
+    }
+}
 
 /// <summary>
 /// Runs side by side: the parameters each was made with and the metrics it reached. <see cref="Hyperparameters"/> are those the
@@ -92,8 +118,9 @@ public static class RegistryApi
     {
         var events = registry.Events(run.RunId);
         var stages = events.Select((e, i) => new StageTiming(e.Kind, e.At, (e.At - events[0].At).TotalSeconds,
-            i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds)).ToList();
-        return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, await store.ListAsync(ArtifactKeys.Run(run.RunId), ct));
+            i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds, e.StageSeconds)).ToList();
+        return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, await store.ListAsync(ArtifactKeys.Run(run.RunId), ct),
+            Orchestration.Of(events));
     }
 
     /// <summary>GET /runs/{id}/html: the run as a page (<see cref="ConsolePage.RenderRun"/>).</summary>

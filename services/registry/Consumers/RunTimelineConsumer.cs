@@ -14,45 +14,49 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
     IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentSkipped>,
     IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>, IConsumer<RetrainDeferred>
 {
+    /// <summary>The event into its run's log, with when it was sent and its stage's time (<see cref="StageClock"/>).</summary>
+    Task Record<T>(ConsumeContext<T> c, string? status, RunFacts? facts = null) where T : class, IRunMessage =>
+        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, typeof(T).Name, status, c.Message, facts, StageClock.Of(c));
+
     public Task Consume(ConsumeContext<RetrainDeferred> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RetrainDeferred), null, c.Message);
+        Record(c, null);
 
     public async Task Consume(ConsumeContext<DeploymentRolledBack> c)
     {
         var m = c.Message;
-        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(DeploymentRolledBack), "rolled-back", m, new RunFacts(Error: $"rolled back: {m.Reason}"));
+        await Record(c, "rolled-back", new RunFacts(Error: $"rolled back: {m.Reason}"));
         await registry.LogAsync(m.Pipeline, m.Version, "rolled-back", "deploy", m.Reason, new { runId = m.RunId, serving = m.ServingVersion }, m.At);
     }
 
     public Task Consume(ConsumeContext<PerformanceDropped> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(PerformanceDropped), null, c.Message);
+        Record(c, null);
 
     public Task Consume(ConsumeContext<RetrainRequested> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RetrainRequested), "requested", c.Message,
+        Record(c, "requested",
             new RunFacts(Trigger: c.Message.Trigger.ToString(), Parent: c.Message.ParentRunId));
 
     public async Task Consume(ConsumeContext<DataArrived> c)
     {
         var m = c.Message;
         var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), c.CancellationToken);
-        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(DataArrived), "validating", m, new RunFacts(
+        await Record(c, "validating", new RunFacts(
             Trigger: m.Trigger.ToString(), Parent: m.ParentRunId, DatasetSha: m.DatasetSha256, Bytes: m.Bytes,
             SpecSha: manifest?.SpecSha256, CodeVersion: manifest?.CodeVersion, Seed: manifest?.Seed));
     }
 
     public Task Consume(ConsumeContext<DataValidated> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataValidated), "training", c.Message, new RunFacts(Rows: c.Message.Rows));
+        Record(c, "training", new RunFacts(Rows: c.Message.Rows));
 
     public Task Consume(ConsumeContext<DataRejected> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DataRejected), "rejected", c.Message,
+        Record(c, "rejected",
             new RunFacts(Error: string.Join(" ", c.Message.Reasons)));
 
     /// <summary>An approved version deploys, unless its pipeline was retired: then it waits, "approved", for a person's promotion.</summary>
     public Task Consume(ConsumeContext<ModelApproved> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelApproved), registry.IsRetired(c.Message.Pipeline) ? "approved" : "deploying", c.Message);
+        Record(c, registry.IsRetired(c.Message.Pipeline) ? "approved" : "deploying");
 
     public Task Consume(ConsumeContext<ModelRejected> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(ModelRejected), "model-rejected", c.Message,
+        Record(c, "model-rejected",
             new RunFacts(Error: string.Join(" ", c.Message.Reasons)));
 
     public async Task Consume(ConsumeContext<ModelRetired> c)
@@ -68,7 +72,7 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
                     new { alias = "champion", from = m.Version, to = (int?)null });
             }
         }
-        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelRetired), "retired", m);
+        await Record(c, "retired");
     }
 
     public async Task Consume(ConsumeContext<ModelDeployed> c)
@@ -87,22 +91,22 @@ public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore s
                     new { alias = "champion", from = previous, to = m.Version });
             }
         }
-        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelDeployed), "deployed", m);
+        await Record(c, "deployed");
     }
 
     public Task Consume(ConsumeContext<DriftDetected> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DriftDetected), null, c.Message);
+        Record(c, null);
 
     public Task Consume(ConsumeContext<RunFailed> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(RunFailed), "failed", c.Message,
+        Record(c, "failed",
             new RunFacts(Error: $"{c.Message.Stage}: {c.Message.Error}"));
 
     /// <summary>Approved, not served (retired, rolled back, or superseded): "approved" is where the run ends until a person promotes it.</summary>
     public Task Consume(ConsumeContext<DeploymentSkipped> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DeploymentSkipped), "approved", c.Message);
+        Record(c, "approved");
 
     public Task Consume(ConsumeContext<DeploymentRequested> c) =>
-        registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, nameof(DeploymentRequested), null, c.Message);
+        Record(c, null);
 }
 
 /// <summary>Queue <c>registry-run-timeline</c>: fixed here, not derived from where the class lives.</summary>

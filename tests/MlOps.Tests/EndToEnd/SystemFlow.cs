@@ -9,6 +9,26 @@ public static class SystemFlow
 {
     static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// The run's time split into its stages' own work and the orchestration's: each of the four stages timed by the stage
+    /// that did it, training (as the trainer measured it) inside the train stage's time, and the parts adding up to the
+    /// whole from arrival to deployed.
+    /// </summary>
+    static void AssertOrchestration(JsonElement run, double trainingSeconds)
+    {
+        var o = run.GetProperty("orchestration");
+        var stages = o.GetProperty("stages").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["DataValidated", "ModelApproved", "ModelDeployed", "ModelTrained"], stages.Keys.Order().ToArray());
+        Assert.All(stages.Values, s => Assert.True(s > 0, string.Join(", ", stages)));
+        Assert.True(stages["ModelTrained"] >= trainingSeconds - 0.001, $"train stage {stages["ModelTrained"]} s < training {trainingSeconds} s");
+        var total = o.GetProperty("arrivedToDeployedSeconds").GetDouble();
+        Assert.Equal(stages.Values.Sum(), o.GetProperty("stagesSeconds").GetDouble(), 0.00001);
+        Assert.Equal(total - o.GetProperty("stagesSeconds").GetDouble(), o.GetProperty("overheadSeconds").GetDouble(), 0.00001);
+        Assert.InRange(o.GetProperty("overheadSeconds").GetDouble(), 0, total);
+        Assert.Equal(stages["ModelTrained"], run.GetProperty("stages").EnumerateArray()
+            .Single(s => s.GetProperty("event").GetString() == "ModelTrained").GetProperty("stageSeconds").GetDouble());
+    }
+
     public static async Task RunAsync(HttpClient ingest, HttpClient registry, HttpClient deploy, IArtifactStore store, string pipeline)
     {
         await PipelineCalls.PutWalkthroughSpecAsync(ingest, pipeline);
@@ -18,6 +38,7 @@ public static class SystemFlow
         var version = first.GetProperty("version");
         Assert.True(version.GetProperty("approved").GetBoolean());
         Assert.True(version.GetProperty("metrics").GetProperty("accuracy").GetDouble() >= 0.8);
+        AssertOrchestration(first, version.GetProperty("metrics").GetProperty("trainingSeconds").GetDouble());
 
         foreach (var artifact in new[] { "dataset.csv", "spec.json", "manifest.json", "validation.json", "validation.html", "profile.json", "model.zip", "model.onnx", "model.json", "metrics.json" })
             Assert.True(await store.ExistsAsync(ArtifactKeys.Run(firstRun) + artifact, default), $"runs/{firstRun:N}/{artifact} is missing");
