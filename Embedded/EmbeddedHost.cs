@@ -3,6 +3,7 @@ using MlOps.Ingest;
 using MlOps.Monitor;
 using MlOps.Registry;
 using MlOps.ServiceDefaults;
+using MlOps.ServiceDefaults.Security;
 using MlOps.ServiceDefaults.Messaging;
 using MlOps.Train;
 using MlOps.Validate;
@@ -16,7 +17,10 @@ public static class EmbeddedHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // Secure by default: the app makes its admin key on first start (or reads it back) beside its registry database.
+        builder.Configuration["Auth:AdminKeyFile"] ??= AdminKeyFile(builder.Configuration);
         builder.AddServiceDefaults();
+        builder.AddMlOpsSecurity();
         builder.AddIngest();
         builder.AddValidate();
         builder.AddTrain();
@@ -28,6 +32,7 @@ public static class EmbeddedHost
             RegistryService.Consumers, DeployService.Consumers, MonitorService.Consumers);
 
         var app = builder.Build();
+        app.UseMlOpsSecurity();
         app.MapIngestApi();
         app.MapValidateApi();
         app.MapRegistryApi();
@@ -36,4 +41,8 @@ public static class EmbeddedHost
         app.MapDefaultEndpoints();
         return app;
     }
+
+    /// <summary>Where the local admin key is kept: <c>Auth:AdminKeyFile</c>, else <c>admin.key</c> beside the registry database (<c>.mlops/</c>).</summary>
+    public static string AdminKeyFile(IConfiguration configuration) => configuration["Auth:AdminKeyFile"] ??
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configuration["Registry:Database"] ?? new RegistryOptions().Database))!, "admin.key");
 }

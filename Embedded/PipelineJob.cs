@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Security;
 using nietras.SeparatedValues;
 
 namespace MlOps.Embedded;
@@ -30,6 +31,8 @@ public static class PipelineJob
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var http = new HttpClient { BaseAddress = new Uri(address) };
+            // The local admin key, as every caller needs one (made at the first start, kept beside the registry).
+            http.DefaultRequestHeaders.Add(ApiKeys.Header, ApiKeys.ReadOrCreate(EmbeddedHost.AdminKeyFile(app.Configuration)).Key);
             Console.WriteLine($"MlOps embedded at {address} (in-memory bus, store in {Path.GetFullPath(".mlops")})");
 
             var specPath = Path.ChangeExtension(csv, ".pipeline.json");

@@ -21,6 +21,7 @@ public static class GatewayRoutes
         ("/lineage", "registry"),
         ("/runs", "registry"),
         ("/console", "registry"),
+        ("/login", "registry"),
     ];
 
     public static IReadOnlyList<string> Services => [.. Routes.Select(r => r.Service).Append("registry").Distinct()];

@@ -22,6 +22,10 @@ CSV="$ROOT/samples/classification.csv"
 OUT="$WORK/scale-results.jsonl"
 : > "$OUT"
 PIDS=()
+# One key for every process and for the driver; limits wide enough for a hundred uploads at once from one identity.
+export MLOPS_API_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export Auth__ApiKeys__bench__Key="$MLOPS_API_KEY" Auth__ApiKeys__bench__Roles=admin
+export RateLimits__Uploads__PermitsPerMinute=100000 RateLimits__Specs__PermitsPerMinute=100000
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 wait_ready() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; echo "not ready: $1" >&2; return 1; }

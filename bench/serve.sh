@@ -23,10 +23,12 @@ echo "training the model to serve (the main job, embedded)"
 start_deploy() {
   echo "starting the deploy service on :$PORT (threads per call $1)"
   Artifacts__Path="$WORK/artifacts" ASPNETCORE_URLS="http://127.0.0.1:$PORT" Logging__LogLevel__Default=Warning \
-    Deploy__ScoringThreadsPerRequest="$1" dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy$1.log" 2>&1 &
+    Auth__ApiKeys__bench__Key="$KEY" Auth__ApiKeys__bench__Roles=predictor Deploy__ScoringThreadsPerRequest="$1" dotnet services/deploy/bin/Release/net10.0/MlOps.Deploy.dll > "$WORK/deploy$1.log" 2>&1 &
   DEPLOY=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 100); do curl -sf -H "X-Api-Key: $KEY" "http://127.0.0.1:$PORT/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
 }
+# The callers are predictors with a key, as in production: every request is authenticated.
+KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 THREADS=${SCORING_THREADS:-1}
 start_deploy "$THREADS"
 trap 'kill $DEPLOY 2>/dev/null || true' EXIT
@@ -35,13 +37,15 @@ ROW='[1.1251,1.17812,0.493516,0.79088,-0.614278,1.34702,1.41952,1.35732,0.966041
 cat > "$WORK/single.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Api-Key"] = "$KEY"
 wrk.body = '{"inputs":[{"name":"Features","shape":[1,10],"datatype":"FP32","data":$ROW}]}'
 LUA
-python3 - "$WORK/batch.lua" "$ROW" <<'PY'
+python3 - "$WORK/batch.lua" "$ROW" "$KEY" <<'PY'
 import sys
 row = sys.argv[2]
 data = ",".join([row[1:-1]] * 1000)
 open(sys.argv[1], "w").write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+    f'wrk.headers["X-Api-Key"] = "{sys.argv[3]}"\n'
     f'wrk.body = \'{{"inputs":[{{"name":"Features","shape":[1000,10],"datatype":"FP32","data":[{data}]}}]}}\'\n')
 PY
 OUT="$WORK/serve-results.txt"

@@ -4,7 +4,8 @@ namespace MlOps.Contracts;
 /// A run's lineage, written once by ingest when the run starts (<c>runs/{runId}/manifest.json</c>): what data, which
 /// spec, which code, which seed, why, and from which parent run. A retrain's dataset is the dataset of <c>BaseRunId</c> plus the
 /// labelled production rows of <c>FeedbackKeys</c> (cumulative: every feedback file the dataset contains), stored as exact bytes.
-/// <c>DatasetKey</c> and its hash name the CSV every stage reads; <c>Source</c>, the upload it was made from when that differs.
+/// <c>DatasetKey</c> and its hash name the CSV every stage reads; <c>Source</c>, the upload it was made from when that differs;
+/// <c>StartedBy</c>, the authenticated identity that uploaded or asked for the run (null when MlOps itself started it).
 /// </summary>
 public record RunManifest(
     Guid RunId,
@@ -21,4 +22,5 @@ public record RunManifest(
     DateTimeOffset CreatedAt,
     IReadOnlyList<string>? FeedbackKeys = null,
     Guid? BaseRunId = null,
-    DatasetSource? Source = null);
+    DatasetSource? Source = null,
+    string? StartedBy = null);

@@ -2,7 +2,8 @@ namespace MlOps.Contracts;
 
 /// <summary>
 /// A run started: its dataset's exact bytes are stored under the run (<c>ArtifactKeys.Dataset</c>) with their SHA-256.
-/// Events carry no storage keys: every stage finds a run's files by <c>ArtifactKeys</c>, the one layout.
+/// Events carry no storage keys: every stage finds a run's files by <c>ArtifactKeys</c>, the one layout. <paramref name="By"/>:
+/// the authenticated identity that uploaded or asked for the run; null when MlOps itself started it (drift, schedule, …).
 /// </summary>
 public record DataArrived(
     Guid RunId,
@@ -10,4 +11,5 @@ public record DataArrived(
     string DatasetSha256,
     long Bytes,
     Trigger Trigger,
-    Guid? ParentRunId) : IRunMessage;
+    Guid? ParentRunId,
+    string? By = null) : IRunMessage;

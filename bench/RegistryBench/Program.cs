@@ -16,6 +16,9 @@ namespace MlOps.Bench.Registry;
 /// </summary>
 public static class Program
 {
+    /// <summary>The key the bench's registry accepts (role viewer) and its client sends.</summary>
+    static readonly string BenchKey = "bench-" + Guid.NewGuid().ToString("N");
+
     public static async Task<int> Main(string[] args)
     {
         if (args is not ["run", var dll, ..]) { Console.Error.WriteLine("usage: run REGISTRY_DLL [RUNS] [MODELS] [REQUESTS]"); return 2; }
@@ -55,13 +58,15 @@ public static class Program
         using var service = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\"")
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment = { ["Registry__Database"] = db, ["Artifacts__Path"] = Path.Combine(dir, "artifacts"), ["ASPNETCORE_URLS"] = "http://127.0.0.1:5199", ["Logging__LogLevel__Default"] = "Warning" },
+            Environment = { ["Registry__Database"] = db, ["Artifacts__Path"] = Path.Combine(dir, "artifacts"), ["ASPNETCORE_URLS"] = "http://127.0.0.1:5199", ["Logging__LogLevel__Default"] = "Warning",
+                ["Auth__ApiKeys__bench__Key"] = BenchKey, ["Auth__ApiKeys__bench__Roles"] = "viewer" },
         })!;
         service.OutputDataReceived += (_, _) => { };
         service.ErrorDataReceived += (_, _) => { };
         service.BeginOutputReadLine();
         service.BeginErrorReadLine();
         using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:5199") };
+        http.DefaultRequestHeaders.Add("X-Api-Key", BenchKey); // a reader, as a dashboard would be
         try
         {
             for (var i = 0; ; i++)

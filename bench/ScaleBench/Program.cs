@@ -22,6 +22,8 @@ if (mode == "store")
     return;
 }
 var http = new HttpClient { BaseAddress = new Uri(args[1]), Timeout = TimeSpan.FromMinutes(5) };
+// The key bench/scale.sh gives every process it starts (MLOPS_API_KEY).
+if (Environment.GetEnvironmentVariable("MLOPS_API_KEY") is { Length: > 0 } benchKey) http.DefaultRequestHeaders.Add("X-Api-Key", benchKey);
 if (mode == "pipelines") await Pipelines(int.Parse(args[2], CultureInfo.InvariantCulture), args[3], [.. args[4].Split(',').Select(int.Parse)]);
 else if (mode == "overhead") await Overhead(int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
 else if (mode == "served") await Served(int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture));

@@ -17,7 +17,7 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
     public async Task<RunManifest> StartAsync(
         string pipeline, Guid runId, Stream dataset, string sha256, long bytes,
         Trigger trigger, string? reason, Guid? parentRunId, IPublishEndpoint publish, CancellationToken ct,
-        IReadOnlyList<string>? feedbackKeys = null, Guid? baseRunId = null, UploadedSource? source = null)
+        IReadOnlyList<string>? feedbackKeys = null, Guid? baseRunId = null, UploadedSource? source = null, string? by = null)
     {
         var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(runId), ct);
         if (manifest is null)
@@ -33,7 +33,7 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
             await store.PutAsync(ArtifactKeys.Dataset(runId), dataset, "text/csv", ct);
             await store.PutJsonAsync(ArtifactKeys.Spec(runId), spec, ct);
             manifest = new RunManifest(runId, pipeline, trigger, reason, parentRunId, ArtifactKeys.Dataset(runId), sha256, bytes,
-                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow(), feedbackKeys, baseRunId, kept);
+                SpecHash(spec), spec.Trainer.Seed, CodeVersion.Current, clock.GetUtcNow(), feedbackKeys, baseRunId, kept, by);
             await store.PutJsonAsync(ArtifactKeys.Manifest(runId), manifest, ct);
             logger.LogInformation("Run {RunId} of {Pipeline} started by {Trigger}: {Bytes} bytes, sha256 {Sha256}", runId, pipeline, trigger, bytes, sha256);
         }
@@ -42,7 +42,7 @@ public sealed class RunStarter(IArtifactStore store, PipelineCatalog catalog, Ti
             logger.LogInformation("Run {RunId} of {Pipeline} already started; announcing it again", runId, pipeline);
         }
 
-        await publish.Publish(new DataArrived(runId, pipeline, manifest.DatasetSha256, manifest.DatasetBytes, manifest.Trigger, manifest.ParentRunId), ct);
+        await publish.Publish(new DataArrived(runId, pipeline, manifest.DatasetSha256, manifest.DatasetBytes, manifest.Trigger, manifest.ParentRunId, manifest.StartedBy), ct);
         return manifest;
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MlOps.ServiceDefaults.Artifacts;
 using MlOps.ServiceDefaults.Messaging;
+using MlOps.ServiceDefaults.Security;
 using MlOps.Tests;
 using Xunit;
 
@@ -27,6 +28,7 @@ public class AppHostTests
             $"--ConnectionStrings:messaging={TestInfra.Messaging}", $"--ConnectionStrings:artifacts={TestInfra.Artifacts}");
         // Everything through the one front door, as in embedded mode (issue 16 item 4): the gateway routes each path to its service.
         var door = app.CreateHttpClient("gateway");
+        Authorize(door, data);
         await SystemFlow.RunAsync(door, door, door, new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
         await SystemFlow.ValidationAsync(door, door, door, $"suite-{Guid.NewGuid():N}"[..20], data);
         await SystemFlow.TrainingAndGateAsync(door, door, door, new MinioArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
@@ -49,6 +51,7 @@ public class AppHostTests
         var data = TestInfra.TempDirectory();
         await using var app = await StartAsync(data, "embedded");
         var client = app.CreateHttpClient("mlops");
+        Authorize(client, data);
         await SystemFlow.RunAsync(client, client, client, new FileSystemArtifactStore(Path.Combine(data, "artifacts")), "embedded-walkthrough");
     }
 
@@ -149,6 +152,10 @@ public class AppHostTests
         foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(context);
         return context.EnvironmentVariables;
     }
+
+    /// <summary>The local admin key the services made in the data folder at their first start, as a user finds it.</summary>
+    static void Authorize(HttpClient client, string data) =>
+        client.DefaultRequestHeaders.Add(ApiKeys.Header, File.ReadAllText(Path.Combine(data, "admin.key")).Trim());
 
     static async Task<DistributedApplication> StartAsync(string data, string mode, params string[] extra)
     {

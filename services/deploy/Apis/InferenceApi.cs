@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using MlOps.Contracts;
 using MlOps.Scoring;
+using MlOps.ServiceDefaults.Security;
 
 namespace MlOps.Deploy;
 
@@ -19,18 +20,18 @@ public static class InferenceApi
     {
         var group = app.MapGroup("/v2").WithTags("Inference (Open Inference Protocol V2)");
         group.MapGet("", ServerMetadata);
-        group.MapGet("/health/live", () => TypedResults.Ok(new { live = true }));
+        group.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).AllowAnonymous();
         group.MapGet("/health/ready", (ServingTable serving) => serving.Restored
             ? Results.Ok(new { ready = true, models = serving.All.Count })
-            : Results.Json(new { ready = false, models = serving.All.Count, reason = "restoring the models that served before the start" }, statusCode: 503));
+            : Results.Json(new { ready = false, models = serving.All.Count, reason = "restoring the models that served before the start" }, statusCode: 503)).AllowAnonymous();
         group.MapGet("/models/{name}", ModelMetadata);
         group.MapGet("/models/{name}/ready", ModelReady);
         group.MapGet("/models/{name}/versions/{version}", VersionMetadata);
         group.MapGet("/models/{name}/versions/{version}/ready", VersionReady);
         group.MapGet("/models/{name}/shadow", ShadowStatus);
         group.MapGet("/models/{name}/canary", CanaryStatus);
-        group.MapPost("/models/{name}/infer", InferAny);
-        group.MapPost("/models/{name}/versions/{version}/infer", InferVersion);
+        group.MapPost("/models/{name}/infer", InferAny).Requires(Roles.Predictor);
+        group.MapPost("/models/{name}/versions/{version}/infer", InferVersion).Requires(Roles.Predictor);
         return group;
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Security;
 
 namespace MlOps.Ingest;
 
@@ -21,9 +22,9 @@ public static class IngestApi
     {
         var group = app.MapGroup("/pipelines").WithTags("Ingest");
         group.MapGet("/{pipeline}", GetSpec);
-        group.MapPut("/{pipeline}", PutSpec);
-        group.MapPost("/{pipeline}/datasets", Upload).DisableAntiforgery();
-        group.MapPost("/{pipeline}/retrain", Retrain);
+        group.MapPut("/{pipeline}", PutSpec).Requires(Roles.Author).RequireRateLimiting("Specs");
+        group.MapPost("/{pipeline}/datasets", Upload).DisableAntiforgery().Requires(Roles.Author).RequireRateLimiting("Uploads");
+        group.MapPost("/{pipeline}/retrain", Retrain).Requires(Roles.Author).RequireRateLimiting("Retrain");
         return group;
     }
 
@@ -96,11 +97,11 @@ public static class IngestApi
             : null;
 
     public static async Task<Results<Accepted<RetrainAccepted>, ProblemHttpResult>> Retrain(
-        string pipeline, RetrainBody? body, IPublishEndpoint publish, CancellationToken ct)
+        string pipeline, RetrainBody? body, HttpContext http, IPublishEndpoint publish, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
         var runId = NewId.NextGuid();
-        await publish.Publish(new RetrainRequested(runId, pipeline, Trigger.Manual, body?.Reason ?? "requested through the API", null), ct);
+        await publish.Publish(new RetrainRequested(runId, pipeline, Trigger.Manual, body?.Reason ?? "requested through the API", null, Actor.Of(http.User)), ct);
         return TypedResults.Accepted($"/runs/{runId:N}", new RetrainAccepted(runId, pipeline, $"/runs/{runId:N}"));
     }
 
@@ -207,7 +208,7 @@ public static class IngestApi
 
         dataset.Position = 0;
         var runId = NewId.NextGuid();
-        var manifest = await runs.StartAsync(pipeline, runId, dataset, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct, source: source);
+        var manifest = await runs.StartAsync(pipeline, runId, dataset, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct, source: source, by: Actor.Of(http.User));
         var location = $"/runs/{runId:N}";
         return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location, source is null ? null : detected));
     }

@@ -38,7 +38,7 @@ public sealed class RetrainRequestedConsumer(IArtifactStore store, RunStarter ru
         {
             await using var dataset = await store.OpenReadAsync(latest.DatasetKey, ct);
             await runs.StartAsync(m.Pipeline, m.RunId, dataset, latest.DatasetSha256, latest.DatasetBytes,
-                m.Trigger, m.Reason, m.ParentRunId ?? latest.RunId, context, ct, included.Count > 0 ? included : null, latest.RunId);
+                m.Trigger, m.Reason, m.ParentRunId ?? latest.RunId, context, ct, included.Count > 0 ? included : null, latest.RunId, by: m.By);
             return;
         }
 
@@ -53,7 +53,7 @@ public sealed class RetrainRequestedConsumer(IArtifactStore store, RunStarter ru
             await using var dataset = File.OpenRead(combined);
             await runs.StartAsync(m.Pipeline, m.RunId, dataset, sha, dataset.Length, m.Trigger,
                 $"{m.Reason} Trained on the dataset of run {latest.RunId:N} plus {rows} labelled production rows.", m.ParentRunId ?? latest.RunId, context, ct,
-                [.. included, .. fresh], latest.RunId);
+                [.. included, .. fresh], latest.RunId, by: m.By);
         }
         finally
         {

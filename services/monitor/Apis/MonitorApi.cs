@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
+using MlOps.ServiceDefaults.Security;
 
 namespace MlOps.Monitor;
 
@@ -16,7 +17,7 @@ public static class MonitorApi
         })); // which partitions this replica owns, among which replicas
         group.MapGet("/{pipeline}", GetStatus);
         group.MapGet("/{pipeline}/report", GetReportPage);
-        group.MapPost("/{pipeline}/feedback", PostFeedback);
+        group.MapPost("/{pipeline}/feedback", PostFeedback).Requires(Roles.Labeler).RequireRateLimiting("Feedback");
         return group;
     }
 

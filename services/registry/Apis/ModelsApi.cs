@@ -3,10 +3,11 @@ using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Security;
 
 namespace MlOps.Registry;
 
-/// <summary>A person's command on a model (forced approval, rollback, retirement): why (required), and who (recorded; defaults to the caller's address).</summary>
+/// <summary>A person's command on a model (forced approval, rollback, retirement): why (required); who is the authenticated identity (<paramref name="By"/>, if given, only a note beside it).</summary>
 public record CommandRequest(string? Reason, string? By);
 
 /// <summary>Moving an alias: to which version, why, who; a version the gate rejected also needs <see cref="OverrideReason"/>.</summary>
@@ -23,15 +24,15 @@ public static partial class ModelsApi
         var group = app.MapGroup("/models/{pipeline}").WithTags("Registry: models");
         group.MapGet("/versions", ListVersions);
         group.MapGet("/versions/{version:int}", GetVersion);
-        group.MapPut("/versions/{version:int}/tags", SetTags);
-        group.MapPost("/versions/{version:int}/approve", ForceApprove);
+        group.MapPut("/versions/{version:int}/tags", SetTags).Requires(Roles.Approver).RequireRateLimiting("Commands");
+        group.MapPost("/versions/{version:int}/approve", ForceApprove).Requires(Roles.Approver).RequireRateLimiting("Commands");
         group.MapGet("/aliases/{alias}", GetAlias);
         group.MapGet("/aliases/{alias}/history", AliasHistory);
-        group.MapPut("/aliases/{alias}", MoveAlias);
+        group.MapPut("/aliases/{alias}", MoveAlias).Requires(Roles.Approver).RequireRateLimiting("Commands");
         group.MapGet("/log", GetLog);
         group.MapGet("/served", Served);
-        group.MapPost("/rollback", Rollback);
-        group.MapPost("/retire", Retire);
+        group.MapPost("/rollback", Rollback).Requires(Roles.Approver).RequireRateLimiting("Commands");
+        group.MapPost("/retire", Retire).Requires(Roles.Approver).RequireRateLimiting("Commands");
         return group;
     }
 
@@ -50,7 +51,8 @@ public static partial class ModelsApi
 
     static ProblemHttpResult ReasonRequired(string detail) => Problem(400, "A reason is required", detail);
 
-    static string Who(string? by, HttpContext http) => string.IsNullOrWhiteSpace(by) ? $"caller {http.Connection.RemoteIpAddress}" : by.Trim()[..Math.Min(by.Trim().Length, 200)];
+    /// <summary>Who gives the command: the authenticated identity; what the caller says in <c>by</c> is kept only as a note beside it.</summary>
+    static string Who(string? by, HttpContext http) => Actor.Of(http.User, by);
 
     public static Results<Ok<IReadOnlyList<ModelVersion>>, ProblemHttpResult> ListVersions(string pipeline, RegistryStore registry) =>
         PipelineName.IsValid(pipeline) ? TypedResults.Ok(registry.VersionsOf(pipeline)) : BadName();

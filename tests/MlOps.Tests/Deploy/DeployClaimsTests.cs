@@ -93,7 +93,7 @@ public class DeployClaimsTests
 
         // The switch is read once per process, so it is shown on deploy's own binary.
         using var deploy = ServiceProcess.Start("deploy", new() { ["MLOPS_DISABLE_GPU"] = "1", ["Artifacts__Path"] = TestInfra.TempDirectory() });
-        using var client = new HttpClient { BaseAddress = await deploy.AddressAsync(TimeSpan.FromSeconds(60)) };
+        using var client = TestInfra.Client(await deploy.AddressAsync(TimeSpan.FromSeconds(60)));
         JsonElement disabled = default;
         await Eventually(async () => (disabled = await client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("status").GetString() == "Healthy");
         var check = disabled.GetProperty("checks").GetProperty("execution-provider");

@@ -51,8 +51,8 @@ public class DeployReplicasTests
         var b = StartDeploy();
         try
         {
-            using var clientA = new HttpClient { BaseAddress = await a.AddressAsync(TimeSpan.FromSeconds(60)) };
-            var clientB = new HttpClient { BaseAddress = await b.AddressAsync(TimeSpan.FromSeconds(60)) };
+            using var clientA = TestInfra.Client(await a.AddressAsync(TimeSpan.FromSeconds(60)));
+            var clientB = TestInfra.Client(await b.AddressAsync(TimeSpan.FromSeconds(60)));
             HttpClient[] both = [clientA, clientB];
             async Task<string?> ServingAsync(HttpClient client)
             {
@@ -77,7 +77,7 @@ public class DeployReplicasTests
             b.Kill();
             b.Dispose();
             b = StartDeploy();
-            clientB = new HttpClient { BaseAddress = await b.AddressAsync(TimeSpan.FromSeconds(60)) };
+            clientB = TestInfra.Client(await b.AddressAsync(TimeSpan.FromSeconds(60)));
             both = [clientA, clientB];
             await Eventually(async () => (await clientB.GetAsync("/v2/health/ready")).IsSuccessStatusCode);
             Assert.Equal("2", await ServingAsync(clientB));

@@ -29,12 +29,12 @@ public class ScaleOutTests
             foreach (var process in replicas.Values.SelectMany(r => r)) addresses[process] = await process.AddressAsync(TimeSpan.FromSeconds(90));
             foreach (var process in replicas.Values.SelectMany(r => r))
             {
-                using var probe = new HttpClient { BaseAddress = addresses[process] };
+                using var probe = TestInfra.Client(addresses[process]);
                 await Eventually(async () => (await probe.GetAsync("/health")).IsSuccessStatusCode);
             }
             gateway = ServiceProcess.Start("gateway", replicas.SelectMany(r => r.Value.Select((p, i) => ($"services__{r.Key}__http__{i}", addresses[p].ToString().TrimEnd('/'))))
                 .ToDictionary(kv => kv.Item1, kv => kv.Item2));
-            using var door = new HttpClient { BaseAddress = await gateway.AddressAsync(TimeSpan.FromSeconds(60)) };
+            using var door = TestInfra.Client(await gateway.AddressAsync(TimeSpan.FromSeconds(60)));
 
             var pipelines = Enumerable.Range(1, 20).Select(i => $"scaled-{i:00}").ToList();
             foreach (var (pipeline, i) in pipelines.Select((p, i) => (p, i)))
@@ -62,7 +62,7 @@ public class ScaleOutTests
             addresses[restarted] = await restarted.AddressAsync(TimeSpan.FromSeconds(90));
             foreach (var process in replicas["deploy"])
             {
-                using var direct = new HttpClient { BaseAddress = addresses[process] };
+                using var direct = TestInfra.Client(addresses[process]);
                 await Eventually(async () => (await direct.GetAsync("/v2/health/ready")).IsSuccessStatusCode);
                 foreach (var pipeline in pipelines)
                     Assert.Equal("1", (await direct.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());

@@ -286,7 +286,8 @@ public static class SystemFlow
         var deployed = await PipelineCalls.WaitForRunAsync(registry, worseRun, RunTimeout, "deployed");
         var events = deployed.GetProperty("events").EnumerateArray().ToList();
         var overridden = events.Single(e => e.GetProperty("kind").GetString() == "GateOverridden").GetProperty("detail");
-        Assert.Equal("alice", overridden.GetProperty("by").GetString());
+        // Who: the caller's authenticated identity (the admin key here); what the body said only a note beside it.
+        Assert.Equal("key:admin (for alice)", overridden.GetProperty("by").GetString());
         Assert.Equal("smaller model for the edge devices", overridden.GetProperty("reason").GetString());
         Assert.Equal(HttpStatusCode.Conflict, (await registry.PostAsJsonAsync($"/models/{pipeline}/versions/{version}/approve", new { reason = "again" })).StatusCode);
         Assert.Equal(version.ToString(), (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString());
@@ -352,7 +353,7 @@ public static class SystemFlow
         await Eventually(async () => (await deploy.GetFromJsonAsync<JsonElement>($"/v2/models/{pipeline}")).GetProperty("versions")[0].GetString() == "2");
         await Eventually(async () => (await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/champion")).GetProperty("version").GetInt32() == 2);
         var log = await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/log");
-        Assert.Contains(log.EnumerateArray(), e => e.GetProperty("kind").GetString() == "rollback-requested" && e.GetProperty("actor").GetString() == "oncall"
+        Assert.Contains(log.EnumerateArray(), e => e.GetProperty("kind").GetString() == "rollback-requested" && e.GetProperty("actor").GetString() == "key:admin (for oncall)"
             && e.GetProperty("reason").GetString() == "v3 answers slowly");
         Assert.Equal(2, await ServedAt(DateTimeOffset.UtcNow));
         var history = await registry.GetFromJsonAsync<JsonElement>($"/models/{pipeline}/aliases/champion/history");

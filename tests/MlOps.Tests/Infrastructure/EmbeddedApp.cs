@@ -11,6 +11,8 @@ public sealed class EmbeddedApp : IAsyncDisposable
     public required WebApplication App { get; init; }
     public required HttpClient Client { get; init; }
     public required string DataPath { get; init; }
+    /// <summary>The app's local admin key (the <see cref="Client"/> carries it).</summary>
+    public required string AdminKey { get; init; }
     IDictionary<string, string?>? settings;
     Action<IServiceCollection>? services;
 
@@ -45,7 +47,9 @@ public sealed class EmbeddedApp : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EmbeddedApp { App = app, Client = new HttpClient { BaseAddress = new Uri(address) }, DataPath = data, settings = settings, services = services };
+        // Authenticated as the app's own local admin key, made at its first start beside its registry (as a user's is).
+        var key = MlOps.ServiceDefaults.Security.ApiKeys.ReadOrCreate(EmbeddedHost.AdminKeyFile(app.Configuration)).Key;
+        return new EmbeddedApp { App = app, Client = TestInfra.Client(new Uri(address), key), DataPath = data, settings = settings, services = services, AdminKey = key };
     }
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();

@@ -26,8 +26,10 @@ public class GatewayTests
         await using var mlops = await EmbeddedApp.StartAsync();
         var address = mlops.Client.BaseAddress!.ToString().TrimEnd('/');
         using var gateway = ServiceProcess.Start("gateway", Services.ToDictionary(s => $"services__{s}__http__0", _ => address));
-        using var door = new HttpClient { BaseAddress = await gateway.AddressAsync(TimeSpan.FromSeconds(60)) };
+        // The caller's key passes through the gateway to the service that checks it.
+        using var door = TestInfra.Client(await gateway.AddressAsync(TimeSpan.FromSeconds(60)), mlops.AdminKey);
         Assert.NotEqual(mlops.Client.BaseAddress, door.BaseAddress);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TestInfra.Client(door.BaseAddress!, "not-a-key-of-this-app").GetAsync("/runs")).StatusCode);
 
         var run = await PipelineCalls.WaitForRunAsync(door, await PipelineCalls.UploadAsync(door, "churn", TestInfra.Sample("customers.csv")), RunTimeout);
         Assert.Equal("deployed", run.GetProperty("run").GetProperty("status").GetString());

@@ -29,6 +29,8 @@ public sealed partial class ServiceProcess : IDisposable
         var info = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        info.Environment["Auth__ApiKeys__tests__Key"] = TestInfra.ApiKey;
+        info.Environment["Auth__ApiKeys__tests__Roles"] = "admin";
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var started = new ServiceProcess(service, Process.Start(info)!);
         started._process.OutputDataReceived += (_, e) => { lock (started._output) started._output.AppendLine(e.Data); };

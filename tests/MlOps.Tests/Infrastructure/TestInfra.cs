@@ -45,6 +45,17 @@ public static class TestInfra
         ? value
         : throw new InvalidOperationException($"{name} is not set: run the tests with scripts/test.sh, which starts RabbitMQ and S3 (scripts/infra.sh) first.");
 
+    /// <summary>The API key (role admin) every service process a test starts accepts (<see cref="ServiceProcess.Start"/>).</summary>
+    public const string ApiKey = "mlops-tests-admin-key-5f0c1d2e";
+
+    /// <summary>A client of a service process the tests started, carrying <see cref="ApiKey"/>.</summary>
+    public static HttpClient Client(Uri address, string key = ApiKey)
+    {
+        var client = new HttpClient { BaseAddress = address };
+        client.DefaultRequestHeaders.Add(MlOps.ServiceDefaults.Security.ApiKeys.Header, key);
+        return client;
+    }
+
     public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", name);
 
     public static string TempDirectory()

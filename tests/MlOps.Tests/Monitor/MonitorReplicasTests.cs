@@ -49,10 +49,10 @@ public class MonitorReplicasTests
         ServiceProcess? b = null;
         try
         {
-            using var clientA = new HttpClient { BaseAddress = await a.AddressAsync(TimeSpan.FromSeconds(60)) };
+            using var clientA = TestInfra.Client(await a.AddressAsync(TimeSpan.FromSeconds(60)));
             await a.WaitForLineAsync("Monitor partition 7 is this replica's", TimeSpan.FromSeconds(60)); // the first replica holds every partition
             b = StartMonitor();
-            using var clientB = new HttpClient { BaseAddress = await b.AddressAsync(TimeSpan.FromSeconds(60)) };
+            using var clientB = TestInfra.Client(await b.AddressAsync(TimeSpan.FromSeconds(60)));
             var deployedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
             foreach (var pipeline in pipelines)
                 await bus.Publish(new ModelDeployed(runs[pipeline], pipeline, 1, "sha", "CPU", deployedAt));
