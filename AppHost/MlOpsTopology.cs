@@ -137,15 +137,17 @@ public static class MlOpsTopology
 
     /// <summary>
     /// Without S3 the filesystem store is one shared folder; the registry keeps its database beside it; and every service
-    /// accepts the local admin key kept there (<c>admin.key</c>, made by whichever starts first, printed once).
+    /// accepts the local admin key kept there (<c>admin.key</c>, made by whichever starts first, printed once), and monitor
+    /// signs webhook calls with the secret kept there (<c>webhook.secret</c>).
     /// </summary>
     static void ShareData(IResourceBuilder<ProjectResource> project, string dataPath, string name) => project
         .WithEnvironment("Artifacts__Path", Path.Combine(dataPath, "artifacts"))
         .WithEnvironment("Registry__Database", Path.Combine(dataPath, "registry.db"))
-        .WithEnvironment("Auth__AdminKeyFile", Path.Combine(dataPath, "admin.key"));
+        .WithEnvironment("Auth__AdminKeyFile", Path.Combine(dataPath, "admin.key"))
+        .WithEnvironment("Webhooks__SigningSecretFile", Path.Combine(dataPath, "webhook.secret"));
 
     /// <summary>The configuration sections the services read, which the AppHost hands on.</summary>
-    public static readonly IReadOnlyList<string> PassedSections = ["Messaging", "Stages", "Ingest", "Validate", "Deploy", "Registry", "Monitor", "Auth", "RateLimits"];
+    public static readonly IReadOnlyList<string> PassedSections = ["Messaging", "Stages", "Ingest", "Validate", "Deploy", "Registry", "Monitor", "Auth", "RateLimits", "Webhooks"];
 
     /// <summary>Service settings given to the AppHost (e.g. <c>Messaging:Retry:Attempts</c>, <c>Monitor:ScheduleTick</c>) reach every service.</summary>
     static void PassThrough(IResourceBuilder<ProjectResource> project, IConfiguration config)

@@ -19,6 +19,7 @@ public static class EmbeddedHost
         configure?.Invoke(builder);
         // Secure by default: the app makes its admin key on first start (or reads it back) beside its registry database.
         builder.Configuration["Auth:AdminKeyFile"] ??= AdminKeyFile(builder.Configuration);
+        builder.Configuration["Webhooks:SigningSecretFile"] ??= Path.Combine(Path.GetDirectoryName(builder.Configuration["Auth:AdminKeyFile"])!, "webhook.secret");
         builder.AddServiceDefaults();
         builder.AddMlOpsSecurity();
         builder.AddIngest();

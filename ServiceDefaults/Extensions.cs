@@ -95,6 +95,8 @@ public static class Extensions
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
                 : Messaging.TransientFailure.Is(e) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
         });
+        // An error with no body of its own (an unknown path, a method the path does not take) gets a ProblemDetails too.
+        app.UseStatusCodePages();
         // Probes are open (Kubernetes and load balancers send no credentials); everything else needs a role (Security/).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") }).AllowAnonymous();

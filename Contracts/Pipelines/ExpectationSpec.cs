@@ -83,8 +83,8 @@ public sealed class ExpectationSpecValidator : AbstractValidator<ExpectationSpec
                 .WithName("min").WithMessage(e => $"{e.Expectation}: min and max must be finite numbers.");
             RuleFor(e => e.Values).Must(v => v is { Count: > 0 }).When(e => Needs(e, ExpectationCatalog.Needs.Values))
                 .WithMessage(e => $"{e.Expectation} needs 'values', a non-empty list.");
-            RuleFor(e => e.Regex).Must(Compiles).When(e => Needs(e, ExpectationCatalog.Needs.Regex))
-                .WithMessage(e => $"{e.Expectation}: 'regex' is missing or does not compile as a .NET regular expression without backtracking constructs: {e.Regex}");
+            RuleFor(e => e.Regex).Must(r => RegexProblem(r) is null).When(e => Needs(e, ExpectationCatalog.Needs.Regex))
+                .WithMessage(e => $"{e.Expectation}: {RegexProblem(e.Regex)}");
             RuleFor(e => e.Type).NotNull().IsInEnum().When(e => Needs(e, ExpectationCatalog.Needs.Type))
                 .WithMessage(e => $"{e.Expectation} needs 'type': number, integer, string or boolean.");
             RuleFor(e => e.Mostly).Must(m => m > 0 && m <= 1).WithMessage(e => $"{e.Expectation}: 'mostly' must be in (0, 1], not {e.Mostly}.");
@@ -96,17 +96,28 @@ public sealed class ExpectationSpecValidator : AbstractValidator<ExpectationSpec
 
     static bool Needs(ExpectationSpec e, ExpectationCatalog.Needs what) => ExpectationCatalog.Known[e.Expectation].Needs.HasFlag(what);
 
-    static bool Compiles(string? pattern)
+    /// <summary>
+    /// Why a pattern cannot be used, or null. Patterns run without backtracking (linear time whatever the data: no
+    /// catastrophic backtracking), so the constructs that need it (back-references, lookarounds, atomic groups,
+    /// conditionals) are refused, with .NET's own words for the construct.
+    /// </summary>
+    public static string? RegexProblem(string? pattern)
     {
-        if (string.IsNullOrEmpty(pattern) || pattern.Length > 1000) return false;
+        if (string.IsNullOrEmpty(pattern)) return "'regex' is missing.";
+        if (pattern.Length > 1000) return $"'regex' has {pattern.Length} characters; at most 1000.";
         try
         {
             _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.NonBacktracking);
-            return true;
+            return null;
         }
-        catch (ArgumentException)
+        catch (ArgumentException e)
         {
-            return false;
+            return $"'regex' {pattern} does not compile as a .NET regular expression: {e.Message}";
+        }
+        catch (NotSupportedException e)
+        {
+            return $"'regex' {pattern} uses a construct that needs backtracking, which MlOps does not run (it keeps matching linear in time): {e.Message} " +
+                "Rewrite it without back-references, lookahead or lookbehind, atomic groups or conditionals.";
         }
     }
 }

@@ -9,6 +9,8 @@ public static class ArtifactKeys
     public static string DatasetSource(Guid runId, string format) => Run(runId) + "dataset." + format;
     public static string Spec(Guid runId) => Run(runId) + "spec.json";
     public static string Manifest(Guid runId) => Run(runId) + "manifest.json";
+    /// <summary>Written when a person cancels the run; every stage looks for it before starting work on the run.</summary>
+    public static string Cancelled(Guid runId) => Run(runId) + "cancelled.json";
     public static string Validation(Guid runId) => Run(runId) + "validation.json";
     public static string ValidationHtml(Guid runId) => Run(runId) + "validation.html";
     public static string Profile(Guid runId) => Run(runId) + "profile.json";

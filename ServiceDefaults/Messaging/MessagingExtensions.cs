@@ -27,6 +27,8 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new StageEndpointNameFormatter());
+            // MassTransit reports usage to its vendor over the internet by default; nothing leaves a user's network unasked.
+            x.DisableUsageTelemetry();
             foreach (var add in consumers) add(x);
 
             x.AddConfigureEndpointsCallback((context, name, endpoint) => ConfigureStage(context, name, endpoint, limits));
@@ -72,6 +74,8 @@ public static class MessagingExtensions
         if (limits.For(stage).Concurrency is { } concurrency) endpoint.ConcurrentMessageLimit = concurrency;
         // Outermost: a stage's time covers its retries, as its time limit does.
         endpoint.UseConsumeFilter(typeof(StageClockConsumeFilter<>), context);
+        // A cancelled run's messages start no work (the registry's timeline records them all the same).
+        if (name != "registry-run-timeline") endpoint.UseConsumeFilter(typeof(CancelledRunFilter<>), context);
         // Outside the retries: the time limit covers every attempt at the run's message.
         if (limits.For(stage).Timeout is not null) endpoint.UseConsumeFilter(typeof(StageTimeoutFilter<>), context);
         // Two policies: a service out of reach (the store, the broker, the database) is waited for, for minutes; any

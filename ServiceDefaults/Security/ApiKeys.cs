@@ -58,34 +58,6 @@ public sealed class ApiKeys
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    /// <summary>
-    /// The admin key in the file, or a new one written there (readable by its owner only) when there is none. Services
-    /// starting together on one machine agree: the key is written aside and moved into place only if nobody did first.
-    /// </summary>
-    public static (string Key, bool Created) ReadOrCreate(string file)
-    {
-        if (File.Exists(file)) return (Read(file), false);
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var key = "mlops_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var aside = $"{file}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(aside, key + "\n");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(aside, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        try
-        {
-            File.Move(aside, file, overwrite: false);
-            return (key, true);
-        }
-        catch (IOException) when (File.Exists(file))
-        {
-            File.Delete(aside);
-            return (Read(file), false);
-        }
-    }
-
-    static string Read(string file)
-    {
-        var key = File.ReadAllText(file).Trim();
-        if (key.Length < 16) throw new InvalidOperationException($"The admin key file {file} holds no key (fewer than 16 characters): delete it to have a new one made.");
-        return key;
-    }
+    /// <summary>The admin key in the file, or a new one written there (readable by its owner only) when there is none.</summary>
+    public static (string Key, bool Created) ReadOrCreate(string file) => LocalSecret.ReadOrCreate(file, "mlops_");
 }

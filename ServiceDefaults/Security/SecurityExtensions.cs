@@ -52,6 +52,7 @@ public static class SecurityExtensions
                     "(urls=http://127.0.0.1:…). Unset Auth:Anonymous and use an API key or a token.");
         }
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddSingleton(sp => WebhookPolicy.From(sp.GetRequiredService<IConfiguration>()));
         var authentication = builder.Services.AddAuthentication(Selector)
             .AddPolicyScheme(Selector, "API key or bearer token", o => o.ForwardDefaultSelector = http =>
                 http.Request.Headers.Authorization.FirstOrDefault() is { } h && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && Jwt(config) is not null
@@ -134,6 +135,8 @@ public static class SecurityExtensions
     {
         // At start, not at the first request: bad key settings stop the start, and a new admin key is printed now.
         var keys = app.Services.GetRequiredService<ApiKeys>();
+        if (!app.Services.GetRequiredService<WebhookPolicy>().Signs)
+            app.Logger.LogWarning("Webhook calls will not be signed: set Webhooks:SigningSecret (or Webhooks:SigningSecretFile) so receivers can check they come from MlOps.");
         if (keys.Count == 0 && Jwt(app.Configuration) is null && app.Configuration["Auth:Anonymous"] is not { Length: > 0 })
             app.Logger.LogWarning("No API key (Auth:ApiKeys, Auth:AdminKeyFile), no token issuer (Auth:Jwt:Authority) and no anonymous access: " +
                 "every request but the health probes will be refused. See the README's Security section.");

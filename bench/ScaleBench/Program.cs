@@ -100,8 +100,13 @@ async Task Overhead(int count, string csv)
         do
         {
             await Task.Delay(100);
-            detail = await http.GetFromJsonAsync<JsonElement>($"/runs/{run:N}");
-        } while (detail.GetProperty("run").GetProperty("status").GetString() is not ("deployed" or "rejected" or "model-rejected" or "failed") && clock.Elapsed < TimeSpan.FromMinutes(2));
+            // In distributed mode the registry may not have recorded the run yet: 404 until it has.
+            using var reply = await http.GetAsync($"/runs/{run:N}");
+            if (reply.StatusCode == System.Net.HttpStatusCode.NotFound) { detail = default; continue; }
+            reply.EnsureSuccessStatusCode();
+            detail = await reply.Content.ReadFromJsonAsync<JsonElement>();
+        } while ((detail.ValueKind != JsonValueKind.Object || detail.GetProperty("run").GetProperty("status").GetString() is not ("deployed" or "rejected" or "model-rejected" or "failed"))
+                 && clock.Elapsed < TimeSpan.FromMinutes(2));
         if (detail.GetProperty("orchestration") is not { ValueKind: JsonValueKind.Object } o)
             throw new InvalidOperationException($"run {run:N} ended {detail.GetProperty("run").GetProperty("status")} without an orchestration timing");
         overheads.Add(o.GetProperty("overheadSeconds").GetDouble() * 1000);

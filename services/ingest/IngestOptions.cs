@@ -15,4 +15,11 @@ public sealed class IngestOptions
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxParquetRowGroupCells { get; set; } = 32L << 20;
+
+    /// <summary>
+    /// The largest training cost a spec may ask for, as trees × leaves per tree (default 10,000,000: e.g. 10,000 trees of 1,000
+    /// leaves); a spec asking for more gets 400 at PUT.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxTreeLeaves { get; set; } = 10_000_000;
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using MlOps.Monitor.Consumers;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Security;
 
 namespace MlOps.Monitor;
 
@@ -16,6 +17,14 @@ public static class MonitorService
         builder.AddArtifactStore();
         builder.Services.AddOptions<MonitorOptions>().BindConfiguration("Monitor").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Watches>();
+        // Webhook calls go only where WebhookPolicy allows, checked on the address each connection really uses; a refused
+        // host is not retried (it would be refused again).
+        builder.Services.AddHttpClient(AlertConsumer.Client).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookPolicy>().Handler());
+        builder.Services.Configure<Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions>($"{AlertConsumer.Client}-standard", o =>
+        {
+            var transient = o.Retry.ShouldHandle;
+            o.Retry.ShouldHandle = args => args.Outcome.Exception is WebhookRefusedException ? ValueTask.FromResult(false) : transient(args);
+        });
         builder.Services.AddSingleton<DriftMonitor>();
         builder.Services.AddSingleton<ServedLog>();
         builder.Services.AddSingleton<FeedbackLedger>();

@@ -47,7 +47,7 @@ public sealed class RegistryStore
     static readonly Dictionary<string, int> Rank = new()
     {
         ["requested"] = 0, ["validating"] = 1, ["training"] = 2, ["gating"] = 3, ["deploying"] = 4, ["approved"] = 4,
-        ["deployed"] = 9, ["rejected"] = 9, ["model-rejected"] = 9, ["rolled-back"] = 9, ["retired"] = 9, ["failed"] = 10,
+        ["deployed"] = 9, ["rejected"] = 9, ["model-rejected"] = 9, ["rolled-back"] = 9, ["retired"] = 9, ["failed"] = 10, ["cancelled"] = 11,
     };
 
     static readonly string RankSql = "CASE status " + string.Join(" ", Rank.Select(kv => $"WHEN '{kv.Key}' THEN {kv.Value}")) + " ELSE 0 END";

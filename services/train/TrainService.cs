@@ -10,6 +10,7 @@ public static class TrainService
     public static IHostApplicationBuilder AddTrain(this IHostApplicationBuilder builder)
     {
         builder.AddArtifactStore();
+        builder.Services.AddOptions<TrainOptions>().BindConfiguration("Train").ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 

@@ -39,22 +39,30 @@ public static class IngestApi
     public static async Task<Results<Ok<PipelineSpec>, ProblemHttpResult>> GetSpec(string pipeline, PipelineCatalog catalog, CancellationToken ct) =>
         PipelineName.IsValid(pipeline) ? TypedResults.Ok(await catalog.GetAsync(pipeline, ct)) : BadName(pipeline);
 
+    const int MaxSpecBytes = 1 << 20;
+
+    static ProblemHttpResult SpecTooLarge() => Problem(413, "The pipeline spec is too large",
+        $"A spec is at most {MaxSpecBytes:N0} bytes, JSON or YAML. Long lists (expectation values, categories) belong in the data, not the spec.");
+
     public static async Task<Results<Ok<PipelineSpec>, ValidationProblem, ProblemHttpResult>> PutSpec(
         string pipeline, HttpRequest request, PipelineCatalog catalog, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
+        // A spec is small: 1 MiB at most, JSON or YAML (the limit keeps a hostile one from filling memory, and every run keeps a copy).
+        if (request.ContentLength > MaxSpecBytes) return SpecTooLarge();
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = MaxSpecBytes;
         PipelineSpec? spec;
         if (SpecYaml.IsYaml(request.ContentType))
         {
-            // YAML: read whole (a spec is small; the limit keeps a hostile one from filling memory), then as the JSON it stands for.
-            const int limit = 1 << 20;
+            // YAML: read whole, then as the JSON it stands for.
+            const int limit = MaxSpecBytes;
             var buffer = new MemoryStream();
             var chunk = new byte[1 << 16];
             int read;
             while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
             {
                 buffer.Write(chunk, 0, read);
-                if (buffer.Length > limit) return Problem(413, "The pipeline spec is too large", $"A spec is at most {limit:N0} bytes.");
+                if (buffer.Length > limit) return SpecTooLarge();
             }
             try
             {
@@ -79,6 +87,10 @@ public static class IngestApi
             {
                 return Problem(400, "The pipeline spec has a key it does not know", key);
             }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return SpecTooLarge();
+            }
             catch (System.Text.Json.JsonException e)
             {
                 return Problem(400, "The pipeline spec is not valid JSON", $"{e.Message} Send a JSON object such as {{\"target\": \"label\", \"trainer\": {{\"name\": \"LightGbm\"}}}}, or YAML with Content-Type application/yaml.");
@@ -97,9 +109,13 @@ public static class IngestApi
             : null;
 
     public static async Task<Results<Accepted<RetrainAccepted>, ProblemHttpResult>> Retrain(
-        string pipeline, RetrainBody? body, HttpContext http, IPublishEndpoint publish, CancellationToken ct)
+        string pipeline, RetrainBody? body, HttpContext http, IArtifactStore store, IPublishEndpoint publish, CancellationToken ct)
     {
         if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
+        // Nothing to retrain on: say so now, rather than record a run that can only fail.
+        if (await store.TryGetJsonAsync<LatestAccepted>(ArtifactKeys.LatestAccepted(pipeline), ct) is null)
+            return Problem(409, "Nothing to retrain on", $"Pipeline '{pipeline}' has no accepted dataset yet: upload one first (POST /pipelines/{pipeline}/datasets); " +
+                "a retrain runs on the newest accepted dataset plus the labelled production rows.");
         var runId = NewId.NextGuid();
         await publish.Publish(new RetrainRequested(runId, pipeline, Trigger.Manual, body?.Reason ?? "requested through the API", null, Actor.Of(http.User)), ct);
         return TypedResults.Accepted($"/runs/{runId:N}", new RetrainAccepted(runId, pipeline, $"/runs/{runId:N}"));
@@ -120,7 +136,16 @@ public static class IngestApi
         if (http.Request.ContentLength > limit)
             return Problem(413, "Upload too large", $"The upload is {http.Request.ContentLength} bytes; the limit is {limit} (Ingest:MaxUploadBytes).");
 
-        var body = await BodyOf(http.Request, ct);
+        Stream? body;
+        var form = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var formType) && formType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        try
+        {
+            body = await BodyOf(http.Request, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return MalformedForm(e);
+        }
         if (body is null)
             return Problem(400, "No file in the form", "The multipart form holds no file part: send the CSV as a file field, or as the raw request body.");
 
@@ -136,6 +161,10 @@ public static class IngestApi
             catch (Exception e) when (e is LimitExceededException or BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
                 return Problem(413, "Upload too large", $"The upload passed the limit of {limit} bytes (Ingest:MaxUploadBytes).");
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException && form) // a multipart file part that never ends (no closing boundary)
+            {
+                return MalformedForm(e);
             }
             (sha256, bytes) = (spooled.Sha256(), spooled.Written);
         }
@@ -212,6 +241,10 @@ public static class IngestApi
         var location = $"/runs/{runId:N}";
         return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location, source is null ? null : detected));
     }
+
+    /// <summary>A multipart body that cannot be read: no closing boundary, a part header over 16 KiB, a stream cut short.</summary>
+    static ProblemHttpResult MalformedForm(Exception e) => Problem(400, "Malformed multipart form",
+        $"The multipart body could not be read ({e.Message}). Send the file as a complete multipart/form-data body (curl -F file=@data.csv), or as the raw request body (curl --data-binary @data.csv).");
 
     /// <summary>A temporary file that is gone when closed.</summary>
     static FileStream SpoolFile() => new(Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,

@@ -1,8 +1,9 @@
-using System.Net.Http.Json;
+using System.Text.Json;
 using MassTransit;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
 using MlOps.ServiceDefaults.Messaging;
+using MlOps.ServiceDefaults.Security;
 
 namespace MlOps.Monitor.Consumers;
 
@@ -13,11 +14,15 @@ public record Alert(string Kind, string Pipeline, Guid RunId, DateTimeOffset At,
 /// Tells the pipeline's webhooks (its run's spec: <c>alerts.webhooks</c>) about drift, rollbacks and failed runs. Each webhook
 /// is called once per event with the standard resilience (retries with backoff); one that still fails is logged and
 /// skipped, so a dead endpoint never blocks the pipeline nor makes the other webhooks hear the alert twice.
-/// Drift alerts of a pipeline are sent at most once per its drift cooldown.
+/// Drift alerts of a pipeline are sent at most once per its drift cooldown. Calls go only where <see cref="WebhookPolicy"/>
+/// allows, signed with the service's secret (<c>X-MlOps-Signature</c>).
 /// </summary>
-public sealed class AlertConsumer(IArtifactStore store, IHttpClientFactory http, TimeProvider clock, AlertThrottle throttle, ILogger<AlertConsumer> logger) :
+public sealed class AlertConsumer(IArtifactStore store, IHttpClientFactory http, WebhookPolicy policy, TimeProvider clock, AlertThrottle throttle, ILogger<AlertConsumer> logger) :
     IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>
 {
+    /// <summary>The named HTTP client webhook calls go through (<see cref="WebhookPolicy.Handler"/>).</summary>
+    public const string Client = "alerts";
+
     public Task Consume(ConsumeContext<DeploymentRolledBack> c) => SendAsync("rollback", c.Message.RunId, c.Message.Pipeline,
         $"Canary {c.Message.Pipeline} v{c.Message.Version} rolled back; v{c.Message.ServingVersion} answers every request. {c.Message.Reason}", c.Message, c.CancellationToken);
 
@@ -41,13 +46,23 @@ public sealed class AlertConsumer(IArtifactStore store, IHttpClientFactory http,
         if (spec is null || spec.Alerts.Webhooks.Count == 0 || !spec.Alerts.On.Contains(kind)) return;
         // A drifting stream raises DriftDetected for every window; people hear of it once per drift.cooldown.
         if (kind == "drift" && !throttle.Allow(pipeline, clock.GetUtcNow(), spec.Drift.Cooldown)) return;
-        var alert = new Alert(kind, pipeline, runId, clock.GetUtcNow(), summary, message);
-        var client = http.CreateClient("alerts");
+        var now = clock.GetUtcNow();
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Alert(kind, pipeline, runId, now, summary, message), ArtifactStoreJson.Options);
+        var client = http.CreateClient(Client);
         foreach (var url in spec.Alerts.Webhooks)
         {
             try
             {
-                using var response = await client.PostAsJsonAsync(url, alert, ArtifactStoreJson.Options, ct);
+                // Checked again here, as the spec was stored before this service's allow-list may have changed.
+                if (policy.Refusal(url) is { } refused)
+                {
+                    logger.LogWarning("Webhook of {Pipeline} not called for the {Kind} alert: {Reason}", pipeline, kind, refused);
+                    continue;
+                }
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+                foreach (var (name, value) in policy.Sign(body, now)) request.Headers.Add(name, value);
+                using var response = await client.SendAsync(request, ct);
                 if (!response.IsSuccessStatusCode) logger.LogWarning("Webhook {Url} answered {Status} to the {Kind} alert of {Pipeline}", url, (int)response.StatusCode, kind, pipeline);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException)

@@ -2,8 +2,13 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Security;
+using MassTransit;
 
 namespace MlOps.Registry;
+
+/// <summary>Why a run is cancelled (optional; up to 2000 characters).</summary>
+public record CancelRequest(string? Reason);
 
 /// <summary>A run with its model version, its timeline, how long each stage took, and every artifact key.</summary>
 public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<StageTiming> Stages, IReadOnlyList<string> Artifacts,
@@ -46,7 +51,7 @@ public record RunComparison(Guid RunId, string Pipeline, string Status, string? 
 /// <summary>Experiment tracking: runs, filtered and compared.</summary>
 public static class RegistryApi
 {
-    static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "rolled-back", "failed"];
+    static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "rolled-back", "failed", "cancelled"];
 
     public static RouteGroupBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {
@@ -55,6 +60,8 @@ public static class RegistryApi
         group.MapGet("/runs/compare", CompareRuns);
         group.MapGet("/runs/{runId:guid}", GetRun);
         group.MapGet("/runs/{runId:guid}/html", GetRunPage).ExcludeFromDescription();
+        group.MapPost("/runs/{runId:guid}/cancel", CancelRun)
+            .RequireAuthorization(p => p.AddAuthenticationSchemes("MlOps").RequireRole(Roles.Author, Roles.Approver, Roles.Admin)).RequireRateLimiting("Commands");
         group.MapGet("/console", ConsoleIndex).ExcludeFromDescription();
         group.MapGet("/", () => TypedResults.Redirect("/console")).ExcludeFromDescription(); // a person opening the address lands on the console
         group.MapGet("/console/{pipeline}", Console).ExcludeFromDescription();
@@ -121,6 +128,28 @@ public static class RegistryApi
             i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds, e.StageSeconds)).ToList();
         return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, await store.ListAsync(ArtifactKeys.Run(run.RunId), ct),
             Orchestration.Of(events));
+    }
+
+    /// <summary>The statuses a run is still moving through, which a person may cancel.</summary>
+    static readonly string[] Cancellable = ["requested", "validating", "training", "gating", "deploying"];
+
+    /// <summary>
+    /// POST /runs/{id}/cancel: the cancellation marker goes into the store first (every stage looks for it before starting
+    /// work), then RunCancelled, which the timeline records as the run's end. 409 for a run that has already ended.
+    /// </summary>
+    public static async Task<Results<Accepted<RunRecord>, ProblemHttpResult>> CancelRun(Guid runId, CancelRequest? request, HttpContext http,
+        RegistryStore registry, IArtifactStore store, IPublishEndpoint publish, TimeProvider clock, CancellationToken ct)
+    {
+        if (registry.Run(runId) is not { } run)
+            return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
+        if (!Cancellable.Contains(run.Status))
+            return TypedResults.Problem(statusCode: 409, title: "The run has ended",
+                detail: $"Run {runId:N} is {run.Status}: only a run still {string.Join(", ", Cancellable)} can be cancelled.");
+        var reason = request?.Reason?.Trim() is { Length: > 0 and <= 2000 } given ? given : "cancelled through the API";
+        var cancelled = new RunCancelled(runId, run.Pipeline, Actor.Of(http.User), reason, clock.GetUtcNow());
+        await store.PutJsonAsync(ArtifactKeys.Cancelled(runId), cancelled, ct);
+        await publish.Publish(cancelled, ct);
+        return TypedResults.Accepted($"/runs/{runId:N}", run);
     }
 
     /// <summary>GET /runs/{id}/html: the run as a page (<see cref="ConsolePage.RenderRun"/>).</summary>

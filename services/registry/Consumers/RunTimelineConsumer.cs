@@ -12,11 +12,15 @@ namespace MlOps.Registry.Consumers;
 public sealed class RunTimelineConsumer(RegistryStore registry, IArtifactStore store) :
     IConsumer<RetrainRequested>, IConsumer<DataArrived>, IConsumer<DataValidated>, IConsumer<DataRejected>,
     IConsumer<ModelApproved>, IConsumer<ModelRejected>, IConsumer<ModelDeployed>, IConsumer<DriftDetected>, IConsumer<RunFailed>, IConsumer<DeploymentSkipped>,
-    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>, IConsumer<RetrainDeferred>
+    IConsumer<DeploymentRequested>, IConsumer<PerformanceDropped>, IConsumer<DeploymentRolledBack>, IConsumer<ModelRetired>, IConsumer<RetrainDeferred>,
+    IConsumer<RunCancelled>
 {
     /// <summary>The event into its run's log, with when it was sent and its stage's time (<see cref="StageClock"/>).</summary>
     Task Record<T>(ConsumeContext<T> c, string? status, RunFacts? facts = null) where T : class, IRunMessage =>
         registry.RecordAsync(c.Message.RunId, c.Message.Pipeline, typeof(T).Name, status, c.Message, facts, StageClock.Of(c));
+
+    public Task Consume(ConsumeContext<RunCancelled> c) =>
+        Record(c, "cancelled", new RunFacts(Error: $"cancelled by {c.Message.By}: {c.Message.Reason}"));
 
     public Task Consume(ConsumeContext<RetrainDeferred> c) =>
         Record(c, null);

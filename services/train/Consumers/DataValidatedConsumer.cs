@@ -16,7 +16,7 @@ namespace MlOps.Train.Consumers;
 /// trained run republishes ModelTrained without training again, and a run killed half-way is trained again from the start
 /// (its earlier partial files are overwritten; nothing reads them before the card exists).
 /// </summary>
-public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataValidatedConsumer> logger) : IConsumer<DataValidated>
+public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extensions.Options.IOptions<TrainOptions> options, ILogger<DataValidatedConsumer> logger) : IConsumer<DataValidated>
 {
     public async Task Consume(ConsumeContext<DataValidated> context)
     {
@@ -33,6 +33,13 @@ public sealed class DataValidatedConsumer(IArtifactStore store, ILogger<DataVali
         {
             card = await ReuseAsync(m.RunId, cached, ct);
             logger.LogInformation("Run {RunId}: cache hit, reusing the model of run {CachedRunId} (same dataset bytes, training settings, code and seed)", m.RunId, hit.RunId);
+        }
+        if (card is null && m.Rows * Math.Max(1, m.Features.Count) > options.Value.MaxCells)
+        {
+            await context.Publish(new RunFailed(m.RunId, m.Pipeline, "train",
+                $"{m.Rows:N0} rows × {m.Features.Count:N0} features = {m.Rows * m.Features.Count:N0} cells, more than one training may hold " +
+                $"({options.Value.MaxCells:N0}, Train:MaxCells). Sample the rows, drop features (features.exclude), or raise the limit on a larger machine."), ct);
+            return;
         }
         if (card is null)
         {

@@ -110,7 +110,7 @@ public class DeployClaimsTests
     public async Task ASlowCanaryIsRolledBackOnLatencyAndTheRollbackWebhookHearsIt()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var mlops = await EmbeddedApp.StartAsync();
+        await using var mlops = await EmbeddedApp.StartAsync(new Dictionary<string, string?>([WebhookReceiver.Allowed]));
         const string spec = """
             {"target":"target","trainer":{"hyperparameters":TREES},"validation":{"minRows":100},"gate":{"minimum":0.5,"championTolerance":1},
              "rollout":{"canaryShare":0.3,"minPredictions":100000},"drift":{"retrainOnDrift":false,"minSamples":50000},"alerts":{"webhooks":["URL"],"on":["rollback"]}}

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace MlOps.Tests;
 
 /// <summary>
-/// One service's own built binary (services/{name}/bin/…/MlOps.{Name}.dll, or the gateway's) as a child process with the given environment:
+/// One service's own built binary (services/{name}/bin/…/MlOps.{Name}.dll, or the gateway's, or the embedded app's) as a child process with the given environment:
 /// what a test uses to kill, stop or restart a service, or to start it with a setting a shared test process cannot take.
 /// </summary>
 public sealed partial class ServiceProcess : IDisposable
@@ -23,7 +23,7 @@ public sealed partial class ServiceProcess : IDisposable
     public static ServiceProcess Start(string service, Dictionary<string, string> environment)
     {
         var name = char.ToUpperInvariant(service[0]) + service[1..];
-        var folder = service == "gateway" ? Path.Combine(TestInfra.RepositoryRoot, "Gateway") : Path.Combine(TestInfra.RepositoryRoot, "services", service);
+        var folder = service is "gateway" or "embedded" ? Path.Combine(TestInfra.RepositoryRoot, name) : Path.Combine(TestInfra.RepositoryRoot, "services", service);
         var dll = Path.Combine(folder, "bin", Configuration, "net10.0", $"MlOps.{name}.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build the solution first ({dll} is missing).");
         var info = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

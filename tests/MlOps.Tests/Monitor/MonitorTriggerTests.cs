@@ -167,7 +167,8 @@ public class MonitorTriggerTests
         var received = receiver.Received;
         var url = receiver.Url;
 
-        await using var mlops = await EmbeddedApp.StartAsync();
+        // The receiver is on loopback, which webhooks may reach only as an operator allows; the unlisted port-9 one too.
+        await using var mlops = await EmbeddedApp.StartAsync(new Dictionary<string, string?>([WebhookReceiver.Allowed]));
         var spec = $$$"""
             {"target":"target","validation":{"minRows":50},"trainer":{"testFraction":0.1},"drift":{"driftedShare":0.2,"retrainOnDrift":false},
              "alerts":{"webhooks":["{{{url}}}","http://127.0.0.1:9/nobody-listens"],"on":["drift","failed"]}}
@@ -189,6 +190,13 @@ public class MonitorTriggerTests
         await Eventually(() => Task.FromResult(received.Any(a => a.GetProperty("kind").GetString() == "failed")));
         Assert.Contains("too few", received.First(a => a.GetProperty("kind").GetString() == "failed").GetProperty("summary").GetString());
         Assert.Single(received, a => a.GetProperty("kind").GetString() == "drift"); // once per event, even with a dead webhook beside it
+        // Every call is signed with the app's secret (made at its first start beside its admin key) over the exact bytes sent.
+        var secret = System.Text.Encoding.UTF8.GetBytes((await File.ReadAllTextAsync(Path.Combine(mlops.DataPath, "webhook.secret"))).Trim());
+        Assert.All(receiver.Calls, call =>
+        {
+            Assert.InRange(long.Parse(call.Timestamp!), DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            Assert.Equal("sha256=" + MlOps.ServiceDefaults.Security.WebhookPolicy.Signature(secret, call.Timestamp!, call.Body), call.Signature);
+        });
     }
 
     [Fact]
