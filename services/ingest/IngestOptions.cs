@@ -22,4 +22,11 @@ public sealed class IngestOptions
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxTreeLeaves { get; set; } = 10_000_000;
+
+    /// <summary>
+    /// The most columns an upload's header may name (default 10,000); more get 422 before anything is stored. Sized so that
+    /// validation's per-column state fits its memory budget (<c>Validate:MemoryBudgetMiB</c>).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxColumns { get; set; } = 10_000;
 }

@@ -41,15 +41,20 @@ public sealed class DatasetScan
     public bool HeaderLooksLikeData => CsvHeader.LooksLikeData(Columns);
 
     ColumnScan?[] _columns = [];
+    long _memoryBudget;
     ulong _seed;
 
     public static DatasetScan Run(Stream csv, PipelineSpec spec, Action<long>? progress = null) =>
         RunAsync(csv, spec, progress, CancellationToken.None).GetAwaiter().GetResult();
 
+    /// <summary>Each column's reference sample, as many values as the spec asks for, fewer when that many for every column would pass the budget.</summary>
+    public int SampleSize { get; private set; }
+
     /// <param name="progress">Receives the number of rows read so far, about every 100,000 rows.</param>
-    public static async Task<DatasetScan> RunAsync(Stream csv, PipelineSpec spec, Action<long>? progress, CancellationToken ct)
+    /// <param name="memoryBudget">What the columns' samples may take together, in bytes (<c>Validate:MemoryBudgetMiB</c>).</param>
+    public static async Task<DatasetScan> RunAsync(Stream csv, PipelineSpec spec, Action<long>? progress, CancellationToken ct, long memoryBudget = 512L << 20)
     {
-        var scan = new DatasetScan();
+        var scan = new DatasetScan { _memoryBudget = memoryBudget };
         var blocks = new BlockReader(csv);
         var first = await blocks.NextAsync(ct);
         if (first is null) return scan;
@@ -96,6 +101,9 @@ public sealed class DatasetScan
         Features = names.Where(c => c != Target && c.Length > 0).Distinct().ToArray();
 
         _columns = new ColumnScan?[names.Length];
+        // Every column's sample lives in the merged scan and in each block in flight (one per core, and one being merged).
+        var copies = (long)names.Length * (Environment.ProcessorCount + 2);
+        SampleSize = (int)Math.Clamp(_memoryBudget / (copies * sizeof(double)), 100, spec.Drift.ReferenceSampleSize);
         for (var i = 0; i < names.Length; i++)
         {
             if (ByColumn.ContainsKey(names[i])) continue;
@@ -106,7 +114,7 @@ public sealed class DatasetScan
                 : spec.Features.Timestamps.Contains(names[i]) ? null // dates as text, or seconds since 1970 as numbers: its own check
                 : ColumnRoles.Infers(spec, names[i]) ? null // its role is read from its values (ColumnRoles)
                 : ColumnType.Number;
-            _columns[i] = ByColumn[names[i]] = new ColumnScan(names[i], declared, isTarget, spec.Drift.ReferenceSampleSize);
+            _columns[i] = ByColumn[names[i]] = new ColumnScan(names[i], declared, isTarget, SampleSize);
         }
         var expectations = spec.Validation.Expectations;
         for (var i = 0; i < expectations.Count; i++)

@@ -10,7 +10,7 @@ public static class ValidateService
     public static IHostApplicationBuilder AddValidate(this IHostApplicationBuilder builder)
     {
         builder.AddArtifactStore();
-        builder.Services.AddOptions<ValidateOptions>().BindConfiguration("Validate").ValidateOnStart();
+        builder.Services.AddOptions<ValidateOptions>().BindConfiguration("Validate").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ValidationWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ValidationWarmUp>());
         builder.Services.AddHealthChecks().AddCheck<ValidationWarmUp>("validation-warm-up");

@@ -233,7 +233,7 @@ public static class IngestApi
 
         dataset.Position = 0;
         var spec = await catalog.GetAsync(pipeline, ct);
-        if (await FirstLookProblem(dataset, spec) is { } problem) return problem;
+        if (await FirstLookProblem(dataset, spec, options.Value.MaxColumns) is { } problem) return problem;
 
         dataset.Position = 0;
         var runId = NewId.NextGuid();
@@ -266,7 +266,7 @@ public static class IngestApi
     }
 
     /// <summary>What is wrong at a glance: binary content, no header row, no target column. The rest is validate's job.</summary>
-    static async Task<ProblemHttpResult?> FirstLookProblem(Stream file, PipelineSpec spec)
+    static async Task<ProblemHttpResult?> FirstLookProblem(Stream file, PipelineSpec spec, int maxColumns)
     {
         var head = new byte[Math.Min(file.Length, 64 * 1024)];
         await file.ReadExactlyAsync(head);
@@ -283,6 +283,10 @@ public static class IngestApi
         {
             return Problem(422, "Unreadable header", $"The first line could not be read as a CSV header: {e.Message}");
         }
+        if (columns.Length > maxColumns)
+            return Problem(422, "Too many columns",
+                $"The header names {columns.Length:N0} columns; MlOps takes at most {maxColumns:N0} (Ingest:MaxColumns), so that validating and training stay " +
+                "within their memory budgets. Drop the columns the model does not need before uploading, or ask an operator to raise the limit.");
         if (columns.Length == 0 || columns.All(string.IsNullOrWhiteSpace))
             return Problem(422, "No header", "The first line is empty: the CSV needs a header row naming its columns.");
         if (CsvHeader.LooksLikeData(columns))

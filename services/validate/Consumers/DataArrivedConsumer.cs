@@ -10,7 +10,7 @@ namespace MlOps.Validate.Consumers;
 /// (JSON and page), and for an accepted dataset its schema and reference profile, under the run. The verdict is published last,
 /// so whoever reads it finds every artifact it names.
 /// </summary>
-public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrivedConsumer> logger) : IConsumer<DataArrived>
+public sealed class DataArrivedConsumer(IArtifactStore store, Microsoft.Extensions.Options.IOptions<ValidateOptions> options, ILogger<DataArrivedConsumer> logger) : IConsumer<DataArrived>
 {
     public async Task Consume(ConsumeContext<DataArrived> context)
     {
@@ -26,8 +26,11 @@ public sealed class DataArrivedConsumer(IArtifactStore store, ILogger<DataArrive
             scan = await DatasetScan.RunAsync(csv, spec, rows =>
             {
                 if (rows % 1_000_000 < 100_000) logger.LogInformation("Run {RunId}: {Rows:N0} rows validated so far", m.RunId, rows);
-            }, ct);
+            }, ct, (long)options.Value.MemoryBudgetMiB << 20);
         }
+        if (scan.SampleSize < spec.Drift.ReferenceSampleSize)
+            logger.LogWarning("Run {RunId}: {Columns:N0} columns keep {Sample:N0} sampled values each for drift, not {Asked:N0}, to stay within Validate:MemoryBudgetMiB",
+                m.RunId, scan.Columns.Length, scan.SampleSize, spec.Drift.ReferenceSampleSize);
         var report = new ExpectationSuite(spec, previous).Evaluate(m.RunId, m.Pipeline, scan, previous?.RunId);
 
         await store.PutTextAsync(ArtifactKeys.ValidationHtml(m.RunId), ReportPage.Render(report), "text/html", ct);

@@ -20,6 +20,10 @@ public sealed partial class ServiceProcess : IDisposable
     public string Instance => $"{Environment.MachineName}-{_process.Id}".ToLowerInvariant();
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>The most memory the process has held resident so far (VmHWM, from /proc), in bytes.</summary>
+    public long PeakResidentBytes => File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024).Single();
+
     public static ServiceProcess Start(string service, Dictionary<string, string> environment)
     {
         var name = char.ToUpperInvariant(service[0]) + service[1..];
