@@ -7,7 +7,8 @@ namespace MlOps.Tests;
 /// bucket, one PostgreSQL for both registries) behind the gateway. Twenty pipelines are uploaded at once through the one
 /// address; one replica of every service is SIGKILLed by its PID while they run. Every run still deploys with exactly one
 /// version; the killed deploy replica, started again, and the other one, each called directly, serve every pipeline's
-/// version; and a drifted batch sent through the door starts exactly one retrain.
+/// version; a drifted batch sent through the door starts exactly one retrain; and a canary given traffic on both deploy
+/// replicas (neither enough alone) is promoted once.
 /// </summary>
 [Collection(nameof(EmbeddedAppCollection))] // twelve processes: not beside the other heavy tests
 public class ScaleOutTests
@@ -74,6 +75,42 @@ public class ScaleOutTests
             await Eventually(async () => await DriftRuns() == 1);
             await Task.Delay(5000);
             Assert.Equal(1, await DriftRuns());
+            // A canary on the traffic of both deploy replicas: v2 of another pipeline needs 200 canary rows to be promoted; each
+            // replica, called directly, gives it about 120 (neither enough alone), and it is promoted once, on both.
+            var canaryPipeline = pipelines[1];
+            await PipelineCalls.PutSpecAsync(door, canaryPipeline, "{\"target\": \"target\", \"trainer\": {\"seed\": 7}, \"gate\": {\"minimum\": 0.5, \"championTolerance\": 1}, " +
+                "\"rollout\": {\"canaryShare\": 0.5, \"minPredictions\": 200}, \"drift\": {\"retrainOnDrift\": false}}");
+            var canaryRun = await PipelineCalls.UploadAsync(door, canaryPipeline, TestInfra.Sample("classification.csv"));
+            var deploys = replicas["deploy"].Select(p => TestInfra.Client(addresses[p])).ToList();
+            foreach (var client in deploys) await Eventually(async () => (await client.GetAsync($"/v2/models/{canaryPipeline}/canary")).IsSuccessStatusCode);
+            var lines = File.ReadAllLines(TestInfra.Sample("classification.csv"));
+            var header = lines[0].Split(',');
+            var rows = lines.Skip(1).Take(10).Select(l => l.Split(',')).ToList();
+            var body = new
+            {
+                inputs = header.Select((name, i) => (name, i)).Where(x => x.name != "target").Select(x => new
+                {
+                    name = x.name, datatype = "FP64", shape = new[] { rows.Count },
+                    data = rows.Select(r => double.Parse(r[x.i], System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                }).ToArray(),
+            };
+            foreach (var client in deploys)
+            {
+                var canaryRows = 0;
+                for (var request = 0; canaryRows < 120 && request < 200; request++)
+                {
+                    var json = await (await client.PostAsJsonAsync($"/v2/models/{canaryPipeline}/infer", body)).Content.ReadFromJsonAsync<JsonElement>();
+                    if (json.GetProperty("model_version").GetString() == "2") canaryRows += rows.Count;
+                }
+                Assert.InRange(canaryRows, 120, 190);
+            }
+            foreach (var client in deploys)
+                await Eventually(async () => (await client.GetFromJsonAsync<JsonElement>($"/v2/models/{canaryPipeline}")).GetProperty("versions")[0].GetString() == "2");
+            Assert.Equal("deployed", (await WaitThroughTheDoorAsync(door, canaryRun)).GetProperty("run").GetProperty("status").GetString());
+            await Task.Delay(3000); // a second verdict would have been logged by now
+            var log = await door.GetFromJsonAsync<JsonElement>($"/models/{canaryPipeline}/log");
+            Assert.Single(log.EnumerateArray(), e => e.GetProperty("kind").GetString() == "deployed" && e.GetProperty("version").GetInt32() == 2);
+            foreach (var client in deploys) client.Dispose();
             Console.WriteLine($"ScaleOutTests: 20 pipelines deployed in {deployedIn.TotalSeconds:0.0} s with one replica of each service killed");
         }
         finally

@@ -51,11 +51,15 @@ public class WideFileTests
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/runs")).GetArrayLength());
         Assert.True(app.PeakResidentBytes < 1L << 30, $"peak {app.PeakResidentBytes >> 20} MiB after the refusal (started at {started >> 20} MiB)");
 
+        // Validated in full and then rejected (it asks for more rows than it has), so what is measured is validation, not training.
+        await PipelineCalls.PutSpecAsync(client, "wide", """{"target":"target","validation":{"minRows":1000}}""");
         var wide = Wide(data, 8_000, 200);
         var run = await PipelineCalls.UploadAsync(client, "wide", wide);
         await Waits.Eventually(async () => await client.GetAsync($"/runs/{run:N}") is { IsSuccessStatusCode: true } answer
             && (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run").GetProperty("status").GetString() is not ("validating" or "requested"));
+        Assert.Equal("rejected", (await client.GetFromJsonAsync<JsonElement>($"/runs/{run:N}")).GetProperty("run").GetProperty("status").GetString());
         var validation = await client.GetFromJsonAsync<JsonElement>($"/validation/{run:N}");
+        Assert.Equal(200, validation.GetProperty("rows").GetInt64());
         Assert.Equal(8_000, validation.GetProperty("columns").GetArrayLength());
         Assert.Contains("sampled values each for drift", app.Output);
         Assert.True(app.PeakResidentBytes < 3L << 29, $"peak {app.PeakResidentBytes >> 20} MiB validating 8,000 columns (started at {started >> 20} MiB)");
