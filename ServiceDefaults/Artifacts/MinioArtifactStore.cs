@@ -35,8 +35,9 @@ public sealed class MinioArtifactStore : IArtifactStore
     }
 
     /// <summary>
-    /// Retries a request that failed on the way (connection reset, timeout, a 5xx, or an error answer with no body — which the
-    /// Minio client itself fails to parse, seen under load), three times with growing pauses. S3 requests are idempotent, and
+    /// Retries a request that failed on the way (connection reset, timeout, a 5xx — S3's InternalError and SlowDown among
+    /// them, which S3 asks clients to retry; s3rver answered a listing InternalError under the scale benchmark's load — or an
+    /// error answer with no body, which the Minio client itself fails to parse), three times with growing pauses. S3 requests are idempotent, and
     /// "not found" or "access denied" are answers, not failures: they are not retried.
     /// </summary>
     sealed class TransientRetry : Minio.Handlers.IRetryPolicyHandler
@@ -49,7 +50,8 @@ public sealed class MinioArtifactStore : IArtifactStore
                 {
                     return await executeRequestCallback();
                 }
-                catch (Exception e) when (attempt < 4 && e is HttpRequestException or IOException or NullReferenceException or ConnectionException or InternalServerException)
+                catch (Exception e) when (attempt < 4 && (e is HttpRequestException or IOException or NullReferenceException or ConnectionException or InternalServerException
+                                                          || e is MinioException { ServerResponse.StatusCode: >= System.Net.HttpStatusCode.InternalServerError }))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt * attempt));
                 }
