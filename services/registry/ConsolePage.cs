@@ -146,8 +146,8 @@ public static class ConsolePage
     }
 
     /// <summary>One run as a page (<c>GET /runs/{id}/html</c>): its facts, its stages drawn on a time line, the gate's verdict and metrics.</summary>
-    public static string RenderRun(RunRecord run, ModelVersion? version, IReadOnlyList<(string Event, double Start, double Seconds)> stages,
-        IReadOnlyList<string> artifacts, DateTimeOffset now)
+    public static string RenderRun(RunRecord run, ModelVersion? version, IReadOnlyList<(string Event, double Start, double Seconds, double? Work)> stages,
+        Orchestration? orchestration, IReadOnlyList<string> artifacts, DateTimeOffset now)
     {
         var live = StatusClass(run.Status) == "live";
         var html = new StringBuilder();
@@ -168,6 +168,10 @@ public static class ConsolePage
             <h2>Stages</h2>
             """);
         html.Append(Timeline(stages, live ? (now - run.CreatedAt).TotalSeconds : null));
+        if (orchestration is not null)
+            html.Append(CultureInfo.InvariantCulture,
+                $"<p class=\"orchestration\">From the data's arrival to serving: {orchestration.ArrivedToDeployedSeconds:0.###} s, of which the stages' own work " +
+                $"{orchestration.StagesSeconds:0.###} s and the orchestration (queues, hand-overs) {orchestration.OverheadSeconds * 1000:0.#} ms.</p>");
         if (version is not null)
         {
             html.Append(CultureInfo.InvariantCulture, $"<h2>Model v{version.Version}: {(version.Approved ? "<span class=\"ok\">approved</span>" : "<span class=\"bad\">rejected</span>")} by the gate</h2><ul>");
@@ -182,8 +186,11 @@ public static class ConsolePage
         return html.Append("</ul></body></html>").ToString();
     }
 
-    /// <summary>The stages on a time line: each event's bar spans the time since the one before it.</summary>
-    static string Timeline(IReadOnlyList<(string Event, double Start, double Seconds)> stages, double? runningFor)
+    /// <summary>
+    /// The stages on a time line: each event's bar spans the time since the one before it; its darker end, the time the
+    /// stage that published the event worked on the run (the rest of the bar is waiting: queues, hand-overs).
+    /// </summary>
+    static string Timeline(IReadOnlyList<(string Event, double Start, double Seconds, double? Work)> stages, double? runningFor)
     {
         if (stages.Count == 0) return "<p>No events yet.</p>";
         var total = Math.Max(stages.Max(s => s.Start + s.Seconds), runningFor ?? 0);
@@ -193,12 +200,19 @@ public static class ConsolePage
             $"<svg role=\"img\" width=\"{left + width + 70}\" height=\"{row * stages.Count + 24}\"><title>Stages on a time line ({total:0.###} s)</title>");
         for (var i = 0; i < stages.Count; i++)
         {
-            var (name, start, seconds) = stages[i];
+            var (name, start, seconds, work) = stages[i];
             var x = left + width * start / total;
             var w = Math.Max(2, width * seconds / total);
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{row * i + 14}\">{E(name)}</text>"
-                + $"<rect class=\"stage\" x=\"{x:0.#}\" y=\"{row * i + 4}\" width=\"{w:0.#}\" height=\"{row - 8}\" fill=\"#4a78b5\"><title>{E(name)}: {seconds:0.###} s</title></rect>"
-                + $"<text x=\"{x + w + 4:0.#}\" y=\"{row * i + 14}\">{seconds:0.###} s</text>");
+                + $"<rect class=\"stage\" x=\"{x:0.#}\" y=\"{row * i + 4}\" width=\"{w:0.#}\" height=\"{row - 8}\" fill=\"#a9c1e0\"><title>{E(name)}: {seconds:0.###} s</title></rect>");
+            if (work is { } busy)
+            {
+                // The stage's own work ends where its event was sent: the bar's right end.
+                var ww = Math.Min(w, Math.Max(1, width * busy / total));
+                svg.Append(CultureInfo.InvariantCulture,
+                    $"<rect class=\"work\" x=\"{x + w - ww:0.#}\" y=\"{row * i + 4}\" width=\"{ww:0.#}\" height=\"{row - 8}\" fill=\"#24508a\"><title>the stage's own work: {busy:0.###} s</title></rect>");
+            }
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + w + 4:0.#}\" y=\"{row * i + 14}\">{seconds:0.###} s{(work is { } b ? $" ({b:0.###} s work)" : "")}</text>");
         }
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{row * stages.Count + 18}\">0 s</text><text x=\"{left + width}\" y=\"{row * stages.Count + 18}\" text-anchor=\"end\">{total:0.###} s</text></svg>");
         return svg.ToString();

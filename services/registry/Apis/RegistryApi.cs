@@ -158,8 +158,8 @@ public static class RegistryApi
         if (registry.Run(runId) is not { } run)
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
         var detail = await DetailAsync(run, registry, store, ct);
-        var stages = detail.Stages.Select(s => (s.Event, s.SecondsSinceStart - s.SecondsSincePrevious, s.SecondsSincePrevious)).ToList();
-        return TypedResults.Content(ConsolePage.RenderRun(run, detail.Version, stages, detail.Artifacts, clock.GetUtcNow()), "text/html; charset=utf-8");
+        var stages = detail.Stages.Select(s => (s.Event, s.SecondsSinceStart - s.SecondsSincePrevious, s.SecondsSincePrevious, s.StageSeconds)).ToList();
+        return TypedResults.Content(ConsolePage.RenderRun(run, detail.Version, stages, detail.Orchestration, detail.Artifacts, clock.GetUtcNow()), "text/html; charset=utf-8");
     }
 
     /// <summary>GET /runs/compare?ids=a,b,c — two to twenty runs, parameters and metrics side by side.</summary>

@@ -127,6 +127,10 @@ public static class SystemFlow
         Assert.Contains($"<a href=\"/runs/{firstRun:N}/html\">", runPage);
         Assert.Contains("Model v2: <span class=\"ok\">approved</span>", runPage);
         Assert.Equal(retrainNow.GetProperty("stages").GetArrayLength(), System.Text.RegularExpressions.Regex.Matches(runPage, "<rect class=\"stage\"").Count);
+        // Each stage's own work drawn at the end of its bar, and the split said in words.
+        Assert.Equal(retrainNow.GetProperty("stages").EnumerateArray().Count(s => s.GetProperty("stageSeconds").ValueKind == JsonValueKind.Number),
+            System.Text.RegularExpressions.Regex.Matches(runPage, "<rect class=\"work\"").Count);
+        Assert.Contains("of which the stages' own work", runPage);
         Assert.Contains("accuracy", runPage);
         Assert.Equal(HttpStatusCode.NotFound, (await registry.GetAsync($"/runs/{Guid.NewGuid():N}/html")).StatusCode);
 
