@@ -98,7 +98,9 @@ public sealed class MinioArtifactStore : IArtifactStore
             await _client.GetObjectAsync(new GetObjectArgs()
                 .WithBucket(_bucket)
                 .WithObject(key)
-                .WithCallbackStream(async (s, token) => await s.CopyToAsync(file, token)), ct);
+                // A connection cut mid-answer can hand the callback no stream: that is the store out of reach, not a bug.
+                .WithCallbackStream(async (s, token) => await (s ?? throw new HttpRequestException($"The store's answer for {key} had no body: the connection was cut."))
+                    .CopyToAsync(file, token)), ct);
             file.Position = 0;
             return file;
         }

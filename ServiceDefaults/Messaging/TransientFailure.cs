@@ -18,6 +18,11 @@ public static class TransientFailure
             if (e is HttpRequestException or SocketException or TimeoutException or ConnectionException or InternalServerException)
                 return true;
             if (e is System.Data.Common.DbException { IsTransient: true }) return true;
+            // The Minio client itself fails on an answer cut short (the store going away mid-response): a
+            // NullReferenceException thrown inside the client, not a fault of the work. Seen in StoreOutageTests.
+            if (e is NullReferenceException && (e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Minio", StringComparison.Ordinal) == true
+                || e.StackTrace?.Contains(" Minio.", StringComparison.Ordinal) == true && e.StackTrace.Contains("ArtifactStore", StringComparison.Ordinal)))
+                return true;
             // The broker's client types, by name: ServiceDefaults does not reference RabbitMQ.Client directly.
             if (e.GetType().FullName is "MassTransit.RabbitMqConnectionException" or "RabbitMQ.Client.Exceptions.BrokerUnreachableException"
                 or "RabbitMQ.Client.Exceptions.AlreadyClosedException" or "RabbitMQ.Client.Exceptions.OperationInterruptedException"

@@ -114,6 +114,9 @@ public class DeployReplicasTests
             // A retirement asked of one replica reaches both.
             await bus.Publish(new RetirementRequested(v3.RunId, Pipeline, 3, "test retirement", "test"));
             await BothServeAsync(null);
+            // The replicas stop serving on DeploymentChanged, which may arrive before ModelRetired reaches this observer.
+            await Eventually(() => Task.FromResult(seen.OfType<ModelRetired>().Any()));
+            await Task.Delay(1000); // a second announcement would have arrived by now
             Assert.Single(seen.OfType<ModelRetired>());
         }
         finally
