@@ -1,3 +1,5 @@
+using MlOps.ServiceDefaults.Security;
+
 namespace MlOps.Tests;
 
 /// <summary>
@@ -43,5 +45,36 @@ public class GatewayTests
         var landing = await door.GetAsync("/");
         Assert.True(landing.IsSuccessStatusCode, landing.ToString()); // redirected to the console, through the door
         Assert.Equal(HttpStatusCode.NotFound, (await door.GetAsync("/v2/models/no-such-model")).StatusCode); // the service's own answer, passed on
+    }
+
+    /// <summary>Tokens from an OpenID Connect issuer pass through the door to the service, which checks them and names their subject.</summary>
+    [Fact]
+    public async Task BearerTokensPassThroughTheGatewayToTheServiceThatChecksThem()
+    {
+        await using var issuer = await TokenIssuer.StartAsync();
+        await using var mlops = await EmbeddedApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Authority"] = issuer.Authority, ["Auth:Jwt:Audience"] = "mlops", ["Auth:Jwt:RequireHttpsMetadata"] = "false",
+        });
+        var address = mlops.Client.BaseAddress!.ToString().TrimEnd('/');
+        using var gateway = ServiceProcess.Start("gateway", Services.ToDictionary(s => $"services__{s}__http__0", _ => address));
+        using var door = new HttpClient { BaseAddress = await gateway.AddressAsync(TimeSpan.FromSeconds(60)) };
+        HttpRequestMessage As(string? token, HttpMethod method, string path, HttpContent? content = null)
+        {
+            var request = new HttpRequestMessage(method, path) { Content = content };
+            if (token is not null) request.Headers.Authorization = new("Bearer", token);
+            return request;
+        }
+        var author = issuer.Token("carol@example.com", [Roles.Author]);
+        var viewer = issuer.Token("dave@example.com", [Roles.Viewer]);
+        var spec = () => new StringContent("""{"target":"target"}""", Encoding.UTF8, "application/json");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await door.SendAsync(As(null, HttpMethod.Get, "/runs"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await door.SendAsync(As(viewer, HttpMethod.Get, "/runs"))).StatusCode);
+        var refused = await door.SendAsync(As(viewer, HttpMethod.Put, "/pipelines/through-door", spec()));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("dave@example.com", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await door.SendAsync(As(author, HttpMethod.Put, "/pipelines/through-door", spec()))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await door.SendAsync(As(issuer.Token("carol@example.com", [Roles.Author], audience: "another-api"), HttpMethod.Get, "/runs"))).StatusCode);
     }
 }
