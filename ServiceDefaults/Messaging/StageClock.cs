@@ -24,8 +24,7 @@ public sealed class StageClock
     /// <summary>What a received event says about its making: when it was sent, and how long its stage worked before sending it.</summary>
     public static (DateTimeOffset? SentAt, double? StageSeconds) Of(ConsumeContext context) =>
         (context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null,
-         context.Headers.TryGetHeader(Header, out var value) && double.TryParse(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
-             System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 ? seconds : null);
+         context.Headers.Get<double>(Header, null) is { } seconds && seconds >= 0 ? seconds : null);
 }
 
 /// <summary>Starts the message scope's <see cref="StageClock"/> when a consumer is handed a run's message.</summary>

@@ -20,7 +20,4 @@ public static class Roles
     public const string Admin = "admin";
 
     public static readonly IReadOnlyList<string> All = [Viewer, Author, Labeler, Approver, Predictor, Admin];
-
-    /// <summary>The policy every endpoint gets unless it names another: any MlOps role (all of them read).</summary>
-    public const string ReadPolicy = "read";
 }

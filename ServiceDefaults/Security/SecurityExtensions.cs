@@ -53,22 +53,23 @@ public static class SecurityExtensions
         }
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton(sp => WebhookPolicy.From(sp.GetRequiredService<IConfiguration>()));
+        var jwt = Jwt(config);
         var authentication = builder.Services.AddAuthentication(Selector)
             .AddPolicyScheme(Selector, "API key or bearer token", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.FirstOrDefault() is { } h && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && Jwt(config) is not null
+                jwt is not null && http.Request.Headers.Authorization.FirstOrDefault() is { } h && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? JwtBearerDefaults.AuthenticationScheme : ApiKeyHandler.Name)
             .AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeyHandler.Name, o => o.AnonymousRole = anonymous);
-        if (Jwt(config) is { } jwt)
+        if (jwt is { } issuer)
         {
             authentication.AddJwtBearer(o =>
             {
-                o.Authority = jwt.Authority;
-                o.Audience = jwt.Audience;
+                o.Authority = issuer.Authority;
+                o.Audience = issuer.Audience;
                 o.RequireHttpsMetadata = config.GetValue("Auth:Jwt:RequireHttpsMetadata", true);
                 o.MapInboundClaims = false;
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidateAudience = jwt.Audience is not null,
+                    ValidateAudience = issuer.Audience is not null,
                     NameClaimType = config["Auth:Jwt:NameClaim"] ?? "sub",
                     RoleClaimType = config["Auth:Jwt:RoleClaim"] ?? "roles",
                 };
@@ -77,11 +78,8 @@ public static class SecurityExtensions
         builder.Services.AddAuthorization(o =>
         {
             var read = new AuthorizationPolicyBuilder(Selector).RequireRole(Roles.All).Build();
-            o.AddPolicy(Roles.ReadPolicy, read);
             o.DefaultPolicy = read;
             o.FallbackPolicy = read;
-            foreach (var role in Roles.All.Where(r => r != Roles.Viewer))
-                o.AddPolicy(role, p => p.AddAuthenticationSchemes(Selector).RequireRole(role, Roles.Admin));
         });
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         builder.Services.AddRateLimiter(o =>
@@ -126,9 +124,9 @@ public static class SecurityExtensions
         return null;
     }
 
-    /// <summary>The role an endpoint needs (admin may do everything).</summary>
-    public static TBuilder Requires<TBuilder>(this TBuilder endpoint, string role) where TBuilder : IEndpointConventionBuilder =>
-        endpoint.RequireAuthorization(role);
+    /// <summary>The roles that may call an endpoint, any one of them (admin may do everything).</summary>
+    public static TBuilder Requires<TBuilder>(this TBuilder endpoint, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.RequireAuthorization(new AuthorizationPolicyBuilder(Selector).RequireRole([.. roles, Roles.Admin]).Build());
 
     /// <summary>Rate limiting, the login page, and the order they need: after authentication (WebApplication adds it first), so limits are per identity.</summary>
     public static WebApplication UseMlOpsSecurity(this WebApplication app)

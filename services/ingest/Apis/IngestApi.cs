@@ -137,10 +137,10 @@ public static class IngestApi
             return Problem(413, "Upload too large", $"The upload is {http.Request.ContentLength} bytes; the limit is {limit} (Ingest:MaxUploadBytes).");
 
         Stream? body;
-        var form = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var formType) && formType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        var form = MultipartType(http.Request);
         try
         {
-            body = await BodyOf(http.Request, ct);
+            body = await BodyOf(http.Request, form, ct);
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
@@ -162,7 +162,7 @@ public static class IngestApi
             {
                 return Problem(413, "Upload too large", $"The upload passed the limit of {limit} bytes (Ingest:MaxUploadBytes).");
             }
-            catch (Exception e) when (e is InvalidDataException or IOException && form) // a multipart file part that never ends (no closing boundary)
+            catch (Exception e) when (e is InvalidDataException or IOException && form is not null) // a multipart file part that never ends (no closing boundary)
             {
                 return MalformedForm(e);
             }
@@ -250,11 +250,15 @@ public static class IngestApi
     static FileStream SpoolFile() => new(Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
         FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
 
-    static async Task<Stream?> BodyOf(HttpRequest request, CancellationToken ct)
+    /// <summary>The request's content type when it is a multipart form, else null.</summary>
+    static MediaTypeHeaderValue? MultipartType(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ? type : null;
+
+    /// <summary>The upload's bytes: the body itself, or the first file part of a multipart form (<paramref name="form"/>).</summary>
+    static async Task<Stream?> BodyOf(HttpRequest request, MediaTypeHeaderValue? form, CancellationToken ct)
     {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return request.Body;
-        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
+        if (form is null) return request.Body;
+        var boundary = HeaderUtilities.RemoveQuotes(form.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) return null;
         var reader = new MultipartReader(boundary, request.Body);
         while (await reader.ReadNextSectionAsync(ct) is { } section)

@@ -59,12 +59,8 @@ public class GatewayTests
         var address = mlops.Client.BaseAddress!.ToString().TrimEnd('/');
         using var gateway = ServiceProcess.Start("gateway", Services.ToDictionary(s => $"services__{s}__http__0", _ => address));
         using var door = new HttpClient { BaseAddress = await gateway.AddressAsync(TimeSpan.FromSeconds(60)) };
-        HttpRequestMessage As(string? token, HttpMethod method, string path, HttpContent? content = null)
-        {
-            var request = new HttpRequestMessage(method, path) { Content = content };
-            if (token is not null) request.Headers.Authorization = new("Bearer", token);
-            return request;
-        }
+        HttpRequestMessage As(string? token, HttpMethod method, string path, HttpContent? content = null) =>
+            TestInfra.Request(method, path, bearer: token, content: content);
         var author = issuer.Token("carol@example.com", [Roles.Author]);
         var viewer = issuer.Token("dave@example.com", [Roles.Viewer]);
         var spec = () => new StringContent("""{"target":"target"}""", Encoding.UTF8, "application/json");

@@ -56,6 +56,15 @@ public static class TestInfra
         return client;
     }
 
+    /// <summary>A request carrying the given API key and/or bearer token, or neither.</summary>
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? key = null, string? bearer = null, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (key is not null) request.Headers.Add(MlOps.ServiceDefaults.Security.ApiKeys.Header, key);
+        if (bearer is not null) request.Headers.Authorization = new("Bearer", bearer);
+        return request;
+    }
+
     public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", name);
 
     public static string TempDirectory()

@@ -42,12 +42,8 @@ public class HostileInputTests(HostileApp app) : IClassFixture<HostileApp>
 
     sealed record Case(Func<HostileApp, HttpRequestMessage> Request, int[] Statuses, bool MayStartRun = false, bool ProblemBody = true);
 
-    static HttpRequestMessage Send(HttpMethod method, string path, HttpContent? content = null, string? role = Roles.Admin)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = content };
-        if (role is not null) request.Headers.Add(ApiKeys.Header, HostileApp.Keys[role]);
-        return request;
-    }
+    static HttpRequestMessage Send(HttpMethod method, string path, HttpContent? content = null, string? role = Roles.Admin) =>
+        TestInfra.Request(method, path, key: role is null ? null : HostileApp.Keys[role], content: content);
 
     static HttpContent Text(string body, string type = "text/csv") => new StringContent(body, Encoding.UTF8, type);
     static HttpContent Json(string body) => Text(body, "application/json");

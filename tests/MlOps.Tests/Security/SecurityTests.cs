@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -27,13 +26,8 @@ public class SecurityTests
         new KeyValuePair<string, string?>($"Auth:ApiKeys:{k.Key}:Key", k.Value), new KeyValuePair<string, string?>($"Auth:ApiKeys:{k.Key}:Roles", k.Key),
     }).ToDictionary();
 
-    static HttpRequestMessage Request(HttpMethod method, string path, string? key = null, string? bearer = null, HttpContent? content = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = content };
-        if (key is not null) request.Headers.Add(ApiKeys.Header, key);
-        if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        return request;
-    }
+    static HttpRequestMessage Request(HttpMethod method, string path, string? key = null, string? bearer = null, HttpContent? content = null) =>
+        TestInfra.Request(method, path, key, bearer, content);
 
     /// <summary>A path that matches the route, with a plausible value for each parameter.</summary>
     static string PathOf(RoutePattern pattern) => "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
