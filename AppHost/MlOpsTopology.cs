@@ -20,6 +20,13 @@ public static class MlOpsTopology
     public static void Add(IDistributedApplicationBuilder builder)
     {
         var config = builder.Configuration;
+        // Publishing (aspire publish, azd, the manifest) describes where MlOps runs in production: always the distributed
+        // topology, with what differs per cluster as parameters and nothing of this machine (no path, no local key).
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            AddPublished(builder, config);
+            return;
+        }
         var mode = config["MlOps:Mode"] ?? "embedded";
         var dataPath = Path.GetFullPath(config["MlOps:DataPath"] ?? Path.Combine(builder.AppHostDirectory, "..", ".mlops"));
         Directory.CreateDirectory(dataPath);
@@ -112,6 +119,58 @@ public static class MlOpsTopology
         Service(registry, "registry");
         Service(builder.AddProject<Projects.Deploy>("deploy"), "deploy");
         Service(builder.AddProject<Projects.Monitor>("monitor"), "monitor");
+    }
+
+    /// <summary>The services of the distributed topology, in the order a run passes them (the gateway fronts them all).</summary>
+    public static readonly IReadOnlyList<string> Services = ["ingest", "validate", "train", "registry", "deploy", "monitor"];
+
+    /// <summary>
+    /// The published app: the six services and the gateway (the only endpoint outside the cluster), each with its health
+    /// probe and <c>MlOps:Replicas</c> replicas (default 2: production runs several of every service), and everything that
+    /// differs per installation a parameter, secret where it is one: the broker (<c>messaging</c>), the object store
+    /// (<c>artifacts</c>), the registry's PostgreSQL (<c>registry-db</c>), the admin API key's SHA-256, the webhook signing
+    /// secret, and an optional OpenID Connect issuer. azd and <c>aspire publish</c> ask for each; the Kubernetes overlays
+    /// read them from the Secret <c>mlops</c> (kubernetes/, the same names).
+    /// </summary>
+    static void AddPublished(IDistributedApplicationBuilder builder, IConfiguration config)
+    {
+        var messaging = builder.AddConnectionString("messaging");
+        var artifacts = builder.AddConnectionString("artifacts");
+        var registryDb = builder.AddParameter("registry-db", secret: true);
+        var adminKey = builder.AddParameter("admin-key-sha256", secret: true);
+        var webhookSecret = builder.AddParameter("webhook-signing-secret", secret: true);
+        var oidcAuthority = builder.AddParameter("oidc-authority", "", publishValueAsDefault: true);
+        var oidcAudience = builder.AddParameter("oidc-audience", "", publishValueAsDefault: true);
+        var replicas = config["MlOps:Replicas"] is null ? 2 : Replicas(config, registryShared: true)["ingest"];
+
+        var gateway = builder.AddProject<Projects.Gateway>("gateway")
+            .WithHttpHealthCheck("/health")
+            .WithExternalHttpEndpoints()
+            .WithReplicas(replicas);
+        foreach (var name in Services)
+        {
+            IResourceBuilder<ProjectResource> project = name switch
+            {
+                "ingest" => builder.AddProject<Projects.Ingest>(name),
+                "validate" => builder.AddProject<Projects.Validate>(name),
+                "train" => builder.AddProject<Projects.Train>(name),
+                "registry" => builder.AddProject<Projects.Registry>(name),
+                "deploy" => builder.AddProject<Projects.Deploy>(name),
+                "monitor" => builder.AddProject<Projects.Monitor>(name),
+                _ => throw new InvalidOperationException($"No project for service '{name}'."),
+            };
+            project.WithReference(messaging).WithReference(artifacts)
+                .WithHttpHealthCheck("/health")
+                .WithReplicas(replicas)
+                .WithEnvironment("Auth__ApiKeys__admin__Sha256", adminKey)
+                .WithEnvironment("Auth__ApiKeys__admin__Roles", "admin")
+                .WithEnvironment("Auth__Jwt__Authority", oidcAuthority)
+                .WithEnvironment("Auth__Jwt__Audience", oidcAudience)
+                .WithEnvironment("Webhooks__SigningSecret", webhookSecret);
+            if (name == "registry") project.WithEnvironment("ConnectionStrings__registry", registryDb);
+            PassThrough(project, config);
+            gateway.WithReference(project);
+        }
     }
 
     /// <summary>

@@ -47,7 +47,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("MlOps"))
+                .AddMeter("MlOps")
+                .AddMeter(Artifacts.StoreCalls.MeterName))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource("MlOps")
@@ -97,6 +98,12 @@ public static class Extensions
         });
         // An error with no body of its own (an unknown path, a method the path does not take) gets a ProblemDetails too.
         app.UseStatusCodePages();
+        // Each request counts its own store calls: an upload's travel on the DataArrived it publishes (StoreCalls).
+        app.Use(async (context, next) =>
+        {
+            Artifacts.StoreCalls.Begin();
+            await next(context);
+        });
         // Probes are open (Kubernetes and load balancers send no credentials); everything else needs a role (Security/).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") }).AllowAnonymous();

@@ -12,6 +12,9 @@ scripts/infra.sh start || { echo "could not start RabbitMQ, S3 and PostgreSQL (s
 trap 'scripts/infra.sh stop' EXIT
 eval "$(scripts/infra.sh test-env)"
 
+# The schema validator for the Kubernetes manifests (npm packages with the Kubernetes and KEDA schemas inside; no cluster).
+(cd kubernetes/validate && npm ci --no-audit --no-fund --silent) || echo "could not install kubernetes/validate (npm ci): the manifest tests will say so"
+
 dotnet build MlOps.sln -c Release --nologo -v q -clp:ErrorsOnly
 build=$?
 status=$build

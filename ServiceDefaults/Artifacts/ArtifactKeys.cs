@@ -23,6 +23,22 @@ public static class ArtifactKeys
     public static string HoldoutPredictions(Guid runId) => Run(runId) + "holdout-predictions.csv";
     public static string Gate(Guid runId) => Run(runId) + "gate.json";
 
+    /// <summary>
+    /// What a run's stage has stored under the run by the time it publishes each event (every stage writes before it
+    /// announces), so a run's artifacts are read off its timeline instead of listed from the store on every look. The
+    /// uploaded original a dataset was converted from is named by the manifest (<c>DatasetSource</c>), not here.
+    /// </summary>
+    public static IReadOnlyList<string> StoredBefore(Guid runId, string eventKind) => eventKind switch
+    {
+        nameof(Contracts.DataArrived) => [Dataset(runId), Spec(runId), Manifest(runId)],
+        nameof(Contracts.DataValidated) => [Validation(runId), ValidationHtml(runId), Profile(runId), Schema(runId)],
+        nameof(Contracts.DataRejected) => [Validation(runId), ValidationHtml(runId)],
+        nameof(Contracts.ModelTrained) => [Model(runId), Onnx(runId), Holdout(runId), HoldoutPredictions(runId), Metrics(runId), ModelCard(runId)],
+        nameof(Contracts.ModelApproved) or nameof(Contracts.ModelRejected) => [Gate(runId)],
+        nameof(Contracts.RunCancelled) => [Cancelled(runId)],
+        _ => [],
+    };
+
     /// <summary>Per-pipeline records that are not run artifacts: the registered spec and the newest accepted dataset.</summary>
     public static string PipelineSpec(string pipeline) => $"pipelines/{pipeline}/spec.json";
     public static string LatestAccepted(string pipeline) => $"pipelines/{pipeline}/latest-accepted.json";

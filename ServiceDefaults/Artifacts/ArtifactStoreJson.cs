@@ -46,6 +46,13 @@ public static class ArtifactStoreJson
         }
     }
 
+    /// <summary>
+    /// The spec a run runs with: the one its event carried, else (a message from an older MlOps, a person's approval) the one
+    /// stored under the run.
+    /// </summary>
+    public static async Task<MlOps.Contracts.PipelineSpec> RunSpecAsync(this IArtifactStore store, Guid runId, MlOps.Contracts.PipelineSpec? carried, CancellationToken ct) =>
+        carried ?? await store.GetJsonAsync<MlOps.Contracts.PipelineSpec>(ArtifactKeys.Spec(runId), ct);
+
     /// <summary>An artifact's whole content (a model file, say), for code that needs bytes rather than a stream.</summary>
     public static async Task<byte[]> ReadAllBytesAsync(this IArtifactStore store, string key, CancellationToken ct)
     {

@@ -16,7 +16,7 @@ public static class ArtifactStoreRegistration
         var connectionString = builder.Configuration.GetConnectionString("artifacts");
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            var store = new MinioArtifactStore(connectionString); // a malformed string fails here, at start
+            var store = new S3ArtifactStore(connectionString); // a malformed string fails here, at start
             builder.Services.AddSingleton<IArtifactStore>(store);
         }
         else

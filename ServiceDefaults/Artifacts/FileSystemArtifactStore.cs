@@ -14,6 +14,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public async Task PutAsync(string key, Stream content, string contentType, CancellationToken ct)
     {
         var path = PathOf(key);
+        StoreCalls.Record(StoreCalls.Operation.Put);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + $".{Guid.NewGuid():N}.partial";
         try
@@ -33,6 +34,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public Task<Stream> OpenReadAsync(string key, CancellationToken ct)
     {
         var path = PathOf(key);
+        StoreCalls.Record(StoreCalls.Operation.Get);
         try
         {
             return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true));
@@ -43,13 +45,20 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         }
     }
 
-    public Task<bool> ExistsAsync(string key, CancellationToken ct) => Task.FromResult(File.Exists(PathOf(key)));
+    public Task<bool> ExistsAsync(string key, CancellationToken ct)
+    {
+        var path = PathOf(key);
+        StoreCalls.Record(StoreCalls.Operation.Head);
+        return Task.FromResult(File.Exists(path));
+    }
 
     public Task DeleteAsync(string key, CancellationToken ct)
     {
+        var path = PathOf(key);
+        StoreCalls.Record(StoreCalls.Operation.Delete);
         try
         {
-            File.Delete(PathOf(key));
+            File.Delete(path);
         }
         catch (DirectoryNotFoundException)
         {
@@ -60,6 +69,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct)
     {
         ValidateKey(prefix, allowTrailingSlash: true);
+        StoreCalls.Record(StoreCalls.Operation.List);
         // Only the folder the prefix names (up to its last '/') is walked, not the whole store.
         var folder = Path.Combine(_root, prefix[..(prefix.LastIndexOf('/') + 1)].Replace('/', Path.DirectorySeparatorChar));
         IReadOnlyList<string> keys = Directory.Exists(folder)

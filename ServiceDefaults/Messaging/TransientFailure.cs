@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Minio.Exceptions;
 
 namespace MlOps.ServiceDefaults.Messaging;
 
@@ -15,14 +14,10 @@ public static class TransientFailure
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (e is HttpRequestException or SocketException or TimeoutException or ConnectionException or InternalServerException)
+            // The object store (S3ArtifactStore) turns "out of reach" into HttpRequestException at its own boundary.
+            if (e is HttpRequestException or SocketException or TimeoutException)
                 return true;
             if (e is System.Data.Common.DbException { IsTransient: true }) return true;
-            // The Minio client itself fails on an answer cut short (the store going away mid-response): a
-            // NullReferenceException thrown inside the client, not a fault of the work. Seen in StoreOutageTests.
-            if (e is NullReferenceException && (e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Minio", StringComparison.Ordinal) == true
-                || e.StackTrace?.Contains(" Minio.", StringComparison.Ordinal) == true && e.StackTrace.Contains("ArtifactStore", StringComparison.Ordinal)))
-                return true;
             // The broker's client types, by name: ServiceDefaults does not reference RabbitMQ.Client directly.
             if (e.GetType().FullName is "MassTransit.RabbitMqConnectionException" or "RabbitMQ.Client.Exceptions.BrokerUnreachableException"
                 or "RabbitMQ.Client.Exceptions.AlreadyClosedException" or "RabbitMQ.Client.Exceptions.OperationInterruptedException"

@@ -27,7 +27,7 @@ public static class Program
         {
             IArtifactStore store = kind == "filesystem"
                 ? new FileSystemArtifactStore(Directory.CreateTempSubdirectory("mlops-feedback-bench").FullName)
-                : new MinioArtifactStore(Environment.GetEnvironmentVariable("ConnectionStrings__artifacts")
+                : new S3ArtifactStore(Environment.GetEnvironmentVariable("ConnectionStrings__artifacts")
                     ?? throw new InvalidOperationException("Set ConnectionStrings__artifacts (eval \"$(bash scripts/infra.sh env)\")."));
             var options = Microsoft.Extensions.Options.Options.Create(new MonitorOptions { KeepServedRows = keep });
             var book = new ServedLog(store, new FeedbackLedger(store, NullLogger<FeedbackLedger>.Instance), TimeProvider.System, options, NullLogger<ServedLog>.Instance);

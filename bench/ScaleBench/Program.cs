@@ -13,7 +13,7 @@ using System.Text.Json;
 //   overhead URL RUNS CSV          RUNS pipelines one after another at idle (seeds of their own), each waited for; from each
 //                                  run's timeline (GET /runs/{id}: orchestration), arrived-to-deployed less the stages' own
 //                                  work; p50, p99 and the largest, in milliseconds. One JSON line.
-//   store CONNECTIONSTRING         the object store as the services use it (MinioArtifactStore): a 20 kB object written and
+//   store CONNECTIONSTRING         the object store as the services use it (S3ArtifactStore): a 20 kB object written and
 //                                  read back, 200 times, by 1, 8 and 32 callers at once; operations per second. One JSON line.
 var mode = args[0];
 if (mode == "store")
@@ -127,7 +127,7 @@ async Task Overhead(int count, string csv)
 
 static async Task Store(string connection)
 {
-    var store = new MlOps.ServiceDefaults.Artifacts.MinioArtifactStore(connection);
+    var store = new MlOps.ServiceDefaults.Artifacts.S3ArtifactStore(connection);
     var payload = new byte[20_000];
     await store.PutAsync("probe/warm", new MemoryStream(payload), "application/octet-stream", default);
     var rates = new Dictionary<string, double>();

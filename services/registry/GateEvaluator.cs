@@ -14,9 +14,10 @@ public record GateReport(Guid RunId, string Metric, IReadOnlyDictionary<string, 
 /// </summary>
 public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> logger)
 {
-    public async Task<GateReport> EvaluateAsync(Guid runId, PipelineSpec spec, ModelVersion? champion, CancellationToken ct, string? withoutChampion = null)
+    /// <summary>The candidate's card is the one its event carried, else (a message from an older MlOps) the stored one.</summary>
+    public async Task<GateReport> EvaluateAsync(Guid runId, PipelineSpec spec, ModelVersion? champion, ModelCard? card, CancellationToken ct, string? withoutChampion = null)
     {
-        var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
+        card ??= await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
         var rows = await ReadHoldoutAsync(card, ct);
         var candidate = await ScoreAsync(runId, card, rows, ct);
 

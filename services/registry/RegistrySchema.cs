@@ -64,6 +64,10 @@ public static class RegistrySchema
         ALTER TABLE run_events ADD COLUMN sent_at TEXT;
         ALTER TABLE run_events ADD COLUMN stage_seconds DOUBLE PRECISION;
         """,
+        // The store calls the stage made for the run before publishing the event, by operation (JSON; StoreCalls).
+        """
+        ALTER TABLE run_events ADD COLUMN store_calls TEXT;
+        """,
     ];
 
     public static int Version => Migrations(SqliteSql).Length;

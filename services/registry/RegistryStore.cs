@@ -3,6 +3,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using MlOps.ServiceDefaults.Artifacts;
+using MlOps.ServiceDefaults.Messaging;
 
 namespace MlOps.Registry;
 
@@ -17,9 +18,11 @@ public record RunFacts(string? Trigger = null, Guid? Parent = null, string? Data
 /// <summary>
 /// One entry of a run's log. <paramref name="At"/> is when the registry recorded it; <paramref name="SentAt"/> when the
 /// event was published and <paramref name="StageSeconds"/> how long the stage that published it had worked on the run until
-/// then (<see cref="MlOps.ServiceDefaults.Messaging.StageClock"/>), where the event carries them.
+/// then (<see cref="MlOps.ServiceDefaults.Messaging.StageClock"/>), and <paramref name="StoreCalls"/> the object-store calls that
+/// stage made for the run before publishing it, by operation (<see cref="StoreCalls"/>), where the event carries them.
 /// </summary>
-public record RunEvent(long Id, Guid RunId, string Kind, DateTimeOffset At, JsonElement Detail, DateTimeOffset? SentAt = null, double? StageSeconds = null);
+public record RunEvent(long Id, Guid RunId, string Kind, DateTimeOffset At, JsonElement Detail, DateTimeOffset? SentAt = null, double? StageSeconds = null,
+    IReadOnlyDictionary<string, long>? StoreCalls = null);
 
 /// <summary>
 /// The registry's records in SQLite: runs with their status and lineage facts, each run's append-only event log, model
@@ -102,17 +105,19 @@ public sealed partial class RegistryStore
 
     /// <summary>Appends an event to the run's log, records what the event tells about the run, and moves its status forward (never back).</summary>
     public async Task RecordAsync(Guid runId, string pipeline, string kind, string? status, object detail, RunFacts? facts = null,
-        (DateTimeOffset? SentAt, double? StageSeconds) made = default)
+        EventMaking? made = null)
     {
         facts ??= new RunFacts();
+        made ??= new EventMaking();
         await _write.WaitAsync();
         try
         {
             using var c = Open();
             using var tx = c.BeginTransaction();
             var now = _clock.GetUtcNow().ToString("O");
-            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail, sent_at, stage_seconds) VALUES(@r, @k, @at, @d, CAST(@sent AS TEXT), CAST(@stage AS DOUBLE PRECISION))",
-                ("@r", runId.ToString("N")), ("@k", kind), ("@at", now), ("@d", Json(detail)), ("@sent", made.SentAt?.ToString("O")), ("@stage", made.StageSeconds));
+            Exec(c, "INSERT INTO run_events(run_id, kind, at, detail, sent_at, stage_seconds, store_calls) VALUES(@r, @k, @at, @d, CAST(@sent AS TEXT), CAST(@stage AS DOUBLE PRECISION), CAST(@calls AS TEXT))",
+                ("@r", runId.ToString("N")), ("@k", kind), ("@at", now), ("@d", Json(detail)), ("@sent", made.SentAt?.ToString("O")), ("@stage", made.StageSeconds),
+                ("@calls", made.StoreCalls is { } calls ? Json(calls) : null));
             Exec(c, """
                 INSERT INTO runs(run_id, pipeline, status, stage, trigger, parent_run_id, dataset_sha256, error, created_at, updated_at,
                                  spec_sha256, code_version, seed, dataset_rows, dataset_bytes, cached_from)
@@ -199,14 +204,14 @@ public sealed partial class RegistryStore
     public IReadOnlyList<RunEvent> Events(Guid runId)
     {
         using var c = Open();
-        using var cmd = Command(c, "SELECT id, run_id, kind, at, detail, sent_at, stage_seconds FROM run_events WHERE run_id = @r ORDER BY id", ("@r", runId.ToString("N")));
+        using var cmd = Command(c, "SELECT id, run_id, kind, at, detail, sent_at, stage_seconds, store_calls FROM run_events WHERE run_id = @r ORDER BY id", ("@r", runId.ToString("N")));
         using var r = cmd.ExecuteReader();
         var list = new List<RunEvent>();
         while (r.Read())
         {
             list.Add(new RunEvent(r.GetInt64(0), Guid.Parse(r.GetString(1)), r.GetString(2), DateTimeOffset.Parse(r.GetString(3)),
                 JsonSerializer.Deserialize<JsonElement>(r.GetString(4)), r.IsDBNull(5) ? null : DateTimeOffset.Parse(r.GetString(5)),
-                r.IsDBNull(6) ? null : r.GetDouble(6)));
+                r.IsDBNull(6) ? null : r.GetDouble(6), r.IsDBNull(7) ? null : JsonSerializer.Deserialize<Dictionary<string, long>>(r.GetString(7))));
         }
         return list;
     }

@@ -29,9 +29,9 @@ public class AppHostTests
         // Everything through the one front door, as in embedded mode (issue 16 item 4): the gateway routes each path to its service.
         var door = app.CreateHttpClient("gateway");
         Authorize(door, data);
-        await SystemFlow.RunAsync(door, door, door, new MinioArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
+        await SystemFlow.RunAsync(door, door, door, new S3ArtifactStore(TestInfra.Artifacts), $"dist-{Guid.NewGuid():N}"[..20]);
         await SystemFlow.ValidationAsync(door, door, door, $"suite-{Guid.NewGuid():N}"[..20], data);
-        await SystemFlow.TrainingAndGateAsync(door, door, door, new MinioArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
+        await SystemFlow.TrainingAndGateAsync(door, door, door, new S3ArtifactStore(TestInfra.Artifacts), $"feat-{Guid.NewGuid():N}"[..20], data);
         Assert.Contains("MlOps", await door.GetStringAsync("/console")); // the console, as a person opens it
         Assert.Equal(System.Net.HttpStatusCode.OK, (await door.GetAsync("/health")).StatusCode);
 

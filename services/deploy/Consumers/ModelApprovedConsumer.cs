@@ -49,7 +49,7 @@ public sealed class ModelApprovedConsumer(ServingTable serving, IArtifactStore s
 
     async Task RollOutAsync(ConsumeContext<ModelApproved> context, ModelApproved m, CancellationToken ct)
     {
-        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        var spec = await store.RunSpecAsync(m.RunId, m.Spec, ct);
         if (spec.Rollout.Shadow && serving.Get(m.Pipeline) is { } live && live.Version < m.Version)
         {
             await serving.StartShadowAsync(m.Pipeline, m.Version, m.RunId, ct);
@@ -60,8 +60,8 @@ public sealed class ModelApprovedConsumer(ServingTable serving, IArtifactStore s
             await serving.StartCanaryAsync(m.Pipeline, m.Version, m.RunId, spec.Rollout, ct);
             return;
         }
-        var model = await serving.DeployAsync(m.Pipeline, m.Version, m.RunId, ct);
-        await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt), ct);
+        var model = await serving.DeployAsync(m.Pipeline, m.Version, m.RunId, ct, m.Card);
+        await context.Publish(new ModelDeployed(m.RunId, m.Pipeline, m.Version, m.ModelSha256, ExecutionProvider.Name, model.DeployedAt, spec), ct);
     }
 }
 

@@ -15,9 +15,10 @@ public sealed class SmokeTestFailedException(string message) : Exception(message
 /// </summary>
 public sealed class ModelLoader(IArtifactStore store, TimeProvider clock, IOptions<DeployOptions> options)
 {
-    public async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct)
+    /// <summary>Loads the run's model; its card is the one given (carried on the approval), else read from the store.</summary>
+    public async Task<DeployedModel> LoadAsync(string pipeline, int version, Guid runId, CancellationToken ct, ModelCard? card = null)
     {
-        var card = await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
+        card ??= await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
         var scorer = new OnnxScorer(await store.ReadAllBytesAsync(ArtifactKeys.Onnx(runId), ct), card, options.Value.ScoringThreadsPerRequest);
         WarmUp(scorer);
         await SmokeTestAsync(scorer, runId, ct);
@@ -34,15 +35,29 @@ public sealed class ModelLoader(IArtifactStore store, TimeProvider clock, IOptio
     /// </summary>
     async Task SmokeTestAsync(OnnxScorer scorer, Guid runId, CancellationToken ct)
     {
-        if (!await store.ExistsAsync(ArtifactKeys.Holdout(runId), ct) || !await store.ExistsAsync(ArtifactKeys.HoldoutPredictions(runId), ct)) return;
+        // A version without hold-out files (made before MlOps kept them) has nothing to compare: each is read, not probed first.
         LabelledRows rows;
-        await using (var csv = await store.OpenReadAsync(ArtifactKeys.Holdout(runId), ct))
-            rows = CsvRows.Read(csv, scorer.Card, withTarget: false);
+        try
+        {
+            await using (var csv = await store.OpenReadAsync(ArtifactKeys.Holdout(runId), ct))
+                rows = CsvRows.Read(csv, scorer.Card, withTarget: false);
+        }
+        catch (ArtifactNotFoundException)
+        {
+            return;
+        }
         // Read with Sep, as train wrote it: a label with a comma or a quote is an escaped field, not two.
         var expected = new List<string>();
-        await using (var csv = await store.OpenReadAsync(ArtifactKeys.HoldoutPredictions(runId), ct))
-        using (var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true }).From(csv))
+        try
+        {
+            await using var csv = await store.OpenReadAsync(ArtifactKeys.HoldoutPredictions(runId), ct);
+            using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true }).From(csv);
             foreach (var row in reader) expected.Add(row[0].ToString());
+        }
+        catch (ArtifactNotFoundException)
+        {
+            return;
+        }
         var n = Math.Min(200, Math.Min(rows.Inputs.Rows, expected.Count));
         var inputs = rows.Inputs;
         var f = scorer.Card.Features.Count; var c = scorer.Card.Categorical.Count; var h = scorer.Card.HashedText.Count; var t = scorer.Card.Timestamps.Count;

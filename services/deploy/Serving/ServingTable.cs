@@ -52,7 +52,7 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
 
     public void NoteRolledBack(string pipeline, int version) => _rolledBack.AddOrUpdate(pipeline, version, (_, old) => Math.Max(old, version));
 
-    public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct)
+    public async Task<DeployedModel> DeployAsync(string pipeline, int version, Guid runId, CancellationToken ct, ModelCard? card = null)
     {
         if (Get(pipeline) is { } current && current.Version == version)
         {
@@ -60,7 +60,7 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
             await SaveAsync(current, ct);
             return current;
         }
-        var model = await loader.LoadAsync(pipeline, version, runId, ct);
+        var model = await loader.LoadAsync(pipeline, version, runId, ct, card);
         Serve(model);
         _retired.TryRemove(pipeline, out _);
         await SaveAsync(model, ct);

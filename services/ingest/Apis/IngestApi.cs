@@ -237,7 +237,8 @@ public static class IngestApi
 
         dataset.Position = 0;
         var runId = NewId.NextGuid();
-        var manifest = await runs.StartAsync(pipeline, runId, dataset, sha256, bytes, Trigger.Upload, "dataset uploaded", null, publish, ct, source: source, by: Actor.Of(http.User));
+        var manifest = await runs.StartAsync(new RunStarter.RunStart(pipeline, runId, spec, Trigger.Upload, "dataset uploaded", Actor.Of(http.User), Source: source, Fresh: true),
+            dataset, sha256, bytes, publish, ct);
         var location = $"/runs/{runId:N}";
         return TypedResults.Accepted(location, new UploadAccepted(runId, pipeline, manifest.DatasetKey, sha256, bytes, location, source is null ? null : detected));
     }

@@ -15,7 +15,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, PipelineCatalog 
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        var manifest = await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
+        var manifest = m.Manifest ?? await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
         var current = await store.TryGetJsonAsync<LatestAccepted>(ArtifactKeys.LatestAccepted(m.Pipeline), ct);
         if (current is not null && current.CreatedAt >= manifest.CreatedAt) return; // an older run validated late
         await store.PutJsonAsync(ArtifactKeys.LatestAccepted(m.Pipeline),

@@ -37,8 +37,8 @@ public sealed class RetrainRequestedConsumer(IArtifactStore store, RunStarter ru
         if (fresh.Count == 0)
         {
             await using var dataset = await store.OpenReadAsync(latest.DatasetKey, ct);
-            await runs.StartAsync(m.Pipeline, m.RunId, dataset, latest.DatasetSha256, latest.DatasetBytes,
-                m.Trigger, m.Reason, m.ParentRunId ?? latest.RunId, context, ct, included.Count > 0 ? included : null, latest.RunId, by: m.By);
+            await runs.StartAsync(new RunStarter.RunStart(m.Pipeline, m.RunId, spec, m.Trigger, m.Reason, m.By, m.ParentRunId ?? latest.RunId,
+                included.Count > 0 ? included : null, latest.RunId), dataset, latest.DatasetSha256, latest.DatasetBytes, context, ct);
             return;
         }
 
@@ -51,9 +51,9 @@ public sealed class RetrainRequestedConsumer(IArtifactStore store, RunStarter ru
             logger.LogInformation("Retrain {RunId} of {Pipeline}: dataset of run {Base} plus {Rows} labelled production rows from {Files} feedback files",
                 m.RunId, m.Pipeline, latest.RunId, rows, fresh.Count);
             await using var dataset = File.OpenRead(combined);
-            await runs.StartAsync(m.Pipeline, m.RunId, dataset, sha, dataset.Length, m.Trigger,
-                $"{m.Reason} Trained on the dataset of run {latest.RunId:N} plus {rows} labelled production rows.", m.ParentRunId ?? latest.RunId, context, ct,
-                [.. included, .. fresh], latest.RunId, by: m.By);
+            await runs.StartAsync(new RunStarter.RunStart(m.Pipeline, m.RunId, spec, m.Trigger,
+                $"{m.Reason} Trained on the dataset of run {latest.RunId:N} plus {rows} labelled production rows.", m.By, m.ParentRunId ?? latest.RunId,
+                [.. included, .. fresh], latest.RunId), dataset, sha, dataset.Length, context, ct);
         }
         finally
         {

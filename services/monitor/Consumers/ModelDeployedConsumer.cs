@@ -10,7 +10,7 @@ public sealed class ModelDeployedConsumer(MonitorPartitions partitions, Watches 
     public async Task Consume(ConsumeContext<ModelDeployed> context)
     {
         await partitions.OwnAsync(context.Message.Pipeline, context.CancellationToken);
-        await watches.WatchAsync(context.Message.Pipeline, context.Message.RunId, context.Message.Version, context.CancellationToken, context.Message.DeployedAt);
+        await watches.WatchAsync(context.Message.Pipeline, context.Message.RunId, context.Message.Version, context.CancellationToken, context.Message.DeployedAt, context.Message.Spec);
     }
 }
 

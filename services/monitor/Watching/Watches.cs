@@ -22,17 +22,17 @@ public sealed class Watches(IArtifactStore store, TimeProvider clock, ILogger<Wa
     /// watched before a restart is watched as it was (<see cref="MonitorState"/>): its age, schedule position, cooldown and
     /// last report carry on. A new model starts its own schedule and age; the pipeline's drift cooldown carries over.
     /// </summary>
-    public Task<Watch> WatchAsync(string pipeline, Guid runId, int version, CancellationToken ct, DateTimeOffset? servingSince = null) =>
-        WatchAsync(pipeline, runId, version, servingSince, record: true, ct);
+    public Task<Watch> WatchAsync(string pipeline, Guid runId, int version, CancellationToken ct, DateTimeOffset? servingSince = null, PipelineSpec? spec = null) =>
+        WatchAsync(pipeline, runId, version, servingSince, record: true, ct, spec);
 
     /// <summary>Watches again, at start, a model this monitor's own record names (the record is not written back).</summary>
     public Task<Watch> RestoreAsync(WatchedModel watched, CancellationToken ct) =>
         WatchAsync(watched.Pipeline, watched.RunId, watched.Version, watched.ServingSince, record: false, ct);
 
-    async Task<Watch> WatchAsync(string pipeline, Guid runId, int version, DateTimeOffset? servingSince, bool record, CancellationToken ct)
+    async Task<Watch> WatchAsync(string pipeline, Guid runId, int version, DateTimeOffset? servingSince, bool record, CancellationToken ct, PipelineSpec? carried = null)
     {
         if (_watches.TryGetValue(pipeline, out var current) && current.RunId == runId) return current;
-        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(runId), ct);
+        var spec = await store.RunSpecAsync(runId, carried, ct);
         var profile = await store.GetJsonAsync<ReferenceProfile>(ArtifactKeys.Profile(runId), ct);
         var saved = await SavedStateAsync(pipeline, ct);
         var watch = _watches.AddOrUpdate(pipeline,

@@ -12,7 +12,32 @@ public record CancelRequest(string? Reason);
 
 /// <summary>A run with its model version, its timeline, how long each stage took, and every artifact key.</summary>
 public record RunDetail(RunRecord Run, ModelVersion? Version, IReadOnlyList<RunEvent> Events, IReadOnlyList<StageTiming> Stages, IReadOnlyList<string> Artifacts,
-    Orchestration? Orchestration = null);
+    Orchestration? Orchestration = null, RunStoreCalls? StoreCalls = null);
+
+/// <summary>
+/// The object-store calls the run cost, as the events of its timeline say (each stage's calls for the run up to the event it
+/// published; the upload's on DataArrived): in all, by operation (get, head, put, list, delete, bucket) and by event.
+/// On a cluster each is a network round trip. Null for a run whose events carry none (recorded by an older MlOps).
+/// </summary>
+public record RunStoreCalls(long Total, IReadOnlyDictionary<string, long> ByOperation, IReadOnlyDictionary<string, long> ByEvent)
+{
+    public static RunStoreCalls? Of(IReadOnlyList<RunEvent> events)
+    {
+        var counted = events.Where(e => e.StoreCalls is not null).ToList();
+        if (counted.Count == 0) return null;
+        var byOperation = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var byEvent = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in counted)
+        {
+            foreach (var (operation, n) in e.StoreCalls!)
+            {
+                byOperation[operation] = byOperation.GetValueOrDefault(operation) + n;
+                byEvent[e.Kind] = byEvent.GetValueOrDefault(e.Kind) + n;
+            }
+        }
+        return new RunStoreCalls(byOperation.Values.Sum(), byOperation, byEvent);
+    }
+}
 
 /// <summary>
 /// An event of the run's timeline: when it was recorded, since the first and since the one before, and (where the event
@@ -114,20 +139,26 @@ public static class RegistryApi
         return true;
     }
 
-    public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetRun(Guid runId, RegistryStore registry, IArtifactStore store, CancellationToken ct)
+    public static Results<Ok<RunDetail>, ProblemHttpResult> GetRun(Guid runId, RegistryStore registry)
     {
         if (registry.Run(runId) is not { } run)
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
-        return TypedResults.Ok(await DetailAsync(run, registry, store, ct));
+        return TypedResults.Ok(Detail(run, registry));
     }
 
-    static async Task<RunDetail> DetailAsync(RunRecord run, RegistryStore registry, IArtifactStore store, CancellationToken ct)
+    /// <summary>The run from the registry alone: its artifacts are read off its timeline (<see cref="ArtifactKeys.StoredBefore"/>), not listed from the store.</summary>
+    static RunDetail Detail(RunRecord run, RegistryStore registry)
     {
         var events = registry.Events(run.RunId);
         var stages = events.Select((e, i) => new StageTiming(e.Kind, e.At, (e.At - events[0].At).TotalSeconds,
             i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds, e.StageSeconds)).ToList();
-        return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, await store.ListAsync(ArtifactKeys.Run(run.RunId), ct),
-            Orchestration.Of(events));
+        var artifacts = events.SelectMany(e => ArtifactKeys.StoredBefore(run.RunId, e.Kind)
+                .Concat(e.Kind == nameof(DataArrived) && e.Detail.TryGetProperty("manifest", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Object
+                        && m.TryGetProperty("source", out var source) && source.ValueKind == System.Text.Json.JsonValueKind.Object
+                        && source.TryGetProperty("key", out var key) && key.GetString() is { } k && k.StartsWith(ArtifactKeys.Run(run.RunId), StringComparison.Ordinal)
+                    ? [k] : Array.Empty<string>()))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, artifacts, Orchestration.Of(events), RunStoreCalls.Of(events));
     }
 
     /// <summary>The statuses a run is still moving through, which a person may cancel.</summary>
@@ -153,11 +184,11 @@ public static class RegistryApi
     }
 
     /// <summary>GET /runs/{id}/html: the run as a page (<see cref="ConsolePage.RenderRun"/>).</summary>
-    public static async Task<IResult> GetRunPage(Guid runId, RegistryStore registry, IArtifactStore store, TimeProvider clock, CancellationToken ct)
+    public static IResult GetRunPage(Guid runId, RegistryStore registry, TimeProvider clock)
     {
         if (registry.Run(runId) is not { } run)
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
-        var detail = await DetailAsync(run, registry, store, ct);
+        var detail = Detail(run, registry);
         var stages = detail.Stages.Select(s => (s.Event, s.SecondsSinceStart - s.SecondsSincePrevious, s.SecondsSincePrevious, s.StageSeconds)).ToList();
         return TypedResults.Content(ConsolePage.RenderRun(run, detail.Version, stages, detail.Orchestration, detail.Artifacts, clock.GetUtcNow()), "text/html; charset=utf-8");
     }

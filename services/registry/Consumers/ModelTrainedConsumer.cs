@@ -21,10 +21,10 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
         var version = registry.VersionOfRun(m.RunId);
         if (version is null)
         {
-            var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+            var spec = await store.RunSpecAsync(m.RunId, m.Spec, ct);
             var champion = registry.Champion(m.Pipeline);
             var retired = champion is null ? registry.ServedAt(m.Pipeline, DateTimeOffset.MaxValue) is { Kind: "retired" } r ? r : null : null;
-            var report = await evaluator.EvaluateAsync(m.RunId, spec, champion, ct, retired is null ? null
+            var report = await evaluator.EvaluateAsync(m.RunId, spec, champion, m.Card, ct, retired is null ? null
                 : $"No champion: the pipeline was retired (v{retired.Version}, {retired.At:u}, by {retired.Actor}: {retired.Reason}). "
                   + "The value thresholds decide, and the model serves only when a person promotes it.");
             await store.PutJsonAsync(ArtifactKeys.Gate(m.RunId), report, ct);
@@ -35,7 +35,7 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
         logger.LogInformation("Run {RunId}: {Pipeline} v{Version} {Verdict}: {Reasons}", m.RunId, m.Pipeline, version.Version,
             version.Approved ? "approved" : "rejected", string.Join(" ", version.Reasons));
         if (version.Approved)
-            await context.Publish(new ModelApproved(m.RunId, m.Pipeline, version.Version, m.ModelSha256, version.Reasons), ct);
+            await context.Publish(new ModelApproved(m.RunId, m.Pipeline, version.Version, m.ModelSha256, version.Reasons, m.Spec, m.Card), ct);
         else
             await context.Publish(new ModelRejected(m.RunId, m.Pipeline, version.Version, version.Reasons), ct);
     }

@@ -22,17 +22,26 @@ public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extens
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        var card = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(m.RunId), ct);
-        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        var spec = await store.RunSpecAsync(m.RunId, m.Spec, ct);
+        var carried = spec;
         spec = spec with { Features = InferredColumn.Apply(spec.Features, m.Inferred) }; // what validate worked out about unnamed columns
-        var manifest = await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
-        var cacheKey = CacheKey(manifest, spec, m);
-        if (card is null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(manifest.Trigger)
-            && await store.TryGetJsonAsync<CacheEntry>(ArtifactKeys.TrainingCache(cacheKey), ct) is { } hit && hit.RunId != m.RunId
-            && await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(hit.RunId), ct) is { } cached)
+        // The manifest travels on the event; a message from an older MlOps sends train to the stored one.
+        var manifest = m.Manifest ?? await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
+        var (datasetSha256, trigger) = (manifest.DatasetSha256, manifest.Trigger);
+        var cacheKey = CacheKey(datasetSha256, spec, m);
+        // The cache entry is written after the card: an entry naming this run means it trained already (a redelivery), so
+        // the entry is the one read that tells both "trained before" and "trained elsewhere" apart from "train now".
+        var entry = await store.TryGetJsonAsync<CacheEntry>(ArtifactKeys.TrainingCache(cacheKey), ct);
+        ModelCard? card = null;
+        if (entry?.RunId == m.RunId)
+        {
+            card = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(m.RunId), ct);
+        }
+        else if (entry is not null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(trigger)
+            && await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(entry.RunId), ct) is { } cached)
         {
             card = await ReuseAsync(m.RunId, cached, ct);
-            logger.LogInformation("Run {RunId}: cache hit, reusing the model of run {CachedRunId} (same dataset bytes, training settings, code and seed)", m.RunId, hit.RunId);
+            logger.LogInformation("Run {RunId}: cache hit, reusing the model of run {CachedRunId} (same dataset bytes, training settings, code and seed)", m.RunId, entry.RunId);
         }
         if (card is null && m.Rows * Math.Max(1, m.Features.Count) > options.Value.MaxCells)
         {
@@ -85,7 +94,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extens
                 string.Join(", ", card.Metrics.Select(kv => $"{kv.Key}={kv.Value}")));
         }
 
-        await context.Publish(new ModelTrained(m.RunId, m.Pipeline, card.ModelSha256, card.Task, card.Trainer, card.Metrics, card.CachedFrom), ct);
+        await context.Publish(new ModelTrained(m.RunId, m.Pipeline, card.ModelSha256, card.Task, card.Trainer, card.Metrics, card.CachedFrom, carried, card), ct);
     }
 
     /// <summary>The content address of a training: the dataset's bytes, the spec, the code that trains, and the seed.</summary>
@@ -95,12 +104,12 @@ public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extens
     /// validation settings, nor whether a column's type is written in the spec or inferred: a spec edit elsewhere, or the
     /// inference written into the spec after a run, reuses the model.
     /// </summary>
-    static string CacheKey(RunManifest manifest, PipelineSpec spec, DataValidated m)
+    static string CacheKey(string datasetSha256, PipelineSpec spec, DataValidated m)
     {
         var training = System.Text.Json.JsonSerializer.Serialize(
             new { spec.Task, m.Target, Columns = m.Features, Trainer = spec.Trainer with { Timeout = null }, spec.Features, spec.Inference.MaxClasses }, ArtifactStoreJson.Options);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            $"dataset {manifest.DatasetSha256}\ntraining {training}\ncode {CodeVersion.Current}\nseed {manifest.Seed}\n")));
+            $"dataset {datasetSha256}\ntraining {training}\ncode {CodeVersion.Current}\nseed {spec.Trainer.Seed}\n")));
     }
 
     /// <summary>Copies a cached run's model files under this run (the card last, naming where they came from).</summary>

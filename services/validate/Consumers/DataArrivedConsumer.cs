@@ -16,7 +16,7 @@ public sealed class DataArrivedConsumer(IArtifactStore store, Microsoft.Extensio
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        var spec = await store.GetJsonAsync<PipelineSpec>(ArtifactKeys.Spec(m.RunId), ct);
+        var spec = await store.RunSpecAsync(m.RunId, m.Spec, ct);
         var previous = await store.TryGetJsonAsync<DatasetSchema>(ArtifactKeys.PipelineSchema(m.Pipeline), ct);
         if (previous?.RunId == m.RunId) previous = null; // a redelivery of the run that made the schema
 
@@ -49,7 +49,7 @@ public sealed class DataArrivedConsumer(IArtifactStore store, Microsoft.Extensio
             logger.LogInformation("Run {RunId}: {Rows} rows passed {Count} expectations ({Warnings} warnings)",
                 m.RunId, scan.Rows, report.Statistics.EvaluatedExpectations, report.Warnings.Count);
             await context.Publish(new DataValidated(m.RunId, m.Pipeline, scan.Rows, features, scan.Target,
-                report.Warnings, inferred.Count > 0 ? inferred : null), ct);
+                report.Warnings, inferred.Count > 0 ? inferred : null, spec, m.Manifest), ct);
         }
         else
         {

@@ -24,7 +24,7 @@ public class DeployReplicasTests
     public async Task EveryReplicaServesEveryChangeAndACanaryIsJudgedOnceOnBothReplicasTraffic()
     {
         var artifacts = TestInfra.Artifacts.Replace("Bucket=mlops-test", $"Bucket=mlops-replicas-{Guid.NewGuid():N}"[..^20]);
-        var store = new MinioArtifactStore(artifacts);
+        var store = new S3ArtifactStore(artifacts);
         var csv = File.ReadAllText(TestInfra.Sample("classification.csv"));
         async Task<(Guid RunId, string Sha)> StoreRunAsync(int seed, RolloutSpec rollout)
         {

@@ -29,6 +29,34 @@ public static class SystemFlow
             .Single(s => s.GetProperty("event").GetString() == "ModelTrained").GetProperty("stageSeconds").GetDouble());
     }
 
+    /// <summary>
+    /// The run's store calls, counted by each stage and summed by the registry: at most 40 from upload to deployed (123
+    /// before the store discipline), every stage's share present, and no stage reading what travels with its event or what it
+    /// just wrote: the reads each stage needs for a first model (no champion) are named here, one GET each.
+    /// </summary>
+    static void AssertStoreCalls(JsonElement run)
+    {
+        var calls = run.GetProperty("storeCalls");
+        var total = calls.GetProperty("total").GetInt64();
+        Assert.InRange(total, 20, 40);
+        var byEvent = calls.GetProperty("byEvent").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+        Assert.Equal(total, byEvent.Values.Sum());
+        var gets = run.GetProperty("events").EnumerateArray()
+            .Where(e => e.TryGetProperty("storeCalls", out var c) && c.ValueKind == JsonValueKind.Object)
+            .ToDictionary(e => e.GetProperty("kind").GetString()!, e => e.GetProperty("storeCalls").TryGetProperty("get", out var g) ? g.GetInt64() : 0);
+        var needed = new Dictionary<string, long>
+        {
+            ["DataArrived"] = 1,   // the pipeline's spec (the upload's own bytes are written, not read)
+            ["DataValidated"] = 2, // the last accepted schema, the dataset
+            ["ModelTrained"] = 2,  // the training cache's entry, the dataset
+            ["ModelApproved"] = 2, // the hold-out rows, the ONNX file (the card came with ModelTrained)
+            ["ModelDeployed"] = 3, // the ONNX file, the hold-out rows and training's answers for them (the staging check)
+        };
+        Assert.Equal(needed.Keys.Order(), gets.Keys.Order());
+        foreach (var (kind, most) in needed)
+            Assert.True(gets[kind] <= most, $"{kind}'s stage read the store {gets[kind]} times, more than the {most} it needs: {calls}");
+    }
+
     public static async Task RunAsync(HttpClient ingest, HttpClient registry, HttpClient deploy, IArtifactStore store, string pipeline)
     {
         await PipelineCalls.PutWalkthroughSpecAsync(ingest, pipeline);
@@ -39,6 +67,7 @@ public static class SystemFlow
         Assert.True(version.GetProperty("approved").GetBoolean());
         Assert.True(version.GetProperty("metrics").GetProperty("accuracy").GetDouble() >= 0.8);
         AssertOrchestration(first, version.GetProperty("metrics").GetProperty("trainingSeconds").GetDouble());
+        AssertStoreCalls(first);
 
         foreach (var artifact in new[] { "dataset.csv", "spec.json", "manifest.json", "validation.json", "validation.html", "profile.json", "model.zip", "model.onnx", "model.json", "metrics.json" })
             Assert.True(await store.ExistsAsync(ArtifactKeys.Run(firstRun) + artifact, default), $"runs/{firstRun:N}/{artifact} is missing");

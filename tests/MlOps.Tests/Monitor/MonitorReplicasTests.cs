@@ -22,7 +22,7 @@ public class MonitorReplicasTests
     public async Task EachPipelineHasOneOwnerEitherReplicaAnswersAndTheOtherTakesOverWhenItDies()
     {
         var artifacts = TestInfra.Artifacts.Replace("Bucket=mlops-test", $"Bucket=mlops-monitors-{Guid.NewGuid():N}"[..^20]);
-        var store = new MinioArtifactStore(artifacts);
+        var store = new S3ArtifactStore(artifacts);
         var random = new Random(16);
         var csv = new StringBuilder("a,b,c,label\n");
         for (var i = 0; i < 400; i++) csv.Append(CultureInfo.InvariantCulture, $"{random.NextDouble():F4},{random.NextDouble():F4},{random.NextDouble():F4},{(random.Next(2) == 0 ? "x" : "y")}\n");

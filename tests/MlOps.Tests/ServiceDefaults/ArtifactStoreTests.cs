@@ -1,13 +1,13 @@
 namespace MlOps.Tests;
 
-/// <summary>Both stores keep the same contract: the filesystem one here, the Minio one against a real S3 endpoint (s3rver).</summary>
+/// <summary>Both stores keep the same contract: the filesystem one here, the S3 one against a real S3 endpoint (s3rver).</summary>
 public class ArtifactStoreTests
 {
     public static TheoryData<string> Stores => new() { "filesystem", "s3" };
 
     static IArtifactStore Create(string kind) => kind == "filesystem"
         ? new FileSystemArtifactStore(TestInfra.TempDirectory())
-        : new MinioArtifactStore(TestInfra.Artifacts);
+        : new S3ArtifactStore(TestInfra.Artifacts);
 
     [Theory, MemberData(nameof(Stores))]
     public async Task StoresReadsListsAndReplacesObjectsUnderRunKeys(string kind)
@@ -63,6 +63,73 @@ public class ArtifactStoreTests
         await read.CopyToAsync(copy);
         Assert.True(data.AsSpan().SequenceEqual(copy.ToArray()));
     }
+
+    /// <summary>
+    /// A store call is one request, and each is counted by operation, for the work under way (the per-run figure) and on
+    /// the <c>mlops.store.calls</c> counter: S3 counted on the wire, so a request the client made on its own (a bucket check
+    /// before each call, a HEAD before each GET, as the Minio client did) would show here. A fresh bucket is made once.
+    /// </summary>
+    [Theory, MemberData(nameof(Stores))]
+    public async Task EachCallIsOneRequestCountedByOperation(string kind)
+    {
+        var bucket = "calls-" + Guid.NewGuid().ToString("N")[..12];
+        IArtifactStore store = kind == "filesystem" ? Create(kind) : new S3ArtifactStore(WithBucket(TestInfra.Artifacts, bucket));
+        long counted = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StoreCalls.MeterName && instrument.Name == "mlops.store.calls") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
+        listener.Start();
+
+        var tally = StoreCalls.Begin();
+        var run = Guid.NewGuid();
+        await store.PutTextAsync(ArtifactKeys.Metrics(run), "{}", "application/json", default);
+        await using (await store.OpenReadAsync(ArtifactKeys.Metrics(run), default)) { }
+        await store.PutTextAsync(ArtifactKeys.Gate(run), "{}", "application/json", default);
+        await using (await store.OpenReadAsync(ArtifactKeys.Gate(run), default)) { }
+        Assert.True(await store.ExistsAsync(ArtifactKeys.Metrics(run), default));
+        Assert.False(await store.ExistsAsync(ArtifactKeys.Onnx(run), default));
+        Assert.Equal(2, (await store.ListAsync(ArtifactKeys.Run(run), default)).Count);
+        await store.DeleteAsync(ArtifactKeys.Gate(run), default);
+        await Assert.ThrowsAsync<ArtifactNotFoundException>(() => store.OpenReadAsync(ArtifactKeys.Gate(run), default));
+
+        var expected = new Dictionary<string, long> { ["get"] = 3, ["head"] = 2, ["put"] = 2, ["list"] = 1, ["delete"] = 1 };
+        if (kind == "s3") expected["bucket"] = 1; // made once per process, never checked again
+        Assert.Equal(expected.OrderBy(kv => kv.Key), tally.ByOperation().OrderBy(kv => kv.Key));
+        Assert.True(Interlocked.Read(ref counted) >= expected.Values.Sum(), $"the counter saw {counted}");
+        // Each event carries its own share: asked again for the same message, the same share; for the next, only what came after.
+        var published = new object();
+        Assert.Equal(StoreCalls.Format(tally.ByOperation()), tally.ShareOf(published));
+        Assert.Equal(StoreCalls.Format(tally.ByOperation()), tally.ShareOf(published));
+        await store.ExistsAsync(ArtifactKeys.Metrics(run), default);
+        Assert.Equal("head=1", tally.ShareOf(new object()));
+        Assert.Equal(expected.OrderBy(kv => kv.Key), StoreCalls.Parse(StoreCalls.Format(expected))!.OrderBy(kv => kv.Key));
+        Assert.Null(StoreCalls.Parse("get=two"));
+        Assert.Null(StoreCalls.Parse("teleport=1"));
+    }
+
+    [Fact]
+    public async Task AStoreOutOfReachFailsAsAServiceOutOfReachNamingIt()
+    {
+        using var store = new S3ArtifactStore("Endpoint=http://127.0.0.1:9;AccessKey=a;SecretKey=b;Bucket=gone");
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => store.ExistsAsync(ArtifactKeys.Metrics(Guid.NewGuid()), default));
+        Assert.True(MlOps.ServiceDefaults.Messaging.TransientFailure.Is(e), e.ToString());
+        Assert.Contains("object store", e.Message);
+    }
+
+    [Theory]
+    [InlineData("Endpoint=ftp://host;AccessKey=a;SecretKey=b", "not an http:// or https:// address")]
+    [InlineData("Endpoint=http://host:9000;SecretKey=b", "lacks 'AccessKey'")]
+    public void AMalformedConnectionStringFailsAtStartNamingThePart(string connection, string message)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new S3ArtifactStore(connection));
+        Assert.Contains(message, e.Message);
+    }
+
+    static string WithBucket(string connection, string bucket) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection, ["Bucket"] = bucket }.ConnectionString;
 
     [Theory]
     [InlineData("../escape")]
