@@ -17,6 +17,8 @@ public static class Extensions
 {
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // First: with Dapr, the connection strings and keys every later step reads come from its secret store.
+        Secrets.DaprSecrets.AddDaprSecrets(builder);
         builder.ConfigureOpenTelemetry();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);

@@ -74,8 +74,12 @@ async Task Pipelines(int count, string csv, int[] pids)
     var wall = clock.Elapsed.TotalSeconds;
     var cpu = Cpu.Seconds(pids) - cpuBefore;
     var statuses = await StatusesAsync();
+    // What the burst asked of the store: each run's calls as its stages counted them (GET /runs/{id}: storeCalls).
+    var calls = new List<long>();
+    foreach (var run in runs) calls.Add(StoreCallsOf(await http.GetFromJsonAsync<JsonElement>($"/runs/{run:N}")));
     Console.WriteLine(JsonSerializer.Serialize(new
     {
+        store_calls_per_run_p50 = calls.Order().ElementAt(calls.Count / 2), store_calls_burst = calls.Sum(), store_calls_per_second = calls.Sum() / wall,
         pipelines = count, deployed = runs.Count(r => statuses.GetValueOrDefault(r) == "deployed"), ended = runs.Count(r => statuses.ContainsKey(r)),
         wall_seconds = wall, runs_per_minute = count / wall * 60, one_run_cpu_seconds = oneRunCpu, idle_cpu_per_second = idlePerSecond, cpu_seconds = cpu,
         cores = Environment.ProcessorCount, peak_rss_mib = rss.PeakMiB, processes = pids.Length,
@@ -88,6 +92,7 @@ async Task Overhead(int count, string csv)
     var overheads = new List<double>();
     var totals = new List<double>();
     var stages = new List<double>();
+    var calls = new List<double>();
     for (var i = 0; i < count; i++)
     {
         var name = $"overhead-{i:00}";
@@ -112,6 +117,7 @@ async Task Overhead(int count, string csv)
         overheads.Add(o.GetProperty("overheadSeconds").GetDouble() * 1000);
         totals.Add(o.GetProperty("arrivedToDeployedSeconds").GetDouble() * 1000);
         stages.Add(o.GetProperty("stagesSeconds").GetDouble() * 1000);
+        calls.Add(StoreCallsOf(detail));
     }
     static double Quantile(List<double> values, double q)
     {
@@ -121,9 +127,13 @@ async Task Overhead(int count, string csv)
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         overhead_runs = count, overhead_p50_ms = Quantile(overheads, 0.5), overhead_p99_ms = Quantile(overheads, 0.99), overhead_max_ms = overheads.Max(),
-        arrived_to_deployed_p50_ms = Quantile(totals, 0.5), stages_p50_ms = Quantile(stages, 0.5),
+        arrived_to_deployed_p50_ms = Quantile(totals, 0.5), stages_p50_ms = Quantile(stages, 0.5), store_calls_p50 = Quantile(calls, 0.5),
     }));
 }
+
+// The store calls a run cost, as its stages counted them; 0 for a run recorded by an MlOps that did not count them.
+static long StoreCallsOf(JsonElement detail) =>
+    detail.TryGetProperty("storeCalls", out var c) && c.ValueKind == JsonValueKind.Object ? c.GetProperty("total").GetInt64() : 0;
 
 static async Task Store(string connection)
 {
