@@ -51,7 +51,6 @@ public static class PipelineJob
             var runId = accepted.GetProperty("runId").GetGuid();
             Console.WriteLine($"run {runId:N}: {accepted.GetProperty("bytes")} bytes, sha256 {accepted.GetProperty("datasetSha256").GetString()![..16]}…");
 
-            string[] stages = ["validating", "training", "gating", "deploying", "deployed"];
             var seen = "";
             JsonElement run = default;
             while (watch.Elapsed < TimeSpan.FromMinutes(10))
@@ -61,20 +60,21 @@ public static class PipelineJob
                 {
                     run = await response.Content.ReadFromJsonAsync<JsonElement>();
                     var status = run.GetProperty("run").GetProperty("status").GetString()!;
+                    var state = MlOps.Registry.RunLifecycle.Parse(status);
                     if (status != seen)
                     {
-                        var step = Array.IndexOf(stages, status) + 1;
+                        var step = MlOps.Registry.RunLifecycle.StepOf(state, run.GetProperty("run").GetProperty("stage").GetString() ?? "");
                         Console.WriteLine($"  [{new string('#', Math.Max(step, 0) * 4),-20}] {status,-14} {watch.Elapsed.TotalSeconds,6:0.0} s");
                         seen = status;
                     }
-                    if (status is "deployed" or "rejected" or "model-rejected" or "failed") break;
+                    if (MlOps.Registry.RunLifecycle.Of(state).Terminal) break;
                 }
                 await Task.Delay(100);
             }
             if (seen != "deployed")
             {
                 var error = run.ValueKind == JsonValueKind.Undefined ? "it did not finish" : run.GetProperty("run").GetProperty("error").GetString();
-                return Fail($"the run ended '{seen}': {error}\n  report: {address}validation/{runId:N}/html");
+                return Fail($"the run ended '{seen}': {error}\n  report: {address.TrimEnd('/')}/validation/{runId:N}/html");
             }
 
             var version = run.GetProperty("version");

@@ -100,10 +100,13 @@ public static class Extensions
         });
         // An error with no body of its own (an unknown path, a method the path does not take) gets a ProblemDetails too.
         app.UseStatusCodePages();
-        // Each request counts its own store calls: an upload's travel on the DataArrived it publishes (StoreCalls).
+        // A request that may start or change a run counts its own store calls: an upload's travel on the DataArrived it
+        // publishes (StoreCalls). Reads and inference (/v2) start none, and the serving path pays nothing for it.
         app.Use(async (context, next) =>
         {
-            Artifacts.StoreCalls.Begin();
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+                && !context.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal))
+                Artifacts.StoreCalls.Begin();
             await next(context);
         });
         // Probes are open (Kubernetes and load balancers send no credentials); everything else needs a role (Security/).

@@ -546,11 +546,14 @@ def scale(results):
     served = next(l for l in lines if "models" in l)
     store = next((l["rates"] for l in lines if "store" in l), None)
     rows = []
+    # The floor of the work itself: one run alone in one process (the embedded app: no hops, no copies), × runs ÷ cores.
+    work_floor = runs["embedded"]["pipelines"] * runs["embedded"]["one_run_cpu_seconds"] / runs["embedded"]["cores"]
     for mode, what in (("embedded", "embedded app, one process"), ("distributed", "distributed: 2 replicas of each of 6 services + gateway, 13 processes")):
         r = runs[mode]
         floor = r["pipelines"] * r["one_run_cpu_seconds"] / r["cores"]
         rows.append(f"| {what} | {r['deployed']} of {r['pipelines']} | {r['wall_seconds']:.1f} s | {r['runs_per_minute']:.0f} | "
-                    f"{r['one_run_cpu_seconds']:.2f} s | {floor:.1f} s | **{r['wall_seconds'] / floor:.2f}×** | {r['cpu_seconds'] / (r['wall_seconds'] * r['cores']):.0%} | {r['peak_rss_mib'] / 1024:.2f} GiB |")
+                    f"{r['one_run_cpu_seconds']:.2f} s | {floor:.1f} s | {r['wall_seconds'] / floor:.2f}× | **{r['wall_seconds'] / work_floor:.2f}×** | "
+                    f"{r['cpu_seconds'] / r['pipelines']:.2f} s | {r['cpu_seconds'] / (r['wall_seconds'] * r['cores']):.0%} | {r['peak_rss_mib'] / 1024:.2f} GiB |")
     text = f"""
 ## Scale: many pipelines at once, many models in one deploy
 
@@ -560,18 +563,25 @@ Command: `bash bench/scale.sh` (issue 16). Machine: {machine()}.
 pipeline with a seed of its own so the training cache cannot answer), uploaded together and waited for until every run
 ended; the same in the embedded app and in the distributed mode (two replicas of every service on RabbitMQ, S3 and
 PostgreSQL from `scripts/infra.sh`, behind the gateway; every upload through the one address). One round of each. The
-CPU floor: once warm (three runs first), one pipeline is run alone, and the CPU time every process of the mode spends on
-it (from /proc, less what the processes use idle over the same time) is one run's cost; 100 of them on every core at
+CPU floor: once warm (three runs first, then 15 s to settle), one pipeline is run alone three times, and the CPU time
+every process of the mode spends on it (from /proc, less what the processes use idle over the same time, measured for
+10 s before) is one run's cost (the median of the three); 100 of them on every core at
 once cannot finish sooner than 100 × that ÷ cores. The CPU busy column is the
 CPU time used during the 100 runs over wall time × cores. Peak memory is the resident set of every process of the mode,
 summed, sampled every 100 ms.
 
-| mode | deployed | wall time | runs/min | one run's CPU | CPU floor | wall / floor | CPU busy | peak memory |
-|---|---|---|---|---|---|---|---|---|
+| mode | deployed | wall time | runs/min | one run's CPU (alone) | its floor | wall / its floor | wall / the work's floor | CPU per run in the burst | CPU busy | peak memory |
+|---|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
+The work's floor is the embedded app's: one run alone in one process ({runs['embedded']['one_run_cpu_seconds']:.2f} CPU-s) × {runs['embedded']['pipelines']} ÷ cores =
+{work_floor:.1f} s, what the same work costs with no hops between processes; each mode's wall time is set against it
+(issue 24's goal for the distributed mode: within 4×). A distributed run alone costs more CPU than its share of the
+burst (both deploy replicas load, warm up and smoke-test every new model, monitor starts a watch, the driver's polls
+through the gateway are counted), so its own floor overstates the work.
+
 Goals: embedded within 1.5× of the floor and under 1 GiB (issue 16); distributed under 4 GiB in all, and within 4× of
-its floor (issue 24; 13–17× before the store discipline below)."""
+the work's floor (issue 24; before the store discipline below it took 266–318 s, 13–17× the floor as measured then, at 15% CPU busy)."""
     d = runs["distributed"]
     text += f"""
 

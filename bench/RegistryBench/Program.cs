@@ -34,7 +34,7 @@ public static class Program
         var random = new Random(1);
         var start = DateTimeOffset.UtcNow.AddDays(-30);
         var ids = new List<(Guid Run, string Pipeline, int Version)>();
-        string[] statuses = ["deployed", "rejected", "model-rejected", "failed"];
+        RunStatus[] statuses = [RunStatus.Deployed, RunStatus.Rejected, RunStatus.ModelRejected, RunStatus.Failed];
         for (var i = 0; i < runs; i++)
         {
             var pipeline = $"model-{i % models:D3}";
@@ -43,10 +43,10 @@ public static class Program
             var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(runId.ToByteArray()));
             await store.PutJsonAsync(ArtifactKeys.Manifest(runId), new RunManifest(runId, pipeline, Trigger.Upload, null, null, ArtifactKeys.Dataset(runId),
                 sha, 1000, sha, 42, "bench", at), default);
-            await registry.RecordAsync(runId, pipeline, "DataArrived", "validating", new { }, new RunFacts(Trigger: (i % 3 == 0 ? Trigger.Drift : Trigger.Upload).ToString(),
+            await registry.RecordAsync(runId, pipeline, "DataArrived", RunStatus.Validating, new { }, new RunFacts(Trigger: (i % 3 == 0 ? Trigger.Drift : Trigger.Upload).ToString(),
                 DatasetSha: sha, Bytes: 1000, SpecSha: sha, CodeVersion: "bench", Seed: 42));
-            await registry.RecordAsync(runId, pipeline, "DataValidated", "training", new { }, new RunFacts(Rows: 1000));
-            await registry.RecordAsync(runId, pipeline, "ModelTrained", "gating", new { });
+            await registry.RecordAsync(runId, pipeline, "DataValidated", RunStatus.Training, new { }, new RunFacts(Rows: 1000));
+            await registry.RecordAsync(runId, pipeline, "ModelTrained", RunStatus.Gating, new { });
             var version = await registry.AddVersionAsync(pipeline, runId, sha, new Dictionary<string, double> { ["accuracy"] = 0.8 + random.NextDouble() / 10 },
                 _ => new GateVerdict(true, ["bench"]));
             await registry.RecordAsync(runId, pipeline, "ModelDeployed", statuses[i % 7 == 0 ? 1 + i % 3 : 0], new { });

@@ -36,26 +36,9 @@ public static class ConsolePage
             : "<li>None yet: PUT a spec and upload a dataset.</li>")
         + "</ul></body></html>";
 
-    static (int Done, bool Failed) Progress(RunRecord run) => run.Status switch
-    {
-        "requested" => (1, false),
-        "validating" => (1, false),
-        "training" => (2, false),
-        "gating" => (3, false),
-        "deploying" or "approved" => (4, false),
-        "deployed" or "retired" or "rolled-back" => (5, false),
-        "rejected" => (1, true),
-        "model-rejected" => (4, true),
-        _ => (run.Stage switch { "DataArrived" => 1, "DataValidated" => 2, "ModelTrained" => 3, _ => 1 }, true), // failed
-    };
+    static (int Done, bool Failed) Progress(RunRecord run) => (RunLifecycle.StepOf(run.State, run.Stage), RunLifecycle.Of(run.State).Stopped);
 
-    static string StatusClass(string status) => status switch
-    {
-        "deployed" => "ok",
-        "rejected" or "model-rejected" or "failed" or "rolled-back" => "bad",
-        "retired" => "muted",
-        _ => "live",
-    };
+    static string StatusClass(string status) => RunLifecycle.Of(RunLifecycle.Parse(status)).Tone.ToString().ToLowerInvariant();
 
     public static string Render(string pipeline, IReadOnlyList<RunRecord> runs, IReadOnlyList<ModelVersion> versions, ModelVersion? champion,
         bool retired, DateTimeOffset now)

@@ -13,6 +13,7 @@ public static class RegistryService
         builder.AddArtifactStore();
         builder.Services.AddOptions<RegistryOptions>().BindConfiguration("Registry").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<GateEvaluator>();
+        builder.Services.AddSingleton<ModelLog>();
         builder.Services.AddHostedService<RunResumer>();
         // PostgreSQL when ConnectionStrings:registry is set (for more than one replica), else the SQLite file of Registry:Database.
         var postgres = builder.Configuration.GetConnectionString("registry");

@@ -9,7 +9,12 @@ namespace MlOps.Registry;
 
 public record RunRecord(Guid RunId, string Pipeline, string Status, string Stage, string? Trigger, Guid? ParentRunId,
     string? DatasetSha256, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? SpecSha256 = null, string? CodeVersion = null, int? Seed = null, long? DatasetRows = null, long? DatasetBytes = null, Guid? CachedFrom = null);
+    string? SpecSha256 = null, string? CodeVersion = null, int? Seed = null, long? DatasetRows = null, long? DatasetBytes = null, Guid? CachedFrom = null)
+{
+    /// <summary>The status as the lifecycle's type (<see cref="Status"/> is its name, as the API and the database write it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public RunStatus State => RunLifecycle.Parse(Status);
+}
 
 /// <summary>What a run's record may learn from an event beyond its status (each is written once, the first time it is known).</summary>
 public record RunFacts(string? Trigger = null, Guid? Parent = null, string? DatasetSha = null, string? Error = null,
@@ -40,14 +45,8 @@ public sealed partial class RegistryStore
     readonly TimeProvider _clock;
     readonly SemaphoreSlim _write = new(1, 1);
 
-    /// <summary>How far along a run is; a status only moves forward, so late or redelivered events never rewind it.</summary>
-    static readonly Dictionary<string, int> Rank = new()
-    {
-        ["requested"] = 0, ["validating"] = 1, ["training"] = 2, ["gating"] = 3, ["deploying"] = 4, ["approved"] = 4,
-        ["deployed"] = 9, ["rejected"] = 9, ["model-rejected"] = 9, ["rolled-back"] = 9, ["retired"] = 9, ["failed"] = 10, ["cancelled"] = 11,
-    };
-
-    static readonly string RankSql = "CASE status " + string.Join(" ", Rank.Select(kv => $"WHEN '{kv.Key}' THEN {kv.Value}")) + " ELSE 0 END";
+    /// <summary>How far along a run is (<see cref="RunLifecycle"/>); a status only moves forward, so late or redelivered events never rewind it.</summary>
+    static readonly string RankSql = "CASE status " + string.Join(" ", RunLifecycle.All.Select(s => $"WHEN '{s.Name()}' THEN {RunLifecycle.Of(s).Rank}")) + " ELSE 0 END";
 
     RegistryStore(Func<DbConnection> connect, bool postgres, TimeProvider clock)
     {
@@ -104,7 +103,7 @@ public sealed partial class RegistryStore
     static string Json(object value) => JsonSerializer.Serialize(value, ArtifactStoreJson.Options);
 
     /// <summary>Appends an event to the run's log, records what the event tells about the run, and moves its status forward (never back).</summary>
-    public async Task RecordAsync(Guid runId, string pipeline, string kind, string? status, object detail, RunFacts? facts = null,
+    public async Task RecordAsync(Guid runId, string pipeline, string kind, RunStatus? status, object detail, RunFacts? facts = null,
         EventMaking? made = null)
     {
         facts ??= new RunFacts();
@@ -135,7 +134,7 @@ public sealed partial class RegistryStore
                   cached_from = COALESCE(runs.cached_from, excluded.cached_from),
                   updated_at = excluded.updated_at
                 """,
-                ("@r", runId.ToString("N")), ("@p", pipeline), ("@s", status ?? "requested"), ("@k", kind), ("@t", facts.Trigger),
+                ("@r", runId.ToString("N")), ("@p", pipeline), ("@s", (status ?? RunStatus.Requested).Name()), ("@k", kind), ("@t", facts.Trigger),
                 ("@parent", facts.Parent?.ToString("N")), ("@sha", facts.DatasetSha), ("@e", facts.Error), ("@at", now),
                 ("@spec", facts.SpecSha), ("@code", facts.CodeVersion), ("@seed", facts.Seed), ("@rows", facts.Rows), ("@bytes", facts.Bytes),
                 ("@cached", facts.CachedFrom?.ToString("N")));
@@ -143,7 +142,7 @@ public sealed partial class RegistryStore
             {
                 // One conditional UPDATE: concurrent events (or replicas) cannot rewind a status between a read and a write.
                 Exec(c, $"UPDATE runs SET status = @s, stage = @k, error = COALESCE(CAST(@e AS TEXT), error) WHERE run_id = @r AND {RankSql} <= @rank",
-                    ("@s", status), ("@k", kind), ("@e", facts.Error), ("@r", runId.ToString("N")), ("@rank", Rank[status]));
+                    ("@s", status.Value.Name()), ("@k", kind), ("@e", facts.Error), ("@r", runId.ToString("N")), ("@rank", RunLifecycle.Of(status.Value).Rank));
             }
             tx.Commit();
         }

@@ -16,15 +16,10 @@ namespace MlOps.Registry;
 /// </summary>
 public sealed class RunResumer(RegistryStore registry, IBus bus, IConfiguration configuration, IHostApplicationLifetime lifetime, ILogger<RunResumer> logger) : BackgroundService
 {
-    /// <summary>The status a run is in → the event that put it there, which is published again.</summary>
-    static readonly Dictionary<string, (string Kind, Type Message)> Resumes = new()
-    {
-        ["requested"] = (nameof(RetrainRequested), typeof(RetrainRequested)),
-        ["validating"] = (nameof(DataArrived), typeof(DataArrived)),
-        ["training"] = (nameof(DataValidated), typeof(DataValidated)),
-        ["gating"] = (nameof(ModelTrained), typeof(ModelTrained)),
-        ["deploying"] = (nameof(ModelApproved), typeof(ModelApproved)),
-    };
+    /// <summary>The status a run is in → the event that put it there, which is published again (<see cref="RunStatusFacts.ResumedBy"/>).</summary>
+    static readonly IReadOnlyList<(string Status, string Kind, Type Message)> Resumes = RunLifecycle.All
+        .Select(s => (Facts: RunLifecycle.Of(s), Status: s)).Where(x => x.Facts.ResumedBy is not null)
+        .Select(x => (x.Facts.Name, x.Facts.ResumedBy!.Name, x.Facts.ResumedBy)).ToList();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,7 +27,7 @@ public sealed class RunResumer(RegistryStore registry, IBus bus, IConfiguration 
         // Once everything has started: the bus, and deploy's restore of what served (so a canary resumes its count).
         var started = new TaskCompletionSource();
         using (lifetime.ApplicationStarted.Register(started.SetResult)) await started.Task.WaitAsync(stoppingToken);
-        foreach (var (status, (kind, type)) in Resumes)
+        foreach (var (status, kind, type) in Resumes)
         {
             foreach (var run in registry.Runs(null, status, 1000))
             {

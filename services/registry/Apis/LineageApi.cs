@@ -55,7 +55,7 @@ public static partial class LineageApi
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded.");
         var version = registry.VersionOfRun(runId);
         var manifest = await store.TryGetJsonAsync<RunManifest>(ArtifactKeys.Manifest(runId), ct);
-        bool? validated = run.Status is "rejected" ? false : run.DatasetRows is not null ? true : null;
+        bool? validated = run.State == RunStatus.Rejected ? false : run.DatasetRows is not null ? true : null;
         return TypedResults.Ok(new Lineage(predictionId, version, run,
             new LineageDataset(manifest?.DatasetKey ?? ArtifactKeys.Dataset(runId), run.DatasetSha256 ?? manifest?.DatasetSha256, run.DatasetBytes ?? manifest?.DatasetBytes, run.DatasetRows, manifest?.Source),
             new LineageValidation(ArtifactKeys.Validation(runId), ArtifactKeys.ValidationHtml(runId), validated),

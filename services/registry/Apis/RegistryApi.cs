@@ -76,7 +76,6 @@ public record RunComparison(Guid RunId, string Pipeline, string Status, string? 
 /// <summary>Experiment tracking: runs, filtered and compared.</summary>
 public static class RegistryApi
 {
-    static readonly string[] Statuses = ["requested", "validating", "training", "gating", "deploying", "deployed", "rejected", "model-rejected", "rolled-back", "failed", "cancelled"];
 
     public static RouteGroupBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {
@@ -119,7 +118,8 @@ public static class RegistryApi
         string? from, string? to, string? limit)
     {
         if (pipeline is not null && !PipelineName.IsValid(pipeline)) return Invalid($"pipeline must be {PipelineName.Rule}.");
-        if (status is not null && !Statuses.Contains(status)) return Invalid($"status must be one of {string.Join(", ", Statuses)}.");
+        if (status is not null && !RunLifecycle.TryParse(status, out _))
+            return Invalid($"status must be one of {string.Join(", ", RunLifecycle.All.Select(s => s.Name()))}.");
         if (trigger is not null && !Enum.TryParse<Trigger>(trigger, ignoreCase: true, out _))
             return Invalid($"trigger must be one of {string.Join(", ", Enum.GetNames<Trigger>())}.");
         if (!TryTime(from, out var since)) return Invalid("from must be an ISO 8601 time, e.g. 2026-11-27T14:00:00Z.");
@@ -161,9 +161,6 @@ public static class RegistryApi
         return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, artifacts, Orchestration.Of(events), RunStoreCalls.Of(events));
     }
 
-    /// <summary>The statuses a run is still moving through, which a person may cancel.</summary>
-    static readonly string[] Cancellable = ["requested", "validating", "training", "gating", "deploying"];
-
     /// <summary>
     /// POST /runs/{id}/cancel: the cancellation marker goes into the store first (every stage looks for it before starting
     /// work), then RunCancelled, which the timeline records as the run's end. 409 for a run that has already ended.
@@ -173,9 +170,9 @@ public static class RegistryApi
     {
         if (registry.Run(runId) is not { } run)
             return TypedResults.Problem(statusCode: 404, title: "Unknown run", detail: $"No run {runId:N} is recorded (yet).");
-        if (!Cancellable.Contains(run.Status))
+        if (!RunLifecycle.Of(run.State).Cancellable)
             return TypedResults.Problem(statusCode: 409, title: "The run has ended",
-                detail: $"Run {runId:N} is {run.Status}: only a run still {string.Join(", ", Cancellable)} can be cancelled.");
+                detail: $"Run {runId:N} is {run.Status}: only a run still {string.Join(", ", RunLifecycle.All.Where(s => RunLifecycle.Of(s).Cancellable).Select(s => s.Name()))} can be cancelled.");
         var reason = request?.Reason?.Trim() is { Length: > 0 and <= 2000 } given ? given : "cancelled through the API";
         var cancelled = new RunCancelled(runId, run.Pipeline, Actor.Of(http.User), reason, clock.GetUtcNow());
         await store.PutJsonAsync(ArtifactKeys.Cancelled(runId), cancelled, ct);

@@ -17,7 +17,7 @@ public sealed class ModelTrainedConsumer(RegistryStore registry, IArtifactStore 
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelTrained), "gating", m, new RunFacts(CachedFrom: m.CachedFrom), StageClock.Of(context));
+        await registry.RecordAsync(m.RunId, m.Pipeline, nameof(ModelTrained), RunStatus.Gating, m, new RunFacts(CachedFrom: m.CachedFrom), StageClock.Of(context));
         var version = registry.VersionOfRun(m.RunId);
         if (version is null)
         {

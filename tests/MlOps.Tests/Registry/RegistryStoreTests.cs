@@ -45,9 +45,9 @@ public class RegistryStoreTests
     {
         var store = Create(backend, out _);
         var run = Guid.NewGuid();
-        await store.RecordAsync(run, "p", "DataArrived", "validating", new { }, new RunFacts(Trigger: "Upload", DatasetSha: "abc", Seed: 42, Bytes: 10));
-        await store.RecordAsync(run, "p", "ModelDeployed", "deployed", new { });
-        await store.RecordAsync(run, "p", "DataValidated", "training", new { }, new RunFacts(Rows: 5, DatasetSha: "other")); // late
+        await store.RecordAsync(run, "p", "DataArrived", RunStatus.Validating, new { }, new RunFacts(Trigger: "Upload", DatasetSha: "abc", Seed: 42, Bytes: 10));
+        await store.RecordAsync(run, "p", "ModelDeployed", RunStatus.Deployed, new { });
+        await store.RecordAsync(run, "p", "DataValidated", RunStatus.Training, new { }, new RunFacts(Rows: 5, DatasetSha: "other")); // late
         var record = store.Run(run)!;
         Assert.Equal("deployed", record.Status);
         Assert.Equal(("abc", 42, 10L, 5L), (record.DatasetSha256, record.Seed!.Value, record.DatasetBytes!.Value, record.DatasetRows!.Value));
@@ -59,7 +59,7 @@ public class RegistryStoreTests
     public async Task TheModelLogIsAppendOnlyAndAnswersWhatServedWhen(string backend)
     {
         var store = Create(backend, out _);
-        await store.RecordAsync(Guid.NewGuid(), "p", "DataArrived", "validating", new { });
+        await store.RecordAsync(Guid.NewGuid(), "p", "DataArrived", RunStatus.Validating, new { });
         var t0 = DateTimeOffset.Parse("2026-11-01T10:00:00Z");
         await store.LogAsync("p", 1, "deployed", "deploy", null, new { runId = Guid.NewGuid() }, t0);
         await store.LogAsync("p", 2, "deployed", "deploy", null, new { runId = Guid.NewGuid() }, t0.AddHours(1));
@@ -79,7 +79,7 @@ public class RegistryStoreTests
     {
         var store = Create(backend, out _);
         var run = Guid.NewGuid();
-        await store.RecordAsync(run, "p", "ModelRejected", "model-rejected", new { });
+        await store.RecordAsync(run, "p", "ModelRejected", RunStatus.ModelRejected, new { });
         await store.AddVersionAsync("p", run, "sha", Metrics, _ => new GateVerdict(false, ["worse"]));
         var approved = await store.ForceApproveAsync("p", 1, "needed for the demo", "alice");
         Assert.True(approved.Approved);
@@ -157,7 +157,7 @@ public class RegistryStoreTests
         await store.SetTagsAsync("old", 1, new Dictionary<string, string> { ["migrated"] = "yes" });
         await store.LogAsync("old", 1, "note", "test", null, new { }, DateTimeOffset.UtcNow);
         Assert.Single(store.Log("old"));
-        await store.RecordAsync(run, "old", "RetirementRequested", "retired", new { });
+        await store.RecordAsync(run, "old", "RetirementRequested", RunStatus.Retired, new { });
         Assert.Equal(["DataArrived", "RetirementRequested"], store.Events(run).Select(e => e.Kind));
         Assert.ThrowsAny<DbException>(() => store.ExecuteForTest("DELETE FROM model_log")); // the new table came with its rule
 

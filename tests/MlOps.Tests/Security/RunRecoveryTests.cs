@@ -13,7 +13,7 @@ namespace MlOps.Tests;
 public class RunRecoveryTests
 {
     /// <summary>A table that takes a while to validate (many pattern checks on many rows) and to train (many trees).</summary>
-    static async Task<(string Csv, string Spec)> SlowRunAsync(string folder, bool slowValidation)
+    internal static async Task<(string Csv, string Spec)> SlowRunAsync(string folder, bool slowValidation)
     {
         var random = new Random(7);
         var csv = Path.Combine(folder, "slow.csv");
