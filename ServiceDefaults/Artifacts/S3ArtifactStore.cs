@@ -8,7 +8,9 @@ namespace MlOps.ServiceDefaults.Artifacts;
 
 /// <summary>
 /// The distributed store: any S3 endpoint (MinIO, Amazon S3, …) through the AWS SDK, path-style.
-/// Connection string: <c>Endpoint=http://host:9000;AccessKey=…;SecretKey=…;Bucket=mlops[;Region=us-east-1]</c>.
+/// Connection string: <c>Endpoint=http://host:9000;AccessKey=…;SecretKey=…;Bucket=mlops[;Region=us-east-1][;PathStyle=false]</c>
+/// (path-style addressing by default, as MinIO and most S3-compatible stores want; <c>PathStyle=false</c> for Amazon S3's
+/// virtual-hosted style).
 /// One request per call and nothing hidden: the bucket is made once per process, a read is one GET (the Minio client
 /// this replaced checked the bucket before every call and sent a HEAD before every GET, 2.4× the round trips; see
 /// README "Stack"). Reads are spooled to a temporary file so a large object never sits in memory and callers get a
@@ -36,7 +38,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         _client = new AmazonS3Client(new BasicAWSCredentials(Get("AccessKey"), Get("SecretKey")), new AmazonS3Config
         {
             ServiceURL = _endpoint.GetLeftPart(UriPartial.Authority),
-            ForcePathStyle = true, // MinIO and most S3-compatible stores address buckets by path
+            ForcePathStyle = !string.Equals(Optional("PathStyle"), "false", StringComparison.OrdinalIgnoreCase),
             AuthenticationRegion = Optional("Region") ?? "us-east-1",
             // Checksums only where S3 requires them: S3-compatible stores (MinIO's older releases, s3rver) do not all
             // understand the SDK's default trailing checksums.

@@ -110,6 +110,24 @@ public class ArtifactStoreTests
         Assert.Null(StoreCalls.Parse("teleport=1"));
     }
 
+    /// <summary>The counter reads a request the same way whichever addressing the store uses: path-style or virtual-hosted.</summary>
+    [Theory]
+    [InlineData("HEAD", "http://127.0.0.1:9000/mlops/runs/a/model.onnx", "head")]
+    [InlineData("GET", "http://127.0.0.1:9000/mlops/runs/a/model.onnx", "get")]
+    [InlineData("PUT", "http://127.0.0.1:9000/mlops/runs/a/model.onnx", "put")]
+    [InlineData("DELETE", "http://127.0.0.1:9000/mlops/runs/a/model.onnx", "delete")]
+    [InlineData("GET", "http://127.0.0.1:9000/mlops?list-type=2&prefix=runs%2F", "list")]
+    [InlineData("GET", "http://127.0.0.1:9000/mlops/?list-type=2&prefix=runs%2F", "list")]
+    [InlineData("PUT", "http://127.0.0.1:9000/mlops", "bucket")]
+    [InlineData("HEAD", "http://127.0.0.1:9000/mlops/", "bucket")]
+    [InlineData("GET", "http://127.0.0.1:9000/mlops?location", "bucket")]
+    [InlineData("HEAD", "https://mlops.s3.eu-west-1.amazonaws.com/runs/a/model.onnx", "head")]
+    [InlineData("GET", "https://mlops.s3.eu-west-1.amazonaws.com/model.onnx", "get")]
+    [InlineData("GET", "https://mlops.s3.eu-west-1.amazonaws.com/?list-type=2&prefix=runs%2F", "list")]
+    [InlineData("PUT", "https://mlops.s3.eu-west-1.amazonaws.com/", "bucket")]
+    public void TheCounterNamesEachRequestsOperation(string method, string url, string operation) =>
+        Assert.Equal(operation, StoreCalls.Name(StoreCallCounter.OperationOf(new HttpRequestMessage(new HttpMethod(method), url), "mlops")));
+
     [Fact]
     public async Task AStoreOutOfReachFailsAsAServiceOutOfReachNamingIt()
     {
