@@ -9,8 +9,10 @@ public record GateReport(Guid RunId, string Metric, IReadOnlyDictionary<string, 
     bool Approved, IReadOnlyList<string> Reasons, string ExecutionProvider, BaselineEvidence? Baseline = null);
 
 /// <summary>
-/// Scores the candidate and the current champion with ONNX Runtime (CUDA when present) on the candidate's hold-out rows,
-/// computes both models' metrics with the same code as train, and asks <see cref="Gate"/> for the verdict.
+/// The gate's evidence: the candidate's hold-out metrics as train computed them (its card: its ONNX graph scored on its
+/// hold-out rows by <see cref="HoldoutMetrics"/>; the same rows and code would give the same numbers here, so they are read,
+/// not computed again), the current champion scored with ONNX Runtime (CUDA when present) on those same rows by the same
+/// code, and the best answer needing no features; <see cref="Gate"/> gives the verdict.
 /// </summary>
 public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> logger)
 {
@@ -19,7 +21,7 @@ public sealed class GateEvaluator(IArtifactStore store, ILogger<GateEvaluator> l
     {
         card ??= await store.GetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(runId), ct);
         var rows = await ReadHoldoutAsync(card, ct);
-        var candidate = await ScoreAsync(runId, card, rows, ct);
+        var candidate = GateSpec.MetricsFor(card.Task).Where(card.Metrics.ContainsKey).ToDictionary(m => m, m => card.Metrics[m]);
 
         ChampionEvidence? evidence = null;
         if (champion is not null)

@@ -49,7 +49,7 @@ public static class SystemFlow
             ["DataArrived"] = 1,   // the pipeline's spec (the upload's own bytes are written, not read)
             ["DataValidated"] = 2, // the last accepted schema, the dataset
             ["ModelTrained"] = 2,  // the training cache's entry, the dataset
-            ["ModelApproved"] = 2, // the hold-out rows, the ONNX file (the card came with ModelTrained)
+            ["ModelApproved"] = 1, // the hold-out rows (the card, with the candidate's metrics, came with ModelTrained)
             ["ModelDeployed"] = 3, // the ONNX file, the hold-out rows and training's answers for them (the staging check)
         };
         Assert.Equal(needed.Keys.Order(), gets.Keys.Order());
