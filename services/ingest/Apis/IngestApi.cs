@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults;
 using System.Text.Json;
 using System.Globalization;
 using MassTransit;
@@ -20,7 +21,7 @@ public static class IngestApi
 {
     public static RouteGroupBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/pipelines").WithTags("Ingest");
+        var group = app.MapGroup("/pipelines").WithTags("Ingest").ValidatePipelineNames();
         group.MapGet("/{pipeline}", GetSpec);
         group.MapPut("/{pipeline}", PutSpec).Requires(Roles.Author).RequireRateLimiting("Specs");
         group.MapPost("/{pipeline}/datasets", Upload).DisableAntiforgery().Requires(Roles.Author).RequireRateLimiting("Uploads");
@@ -31,13 +32,10 @@ public static class IngestApi
     static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
 
-    static ProblemHttpResult BadName(string pipeline) =>
-        Problem(400, "Invalid pipeline name", $"'{Truncate(pipeline)}' is not a pipeline name. Pipeline names are {PipelineName.Rule}.");
-
     static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
 
     public static async Task<Results<Ok<PipelineSpec>, ProblemHttpResult>> GetSpec(string pipeline, PipelineCatalog catalog, CancellationToken ct) =>
-        PipelineName.IsValid(pipeline) ? TypedResults.Ok(await catalog.GetAsync(pipeline, ct)) : BadName(pipeline);
+        TypedResults.Ok(await catalog.GetAsync(pipeline, ct));
 
     const int MaxSpecBytes = 1 << 20;
 
@@ -47,7 +45,6 @@ public static class IngestApi
     public static async Task<Results<Ok<PipelineSpec>, ValidationProblem, ProblemHttpResult>> PutSpec(
         string pipeline, HttpRequest request, PipelineCatalog catalog, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
         // A spec is small: 1 MiB at most, JSON or YAML (the limit keeps a hostile one from filling memory, and every run keeps a copy).
         if (request.ContentLength > MaxSpecBytes) return SpecTooLarge();
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = MaxSpecBytes;
@@ -111,7 +108,6 @@ public static class IngestApi
     public static async Task<Results<Accepted<RetrainAccepted>, ProblemHttpResult>> Retrain(
         string pipeline, RetrainBody? body, HttpContext http, IArtifactStore store, IPublishEndpoint publish, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
         // Nothing to retrain on: say so now, rather than record a run that can only fail.
         if (await store.TryGetJsonAsync<LatestAccepted>(ArtifactKeys.LatestAccepted(pipeline), ct) is null)
             return Problem(409, "Nothing to retrain on", $"Pipeline '{pipeline}' has no accepted dataset yet: upload one first (POST /pipelines/{pipeline}/datasets); " +
@@ -130,7 +126,6 @@ public static class IngestApi
         string pipeline, HttpContext http, PipelineCatalog catalog, RunStarter runs, IPublishEndpoint publish,
         IOptions<IngestOptions> options, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName(pipeline);
         var limit = options.Value.MaxUploadBytes;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
         if (http.Request.ContentLength > limit)

@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +11,7 @@ public static class MonitorApi
 {
     public static RouteGroupBuilder MapMonitorApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/monitor").WithTags("Monitor");
+        var group = app.MapGroup("/monitor").WithTags("Monitor").ValidatePipelineNames();
         group.MapGet("", (MonitorPartitions partitions) => TypedResults.Ok(new
         {
             instance = MonitorPartitions.Instance, partitions = partitions.Count, owned = partitions.Owned, replicas = partitions.Replicas,
@@ -36,7 +37,6 @@ public static class MonitorApi
 
     public static async Task<Results<Ok<WatchStatus>, ProblemHttpResult>> GetStatus(string pipeline, MonitorPartitions partitions, IClientFactory clients, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return TypedResults.Problem(statusCode: 400, title: "Invalid pipeline name", detail: $"Pipeline names are {PipelineName.Rule}.");
         try
         {
             return await StatusAsync(pipeline, partitions, clients, ct) is { } status
@@ -52,7 +52,6 @@ public static class MonitorApi
     /// <summary>The last drift check of the pipeline's serving model, as a page with charts.</summary>
     public static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetReportPage(string pipeline, MonitorPartitions partitions, IClientFactory clients, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return TypedResults.Problem(statusCode: 400, title: "Invalid pipeline name", detail: $"Pipeline names are {PipelineName.Rule}.");
         try
         {
             return (await StatusAsync(pipeline, partitions, clients, ct))?.LastReport is { } report
@@ -74,7 +73,6 @@ public static class MonitorApi
     public static async Task<Results<Ok<FeedbackResult>, UnprocessableEntity<FeedbackResult>, ProblemHttpResult>> PostFeedback(
         string pipeline, HttpRequest request, MonitorPartitions partitions, IClientFactory clients, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return TypedResults.Problem(statusCode: 400, title: "Invalid pipeline name", detail: $"Pipeline names are {PipelineName.Rule}.");
         List<FeedbackItem> items;
         try
         {

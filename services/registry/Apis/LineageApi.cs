@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
@@ -21,7 +22,7 @@ public static partial class LineageApi
 {
     public static RouteGroupBuilder MapLineageApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/lineage").WithTags("Registry: lineage");
+        var group = app.MapGroup("/lineage").WithTags("Registry: lineage").ValidatePipelineNames();
         group.MapGet("/predictions/{predictionId}", OfPrediction);
         group.MapGet("/runs/{runId:guid}", OfRun);
         group.MapGet("/models/{pipeline}/versions/{version:int}", OfVersion);
@@ -45,7 +46,7 @@ public static partial class LineageApi
         Build(runId, null, registry, store, ct);
 
     public static async Task<Results<Ok<Lineage>, ProblemHttpResult>> OfVersion(string pipeline, int version, RegistryStore registry, IArtifactStore store, CancellationToken ct) =>
-        PipelineName.IsValid(pipeline) && registry.Version(pipeline, version) is { } v
+        registry.Version(pipeline, version) is { } v
             ? await Build(v.RunId, null, registry, store, ct)
             : TypedResults.Problem(statusCode: 404, title: "Unknown model version", detail: $"'{pipeline}' has no version {version}.");
 

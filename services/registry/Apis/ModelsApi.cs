@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults;
 using System.Text.RegularExpressions;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,7 +22,7 @@ public static partial class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/models/{pipeline}").WithTags("Registry: models");
+        var group = app.MapGroup("/models/{pipeline}").WithTags("Registry: models").ValidatePipelineNames();
         group.MapGet("/versions", ListVersions);
         group.MapGet("/versions/{version:int}", GetVersion);
         group.MapPut("/versions/{version:int}/tags", SetTags).Requires(Roles.Approver).RequireRateLimiting("Commands");
@@ -40,7 +41,6 @@ public static partial class ModelsApi
     private static partial Regex AliasName();
 
     static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(statusCode: status, title: title, detail: detail);
-    static ProblemHttpResult BadName() => Problem(400, "Invalid pipeline name", $"Pipeline names are {PipelineName.Rule}.");
     static ProblemHttpResult NoVersion(string pipeline, int version) => Problem(404, "Unknown model version", $"'{pipeline}' has no version {version}.");
     /// <summary>The command's reason, trimmed, when it has 1 to 2000 characters.</summary>
     static bool HasReason(string? given, out string reason)
@@ -55,15 +55,15 @@ public static partial class ModelsApi
     static string Who(string? by, HttpContext http) => Actor.Of(http.User, by);
 
     public static Results<Ok<IReadOnlyList<ModelVersion>>, ProblemHttpResult> ListVersions(string pipeline, RegistryStore registry) =>
-        PipelineName.IsValid(pipeline) ? TypedResults.Ok(registry.VersionsOf(pipeline)) : BadName();
+        TypedResults.Ok(registry.VersionsOf(pipeline));
 
     public static Results<Ok<ModelVersion>, ProblemHttpResult> GetVersion(string pipeline, int version, RegistryStore registry) =>
-        PipelineName.IsValid(pipeline) && registry.Version(pipeline, version) is { } v ? TypedResults.Ok(v) : NoVersion(pipeline, version);
+        registry.Version(pipeline, version) is { } v ? TypedResults.Ok(v) : NoVersion(pipeline, version);
 
     /// <summary>PUT a JSON object of string tags; they merge into the version's tags.</summary>
     public static async Task<Results<Ok<ModelVersion>, ProblemHttpResult>> SetTags(string pipeline, int version, Dictionary<string, string>? tags, RegistryStore registry)
     {
-        if (!PipelineName.IsValid(pipeline) || registry.Version(pipeline, version) is null) return NoVersion(pipeline, version);
+        if (registry.Version(pipeline, version) is null) return NoVersion(pipeline, version);
         if (tags is null || tags.Count is 0 or > 50 || tags.Any(t => t.Key.Length is 0 or > 100 || t.Value is null || t.Value.Length > 1000))
             return Problem(400, "Invalid tags", "Send a JSON object of 1 to 50 tags, names of 1 to 100 characters, values of up to 1000.");
         await registry.SetTagsAsync(pipeline, version, tags);
@@ -72,7 +72,6 @@ public static partial class ModelsApi
 
     public static Results<Ok<ModelVersion>, ProblemHttpResult> GetAlias(string pipeline, string alias, RegistryStore registry)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName();
         if (!AliasName().IsMatch(alias)) return Problem(400, "Invalid alias", "Aliases are 1 to 32 characters: lowercase letters, digits and '-', starting with a letter.");
         return registry.VersionsOf(pipeline).FirstOrDefault(v => v.Aliases.Contains(alias)) is { } found
             ? TypedResults.Ok(found)
@@ -80,8 +79,7 @@ public static partial class ModelsApi
     }
 
     public static Results<Ok<IReadOnlyList<ModelLogEntry>>, ProblemHttpResult> AliasHistory(string pipeline, string alias, RegistryStore registry) =>
-        !PipelineName.IsValid(pipeline) ? BadName()
-        : !AliasName().IsMatch(alias) ? Problem(400, "Invalid alias", "Aliases are 1 to 32 characters: lowercase letters, digits and '-', starting with a letter.")
+        !AliasName().IsMatch(alias) ? Problem(400, "Invalid alias", "Aliases are 1 to 32 characters: lowercase letters, digits and '-', starting with a letter.")
         : TypedResults.Ok<IReadOnlyList<ModelLogEntry>>(registry.Log(pipeline, "alias-moved").Where(e => e.Detail.GetProperty("alias").GetString() == alias).ToList());
 
     /// <summary>
@@ -91,7 +89,6 @@ public static partial class ModelsApi
     public static async Task<Results<Ok<ModelVersion>, Accepted<ModelVersion>, ProblemHttpResult>> MoveAlias(string pipeline, string alias, AliasMove? move,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName();
         if (!AliasName().IsMatch(alias)) return Problem(400, "Invalid alias", "Aliases are 1 to 32 characters: lowercase letters, digits and '-', starting with a letter.");
         if (move?.Version is not int version) return Problem(400, "Which version?", "Send {\"version\": N, \"reason\": \"why\"}.");
         if (registry.Version(pipeline, version) is not { } target) return NoVersion(pipeline, version);
@@ -113,12 +110,11 @@ public static partial class ModelsApi
 
     /// <summary>GET /models/{p}/log?kind= — the model's append-only log, oldest first.</summary>
     public static Results<Ok<IReadOnlyList<ModelLogEntry>>, ProblemHttpResult> GetLog(string pipeline, string? kind, RegistryStore registry) =>
-        PipelineName.IsValid(pipeline) ? TypedResults.Ok(registry.Log(pipeline, kind)) : BadName();
+        TypedResults.Ok(registry.Log(pipeline, kind));
 
     /// <summary>GET /models/{p}/served?at=T — which version answered /v2/models/{p}/infer at time T.</summary>
     public static Results<Ok<ServedAnswer>, ProblemHttpResult> Served(string pipeline, string? at, RegistryStore registry)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName();
         if (at is null || !RegistryApi.TryTime(at, out var time)) return Problem(400, "Invalid time", "at must be an ISO 8601 time, e.g. 2026-11-27T14:00:00Z.");
         return registry.ServedAt(pipeline, time!.Value) is { Kind: "deployed", Version: int version } entry
             ? TypedResults.Ok(new ServedAnswer(pipeline, time.Value, version, entry.Detail.GetProperty("runId").GetGuid(), entry.At, entry))
@@ -129,7 +125,6 @@ public static partial class ModelsApi
     public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Rollback(string pipeline, CommandRequest? request,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName();
         if (!HasReason(request?.Reason, out var reason)) return ReasonRequired("A rollback needs a reason of 1 to 2000 characters: {\"reason\": \"why\"}.");
         if (registry.Champion(pipeline) is not { } current) return Problem(404, "Nothing to roll back", $"'{pipeline}' has no champion.");
         var previous = registry.Log(pipeline, "deployed").Select(e => e.Version).Where(v => v is not null && v != current.Version).LastOrDefault();
@@ -148,7 +143,6 @@ public static partial class ModelsApi
     public static async Task<Results<Accepted<ModelVersion>, ProblemHttpResult>> Retire(string pipeline, CommandRequest? request,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline)) return BadName();
         if (!HasReason(request?.Reason, out var reason)) return ReasonRequired("Retiring a model needs a reason of 1 to 2000 characters: {\"reason\": \"why\", \"by\": \"who\"}.");
         if (registry.Champion(pipeline) is not { } current) return Problem(404, "Nothing to retire", $"'{pipeline}' has no champion: nothing of it is served.");
         var by = Who(request!.By, http);
@@ -161,7 +155,7 @@ public static partial class ModelsApi
     public static async Task<Results<Ok<ModelVersion>, ProblemHttpResult>> ForceApprove(string pipeline, int version, CommandRequest? request,
         RegistryStore registry, IPublishEndpoint publish, HttpContext http, CancellationToken ct)
     {
-        if (!PipelineName.IsValid(pipeline) || registry.Version(pipeline, version) is not { } v) return NoVersion(pipeline, version);
+        if (registry.Version(pipeline, version) is not { } v) return NoVersion(pipeline, version);
         if (!HasReason(request?.Reason, out var reason))
             return ReasonRequired("Overriding the gate needs a reason of 1 to 2000 characters: {\"reason\": \"why this version ships anyway\", \"by\": \"who\"}.");
         if (v.Approved) return Problem(409, "Already approved", $"{pipeline} v{version} passed the gate; there is nothing to override.");

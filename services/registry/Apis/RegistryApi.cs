@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
@@ -79,7 +80,7 @@ public static class RegistryApi
 
     public static RouteGroupBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("Registry: runs");
+        var group = app.MapGroup("").WithTags("Registry: runs").ValidatePipelineNames();
         group.MapGet("/runs", ListRuns);
         group.MapGet("/runs/compare", CompareRuns);
         group.MapGet("/runs/{runId:guid}", GetRun);
@@ -97,7 +98,6 @@ public static class RegistryApi
     /// <summary>GET /console/{pipeline}: the pipeline's live page (<see cref="ConsolePage"/>).</summary>
     public static IResult Console(string pipeline, RegistryStore registry, TimeProvider clock)
     {
-        if (!PipelineName.IsValid(pipeline)) return Invalid($"pipeline must be {PipelineName.Rule}.");
         var runs = registry.Runs(pipeline, null, 30);
         var versions = registry.VersionsOf(pipeline);
         if (runs.Count == 0 && versions.Count == 0)

@@ -29,10 +29,11 @@ public class SecurityTests
     static HttpRequestMessage Request(HttpMethod method, string path, string? key = null, string? bearer = null, HttpContent? content = null) =>
         TestInfra.Request(method, path, key, bearer, content);
 
-    /// <summary>A path that matches the route, with a plausible value for each parameter.</summary>
-    static string PathOf(RoutePattern pattern) => "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
+    /// <summary>A path that matches the route, with a plausible value for each parameter (and <paramref name="pipeline"/> for {pipeline}).</summary>
+    static string PathOf(RoutePattern pattern, string pipeline = "secured") => "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
     {
         RoutePatternLiteralPart literal => literal.Content,
+        RoutePatternParameterPart { Name: "pipeline" } => pipeline,
         RoutePatternParameterPart { Name: "version" } => "1",
         RoutePatternParameterPart { Name: "alias" } => "champion",
         RoutePatternParameterPart { Name: "runId" or "predictionId" } => Guid.NewGuid().ToString("N"),
@@ -40,6 +41,29 @@ public class SecurityTests
         RoutePatternSeparatorPart separator => separator.Content,
         _ => "",
     }))));
+
+    /// <summary>Every route with a {pipeline} segment, whichever service maps it, refuses a name that cannot be a pipeline's with one 400 ProblemDetails (PipelineRoutes).</summary>
+    [Fact]
+    public async Task EveryRouteWithAPipelineRefusesAnInvalidNameTheSameWay()
+    {
+        await using var mlops = await EmbeddedApp.StartAsync();
+        var routes = ((IEndpointRouteBuilder)mlops.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.Parameters.Any(p => p.Name == "pipeline")).ToList();
+        Assert.True(routes.Count >= 15, $"only {routes.Count} routes with a pipeline");
+        foreach (var route in routes)
+        {
+            foreach (var method in (route.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => new HttpMethod(m)))
+            {
+                var path = PathOf(route.RoutePattern, "Not_A_Pipeline");
+                using var answer = await mlops.Client.SendAsync(Request(method, path, key: mlops.AdminKey,
+                    content: method == HttpMethod.Get ? null : new StringContent("{}", System.Text.Encoding.UTF8, "application/json")));
+                Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{method} {path} answered {(int)answer.StatusCode}");
+                var problem = await answer.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal("Invalid pipeline name", problem.GetProperty("title").GetString());
+                Assert.Contains("'Not_A_Pipeline' is not a pipeline name", problem.GetProperty("detail").GetString());
+            }
+        }
+    }
 
     [Fact]
     public async Task EveryEndpointNeedsARoleAndEveryMutatingOneRefusesTheAnonymousAndTheWrongRole()
