@@ -114,7 +114,10 @@ public static class PipelineJob
         }
         finally
         {
-            await app.StopAsync();
+            // The job's answer is given: work still in flight (a cancelled run's training, say, whose result is dropped anyway)
+            // gets a few seconds to stop, not the host's default half minute.
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(stopping.Token);
         }
     }
 

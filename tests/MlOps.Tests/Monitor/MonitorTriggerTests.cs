@@ -7,7 +7,10 @@ public class MonitorTriggerTests
     [Fact]
     public async Task AHybridScheduleRetrainsOnlyWhenTheLastDriftReportSaysSo()
     {
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        // Ten minutes past an hour: the steps below advance whole hours and then 31 s, which must stay inside the hour
+        // (from a start at :59:36, the 31 s crossed into the next hour's occurrence and the last step saw a new check).
+        var now = DateTimeOffset.UtcNow;
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 10, 0, TimeSpan.Zero));
         await using var mlops = await EmbeddedApp.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
         var spec = """
             {"target":"target","validation":{"minRows":100},"gate":{"minimum":0.8,"championTolerance":0.05},
