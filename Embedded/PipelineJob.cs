@@ -16,11 +16,24 @@ namespace MlOps.Embedded;
 /// </summary>
 public static class PipelineJob
 {
+    public const string Usage = """
+        MlOps, embedded: all six stages in one process (in-memory bus, filesystem store under .mlops/).
+
+          dotnet run --project Embedded                                 serve the API, the console and inference until stopped
+                                                                        (--urls http://127.0.0.1:5100 to choose the address)
+          dotnet run --project Embedded -- run <data.csv> [pipeline]    upload a CSV (with <data>.pipeline.json beside it, if
+                                                                        any), follow its run to deployed, score five rows;
+                                                                        exits 0 when it serves, 1 when the run ended otherwise
+
+        Any setting as --Section:Key=value (docs/configuration.md). The local admin key is made at the first start in
+        .mlops/admin.key; every call needs it (X-Api-Key) or another identity (docs/security.md).
+        """;
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0 || !File.Exists(args[0]))
         {
-            Console.Error.WriteLine("usage: dotnet run --project Embedded -- run <data.csv> [pipeline-name]   (e.g. samples/classification.csv)");
+            Console.Error.WriteLine($"MlOps: give the CSV to run, e.g. samples/classification.csv.\n\n{Usage}");
             return 2;
         }
         var csv = Path.GetFullPath(args[0]);

@@ -88,4 +88,37 @@ public class MainJobTests
             if (!job.HasExited) job.Kill(entireProcessTree: true);
         }
     }
+
+    /// <summary>Asking for help, or a command it does not know, answers at once and starts nothing (no server, no admin key).</summary>
+    [Theory]
+    [InlineData("--help", 0, "run <data.csv> [pipeline]")]
+    [InlineData("-h", 0, "run <data.csv> [pipeline]")]
+    [InlineData("runn data.csv", 2, "unknown command 'runn'")]
+    [InlineData("run", 2, "give the CSV to run")]
+    public async Task HelpAndUnknownCommandsAnswerWithoutStartingAnything(string arguments, int exitCode, string said)
+    {
+        var folder = TestInfra.TempDirectory();
+        var dll = Path.Combine(TestInfra.RepositoryRoot, "Embedded", "bin", ServiceProcess.Configuration, "net10.0", "MlOps.Embedded.dll");
+        using var job = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        var output = job.StandardOutput.ReadToEndAsync();
+        var errors = job.StandardError.ReadToEndAsync();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            try
+            {
+                await job.WaitForExitAsync(limit.Token);
+            }
+            finally
+            {
+                if (!job.HasExited) job.Kill(entireProcessTree: true);
+            }
+        }
+        var text = await output + await errors;
+        Assert.Equal(exitCode, job.ExitCode);
+        Assert.Contains(said, text);
+        Assert.False(Directory.Exists(Path.Combine(folder, ".mlops")), $"'{arguments}' made .mlops/: {text}");
+    }
 }
