@@ -32,16 +32,14 @@ public sealed class StageClock
         StoreCalls.Parse(context.Headers.Get<string>(StoreCallsHeader)));
 }
 
-/// <summary>Starts the message scope's <see cref="StageClock"/> when a consumer is handed a run's message.</summary>
+/// <summary>Starts the message scope's <see cref="StageClock"/> when a consumer is handed a run's message, and a store-call tally for every message.</summary>
 public sealed class StageClockConsumeFilter<T>(StageClock clock) : IFilter<ConsumeContext<T>> where T : class
 {
     public Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
-        if (context.Message is IRunMessage)
-        {
-            clock.Start();
-            StoreCalls.Begin();
-        }
+        if (context.Message is IRunMessage) clock.Start();
+        // Every message its own tally: nothing counted for one message's work can be carried by the next one's events.
+        StoreCalls.Begin();
         return next.Send(context);
     }
 
