@@ -3,6 +3,5 @@ namespace MlOps.Contracts;
 /// <summary>
 /// deploy → every deploy replica (each has a queue of its own): the pipeline's deployment record (<c>deployments/{pipeline}.json</c>)
 /// changed; each replica reads it and serves what it says (production, canary, shadow, rollback, retirement).
-/// <paramref name="Origin"/>: the replica that made the change (and serves it already), which need not read the record back.
 /// </summary>
-public record DeploymentChanged(string Pipeline, DateTimeOffset At, string? Origin = null);
+public record DeploymentChanged(string Pipeline, DateTimeOffset At);

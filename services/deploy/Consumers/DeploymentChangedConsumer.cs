@@ -7,14 +7,12 @@ namespace MlOps.Deploy.Consumers;
 /// <summary>
 /// Every replica hears every change to a pipeline's deployment (its own queue, bound to <see cref="DeploymentChanged"/>) and
 /// serves what the record now says: a model approved on one replica, a rollback or a retirement asked of another, a
-/// canary promoted by the judge. The record is read when the message is handled, so the newest state wins; the replica that
-/// made the change serves it already and does not read its own write back.
+/// canary promoted by the judge. The record is read when the message is handled, so the newest state wins.
 /// </summary>
 public sealed class DeploymentChangedConsumer(ServingTable serving, DeploymentStore records) : IConsumer<DeploymentChanged>
 {
     public async Task Consume(ConsumeContext<DeploymentChanged> context)
     {
-        if (context.Message.Origin == DeploymentChangedConsumerDefinition.Instance) return;
         if (await records.TryReadAsync(context.Message.Pipeline, context.CancellationToken) is { } record)
             await serving.ApplyAsync(record, context.CancellationToken);
     }

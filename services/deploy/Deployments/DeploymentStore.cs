@@ -14,7 +14,7 @@ public sealed class DeploymentStore(IArtifactStore store, IBus bus, TimeProvider
     public async Task SaveAsync(DeploymentRecord record, CancellationToken ct)
     {
         await store.PutJsonAsync(ArtifactKeys.Deployment(record.Pipeline), record, ct);
-        await bus.Publish(new DeploymentChanged(record.Pipeline, clock.GetUtcNow(), Consumers.DeploymentChangedConsumerDefinition.Instance), ct);
+        await bus.Publish(new DeploymentChanged(record.Pipeline, clock.GetUtcNow()), ct);
     }
 
     public Task<IReadOnlyList<string>> KeysAsync(CancellationToken ct) => store.ListAsync(ArtifactKeys.Deployments, ct);
