@@ -106,10 +106,8 @@ public static class MlOpsTopology
             gateway.WithReference(project);
         }
 
-        Service(builder.AddProject<Projects.Ingest>("ingest"), "ingest");
-        Service(builder.AddProject<Projects.Validate>("validate"), "validate");
-        Service(builder.AddProject<Projects.Train>("train"), "train");
-        var registry = builder.AddProject<Projects.Registry>("registry");
+        foreach (var name in Services.Where(s => s != "registry")) Service(AddService(builder, name), name);
+        var registry = AddService(builder, "registry");
         // With ConnectionStrings:registry (or a PostgreSQL container) the registry keeps its records in PostgreSQL and may run
         // as several replicas; otherwise in SQLite beside the shared folder.
         // (A parameter, not AddConnectionString("registry"): that resource would take the registry project's name.)
@@ -117,12 +115,22 @@ public static class MlOpsTopology
             registry.WithEnvironment("ConnectionStrings__registry", builder.AddParameter("registry-connection", postgres, secret: true));
         else if (registryDatabase is not null) registry.WithReference(registryDatabase, connectionName: "registry").WaitFor(registryDatabase);
         Service(registry, "registry");
-        Service(builder.AddProject<Projects.Deploy>("deploy"), "deploy");
-        Service(builder.AddProject<Projects.Monitor>("monitor"), "monitor");
     }
 
     /// <summary>The services of the distributed topology, in the order a run passes them (the gateway fronts them all).</summary>
     public static readonly IReadOnlyList<string> Services = ["ingest", "validate", "train", "registry", "deploy", "monitor"];
+
+    /// <summary>A service of <see cref="Services"/> as its project, under its own name (what service discovery and the gateway use).</summary>
+    static IResourceBuilder<ProjectResource> AddService(IDistributedApplicationBuilder builder, string name) => name switch
+    {
+        "ingest" => builder.AddProject<Projects.Ingest>(name),
+        "validate" => builder.AddProject<Projects.Validate>(name),
+        "train" => builder.AddProject<Projects.Train>(name),
+        "registry" => builder.AddProject<Projects.Registry>(name),
+        "deploy" => builder.AddProject<Projects.Deploy>(name),
+        "monitor" => builder.AddProject<Projects.Monitor>(name),
+        _ => throw new InvalidOperationException($"No project for service '{name}'."),
+    };
 
     /// <summary>
     /// The published app: the six services and the gateway (the only endpoint outside the cluster), each with its health
@@ -149,16 +157,7 @@ public static class MlOpsTopology
             .WithReplicas(replicas);
         foreach (var name in Services)
         {
-            IResourceBuilder<ProjectResource> project = name switch
-            {
-                "ingest" => builder.AddProject<Projects.Ingest>(name),
-                "validate" => builder.AddProject<Projects.Validate>(name),
-                "train" => builder.AddProject<Projects.Train>(name),
-                "registry" => builder.AddProject<Projects.Registry>(name),
-                "deploy" => builder.AddProject<Projects.Deploy>(name),
-                "monitor" => builder.AddProject<Projects.Monitor>(name),
-                _ => throw new InvalidOperationException($"No project for service '{name}'."),
-            };
+            var project = AddService(builder, name);
             project.WithReference(messaging).WithReference(artifacts)
                 .WithHttpHealthCheck("/health")
                 .WithReplicas(replicas)

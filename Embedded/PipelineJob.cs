@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using MlOps.Registry;
 using MlOps.ServiceDefaults.Artifacts;
 using MlOps.ServiceDefaults.Security;
 using nietras.SeparatedValues;
@@ -73,14 +74,14 @@ public static class PipelineJob
                 {
                     run = await response.Content.ReadFromJsonAsync<JsonElement>();
                     var status = run.GetProperty("run").GetProperty("status").GetString()!;
-                    var state = MlOps.Registry.RunLifecycle.Parse(status);
+                    var state = RunLifecycle.Parse(status);
                     if (status != seen)
                     {
-                        var step = MlOps.Registry.RunLifecycle.StepOf(state, run.GetProperty("run").GetProperty("stage").GetString() ?? "");
+                        var step = RunLifecycle.StepOf(state, run.GetProperty("run").GetProperty("stage").GetString() ?? "");
                         Console.WriteLine($"  [{new string('#', Math.Max(step, 0) * 4),-20}] {status,-14} {watch.Elapsed.TotalSeconds,6:0.0} s");
                         seen = status;
                     }
-                    if (MlOps.Registry.RunLifecycle.Of(state).Terminal) break;
+                    if (RunLifecycle.Of(state).Terminal) break;
                 }
                 await Task.Delay(100);
             }

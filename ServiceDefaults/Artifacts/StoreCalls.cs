@@ -6,8 +6,9 @@ namespace MlOps.ServiceDefaults.Artifacts;
 /// Counts the object store's calls: every request the S3 client puts on the wire (<see cref="StoreCallCounter"/>, hidden ones
 /// included) and every call of the filesystem store, by operation (get, head, put, list, delete, bucket). Two readers:
 /// the OpenTelemetry counter <c>mlops.store.calls</c> (meter <see cref="MeterName"/>, tags <c>operation</c>), and the
-/// <see cref="Tally"/> of the work under way: a stage handed a run message opens one (the stage clock does), so the calls
-/// that run cost in that stage travel on the events it publishes and the registry adds them up per run.
+/// <see cref="Tally"/> of the work under way: every consumed message opens one (the stage clock's filter), and so does every
+/// HTTP request that may start or change a run, so the calls a run cost in a stage travel on the events it publishes and the
+/// registry adds them up per run.
 /// On a cluster each call is a network round trip; the count is how a change that saves or adds one is seen.
 /// </summary>
 public static class StoreCalls
@@ -61,16 +62,6 @@ public static class StoreCalls
         readonly long[] _reported = new long[Enum.GetValues<Operation>().Length];
 
         internal void Add(Operation operation) => Interlocked.Increment(ref _counts[(int)operation]);
-
-        public long Total
-        {
-            get
-            {
-                long total = 0;
-                for (var i = 0; i < _counts.Length; i++) total += Interlocked.Read(ref _counts[i]);
-                return total;
-            }
-        }
 
         object? _lastMessage;
         string _lastShare = "";

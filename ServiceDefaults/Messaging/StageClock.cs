@@ -25,7 +25,7 @@ public sealed class StageClock
 
     internal double? Elapsed => _started == 0 ? null : Stopwatch.GetElapsedTime(_started).TotalSeconds;
 
-    /// <summary>What a received event says about its making: when it was sent, and how long its stage worked before sending it.</summary>
+    /// <summary>What a received event says about its making (<see cref="EventMaking"/>), from its headers.</summary>
     public static EventMaking Of(ConsumeContext context) => new(
         context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : null,
         context.Headers.Get<double>(Header, null) is { } seconds && seconds >= 0 ? seconds : null,

@@ -17,9 +17,8 @@ namespace MlOps.Registry;
 public sealed class RunResumer(RegistryStore registry, IBus bus, IConfiguration configuration, IHostApplicationLifetime lifetime, ILogger<RunResumer> logger) : BackgroundService
 {
     /// <summary>The status a run is in → the event that put it there, which is published again (<see cref="RunStatusFacts.ResumedBy"/>).</summary>
-    static readonly IReadOnlyList<(string Status, string Kind, Type Message)> Resumes = RunLifecycle.All
-        .Select(s => (Facts: RunLifecycle.Of(s), Status: s)).Where(x => x.Facts.ResumedBy is not null)
-        .Select(x => (x.Facts.Name, x.Facts.ResumedBy!.Name, x.Facts.ResumedBy)).ToList();
+    static readonly IReadOnlyList<(string Status, string Kind, Type Message)> Resumes = RunLifecycle.All.Select(RunLifecycle.Of)
+        .Where(f => f.ResumedBy is not null).Select(f => (f.Name, f.ResumedBy!.Name, f.ResumedBy)).ToList();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

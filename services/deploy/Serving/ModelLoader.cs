@@ -37,21 +37,14 @@ public sealed class ModelLoader(IArtifactStore store, TimeProvider clock, IOptio
     {
         // A version without hold-out files (made before MlOps kept them) has nothing to compare: each is read, not probed first.
         LabelledRows rows;
+        var expected = new List<string>();
         try
         {
             await using (var csv = await store.OpenReadAsync(ArtifactKeys.Holdout(runId), ct))
                 rows = CsvRows.Read(csv, scorer.Card, withTarget: false);
-        }
-        catch (ArtifactNotFoundException)
-        {
-            return;
-        }
-        // Read with Sep, as train wrote it: a label with a comma or a quote is an escaped field, not two.
-        var expected = new List<string>();
-        try
-        {
-            await using var csv = await store.OpenReadAsync(ArtifactKeys.HoldoutPredictions(runId), ct);
-            using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true }).From(csv);
+            // Read with Sep, as train wrote it: a label with a comma or a quote is an escaped field, not two.
+            await using var predictions = await store.OpenReadAsync(ArtifactKeys.HoldoutPredictions(runId), ct);
+            using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true }).From(predictions);
             foreach (var row in reader) expected.Add(row[0].ToString());
         }
         catch (ArtifactNotFoundException)

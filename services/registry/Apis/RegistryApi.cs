@@ -1,5 +1,6 @@
 using MlOps.ServiceDefaults;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Contracts;
 using MlOps.ServiceDefaults.Artifacts;
@@ -152,11 +153,11 @@ public static class RegistryApi
         var events = registry.Events(run.RunId);
         var stages = events.Select((e, i) => new StageTiming(e.Kind, e.At, (e.At - events[0].At).TotalSeconds,
             i == 0 ? 0 : (e.At - events[i - 1].At).TotalSeconds, e.StageSeconds)).ToList();
-        var artifacts = events.SelectMany(e => ArtifactKeys.StoredBefore(run.RunId, e.Kind)
-                .Concat(e.Kind == nameof(DataArrived) && e.Detail.TryGetProperty("manifest", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Object
-                        && m.TryGetProperty("source", out var source) && source.ValueKind == System.Text.Json.JsonValueKind.Object
-                        && source.TryGetProperty("key", out var key) && key.GetString() is { } k && k.StartsWith(ArtifactKeys.Run(run.RunId), StringComparison.Ordinal)
-                    ? [k] : Array.Empty<string>()))
+        // The uploaded original a dataset was converted from is named by the manifest DataArrived carries.
+        var source = events.Where(e => e.Kind == nameof(DataArrived))
+            .Select(e => e.Detail.Deserialize<DataArrived>(ArtifactStoreJson.Options)?.Manifest?.Source?.Key)
+            .Where(k => k?.StartsWith(ArtifactKeys.Run(run.RunId), StringComparison.Ordinal) == true).Select(k => k!);
+        var artifacts = events.SelectMany(e => ArtifactKeys.StoredBefore(run.RunId, e.Kind)).Concat(source)
             .Distinct().Order(StringComparer.Ordinal).ToList();
         return new RunDetail(run, registry.VersionOfRun(run.RunId), events, stages, artifacts, Orchestration.Of(events), RunStoreCalls.Of(events));
     }

@@ -27,8 +27,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extens
         spec = spec with { Features = InferredColumn.Apply(spec.Features, m.Inferred) }; // what validate worked out about unnamed columns
         // The manifest travels on the event; a message from an older MlOps sends train to the stored one.
         var manifest = m.Manifest ?? await store.GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(m.RunId), ct);
-        var (datasetSha256, trigger) = (manifest.DatasetSha256, manifest.Trigger);
-        var cacheKey = CacheKey(datasetSha256, spec, m);
+        var cacheKey = CacheKey(manifest, spec, m);
         // The cache entry is written after the card: an entry naming this run means it trained already (a redelivery), so
         // the entry is the one read that tells both "trained before" and "trained elsewhere" apart from "train now".
         var entry = await store.TryGetJsonAsync<CacheEntry>(ArtifactKeys.TrainingCache(cacheKey), ct);
@@ -37,7 +36,7 @@ public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extens
         {
             card = await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(m.RunId), ct);
         }
-        else if (entry is not null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(trigger)
+        else if (entry is not null && spec.Cache.Enabled && !spec.Cache.DisabledFor.Contains(manifest.Trigger)
             && await store.TryGetJsonAsync<ModelCard>(ArtifactKeys.ModelCard(entry.RunId), ct) is { } cached)
         {
             card = await ReuseAsync(m.RunId, cached, ct);
@@ -104,12 +103,12 @@ public sealed class DataValidatedConsumer(IArtifactStore store, Microsoft.Extens
     /// validation settings, nor whether a column's type is written in the spec or inferred: a spec edit elsewhere, or the
     /// inference written into the spec after a run, reuses the model.
     /// </summary>
-    static string CacheKey(string datasetSha256, PipelineSpec spec, DataValidated m)
+    static string CacheKey(RunManifest manifest, PipelineSpec spec, DataValidated m)
     {
         var training = System.Text.Json.JsonSerializer.Serialize(
             new { spec.Task, m.Target, Columns = m.Features, Trainer = spec.Trainer with { Timeout = null }, spec.Features, spec.Inference.MaxClasses }, ArtifactStoreJson.Options);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            $"dataset {datasetSha256}\ntraining {training}\ncode {CodeVersion.Current}\nseed {spec.Trainer.Seed}\n")));
+            $"dataset {manifest.DatasetSha256}\ntraining {training}\ncode {CodeVersion.Current}\nseed {manifest.Seed}\n")));
     }
 
     /// <summary>Copies a cached run's model files under this run (the card last, naming where they came from).</summary>

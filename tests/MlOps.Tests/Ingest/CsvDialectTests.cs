@@ -89,6 +89,15 @@ public class CsvDialectTests
         var manifest = await mlops.Service<IArtifactStore>().GetJsonAsync<RunManifest>(ArtifactKeys.Manifest(european.GetProperty("run").GetProperty("runId").GetGuid()), default);
         Assert.Equal("ssv-decimal-comma", manifest.Source!.Format);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(exportBytes)), manifest.Source.Sha256);
+        // A run's artifacts are read off its timeline, not listed: for a deployed run they are what the store holds under it,
+        // the uploaded original included.
+        foreach (var run in new[] { comma, european })
+        {
+            var runId = run.GetProperty("run").GetProperty("runId").GetGuid();
+            Assert.Equal(await mlops.Service<IArtifactStore>().ListAsync(ArtifactKeys.Run(runId), default),
+                run.GetProperty("artifacts").EnumerateArray().Select(a => a.GetString()!).ToList());
+        }
+        Assert.Contains(manifest.Source.Key, european.GetProperty("artifacts").EnumerateArray().Select(a => a.GetString()));
 
         // Rows that do not agree with their header: refused at the door, naming the delimiter; no run.
         var runsBefore = (await mlops.Service<IArtifactStore>().ListAsync("runs/", default)).Count;
