@@ -203,6 +203,9 @@ public sealed class ServingTable(ModelLoader loader, RolloutBoard rollouts, Depl
     public async Task CheckpointAsync(string pipeline, RolloutTotal total, CancellationToken ct)
     {
         if (Get(pipeline) is not { } production) return;
+        // Another replica may have promoted (or replaced) the version since this one last heard: its record is newer than
+        // this replica's view, and a checkpoint written from that view would put the old production and the canary back.
+        if (await records.TryReadAsync(pipeline, ct) is { } stored && stored.Version > production.Version) return;
         var progress = total.Progress;
         await SaveAsync(production, ct, total: total);
         (total.CheckpointedProgress, total.CheckpointedAt) = (progress, clock.GetUtcNow());
